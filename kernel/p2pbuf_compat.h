@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * p2pbuf_compat.h - the one place where kernel API differences are handled.
+ *
+ * configure probes each API (config/kernel-*.m4) and records the result as a
+ * HAVE_* define in p2pbuf_kconfig.h, which Kbuild force-includes.  This
+ * header turns those defines into p2pbuf_-prefixed wrappers so that the .c
+ * files never test kernel versions.
+ */
+#ifndef _P2PBUF_COMPAT_H
+#define _P2PBUF_COMPAT_H
+
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+/* copy_struct_from_user(): 5.4 (f5a1a536fa14). */
+#ifdef HAVE_COPY_STRUCT_FROM_USER
+#define p2pbuf_copy_struct_from_user copy_struct_from_user
+#else
+static inline int p2pbuf_copy_struct_from_user(void *dst, size_t ksize,
+					       const void __user *src,
+					       size_t usize)
+{
+	size_t size = min(ksize, usize);
+	size_t rest = max(ksize, usize) - size;
+	size_t i;
+
+	if (usize < ksize) {
+		memset(dst + size, 0, rest);
+	} else if (usize > ksize) {
+		for (i = 0; i < rest; i++) {
+			u8 c;
+
+			if (get_user(c, (const u8 __user *)src + size + i))
+				return -EFAULT;
+			if (c)
+				return -E2BIG;
+		}
+	}
+	if (copy_from_user(dst, src, size))
+		return -EFAULT;
+	return 0;
+}
+#endif
+
+/* compat_ptr_ioctl(): 5.5 (2952db0fd51b). */
+#ifdef HAVE_COMPAT_PTR_IOCTL
+#define p2pbuf_compat_ptr_ioctl compat_ptr_ioctl
+#elif defined(CONFIG_COMPAT)
+static inline long p2pbuf_compat_ptr_ioctl(struct file *file,
+					   unsigned int cmd, unsigned long arg)
+{
+	if (!file->f_op->unlocked_ioctl)
+		return -ENOIOCTLCMD;
+	return file->f_op->unlocked_ioctl(file, cmd,
+					  (unsigned long)compat_ptr(arg));
+}
+#else
+#define p2pbuf_compat_ptr_ioctl NULL
+#endif
+
+/* vm_flags_set()/vm_flags_clear(): 6.3 (bc292ab00f6c). */
+#ifdef HAVE_VM_FLAGS_SET
+#define p2pbuf_vm_flags_set vm_flags_set
+#define p2pbuf_vm_flags_clear vm_flags_clear
+#else
+static inline void p2pbuf_vm_flags_set(struct vm_area_struct *vma,
+				       unsigned long flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void p2pbuf_vm_flags_clear(struct vm_area_struct *vma,
+					 unsigned long flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+/* Peer-to-peer DMA core: 4.20 (52916982af48), when CONFIG_PCI_P2PDMA=y. */
+#ifdef HAVE_PCI_P2PDMA
+#define P2PBUF_HAVE_PCI_P2PDMA true
+#else
+#define P2PBUF_HAVE_PCI_P2PDMA false
+#endif
+
+#endif /* _P2PBUF_COMPAT_H */

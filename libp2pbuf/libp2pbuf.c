@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libp2pbuf - userspace library for the p2pbuf driver.
+ *
+ * A context is one open file of /dev/p2pbuf.  p2pbuf_ctx_new() checks once,
+ * with P2PBUF_IOC_INFO, that the file is a p2pbuf device speaking a uAPI
+ * major version this library knows, and caches what the driver reported.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/p2pbuf.h>
+
+#include "libp2pbuf.h"
+#include "libp2pbuf-private.h"
+
+_Static_assert(sizeof(((struct p2pbuf_driver_info *)0)->driver_version) ==
+		       P2PBUF_DRIVER_VERSION_LEN,
+	       "driver_version must hold the uAPI string");
+
+/*
+ * struct p2pbuf_driver_info is append-only and its LIBP2PBUF_1 layout ends
+ * with driver_version: the least a caller may pass.
+ */
+#define DRIVER_INFO_SIZE_1                                     \
+	(offsetof(struct p2pbuf_driver_info, driver_version) + \
+	 P2PBUF_DRIVER_VERSION_LEN)
+
+struct p2pbuf_ctx {
+	int refcount;
+	int fd;
+	struct p2pbuf_driver_info info;
+};
+
+/*
+ * Driver uAPI version seen by the last p2pbuf_ctx_new() of this thread that
+ * failed with -P2PBUF_E_VERSION, so that p2pbuf_strerror() can name it.
+ */
+static __thread struct {
+	int valid;
+	unsigned int major;
+	unsigned int minor;
+} last_mismatch;
+
+/* Backing store for messages p2pbuf_strerror() has to format. */
+static __thread char strerror_buf[128];
+
+P2PBUF_EXPORT int p2pbuf_ctx_new(const char *devpath, struct p2pbuf_ctx **ctxp)
+{
+	struct p2pbuf_info raw = { .size = sizeof(raw) };
+	struct p2pbuf_ctx *ctx;
+	int fd, err;
+
+	if (!ctxp)
+		return -EINVAL;
+	if (!devpath)
+		devpath = P2PBUF_DEFAULT_DEVICE;
+
+	fd = open(devpath, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+
+	if (ioctl(fd, P2PBUF_IOC_INFO, &raw) < 0) {
+		/* Not our ioctl: ENOTTY from most files, EINVAL from some. */
+		if (errno == ENOTTY || errno == EINVAL)
+			err = -P2PBUF_E_NOTP2PBUF;
+		else
+			err = -errno;
+		goto err_close;
+	}
+	if (raw.version_major != P2PBUF_UAPI_VERSION_MAJOR) {
+		last_mismatch.valid = 1;
+		last_mismatch.major = raw.version_major;
+		last_mismatch.minor = raw.version_minor;
+		err = -P2PBUF_E_VERSION;
+		goto err_close;
+	}
+	/* A driver of this major version writes at least the first layout. */
+	if (raw.size < P2PBUF_INFO_SIZE_VER0) {
+		err = -EPROTO;
+		goto err_close;
+	}
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx) {
+		err = -ENOMEM;
+		goto err_close;
+	}
+	ctx->refcount = 1;
+	ctx->fd = fd;
+	ctx->info.version_major = raw.version_major;
+	ctx->info.version_minor = raw.version_minor;
+	ctx->info.features = raw.features;
+	ctx->info.page_size = raw.page_size;
+	ctx->info.max_buffers_per_fd = raw.max_buffers_per_fd;
+	ctx->info.max_sgls_per_fd = raw.max_sgls_per_fd;
+	ctx->info.max_sgl_segments = raw.max_sgl_segments;
+	memcpy(ctx->info.driver_version, raw.driver_version,
+	       sizeof(ctx->info.driver_version));
+	ctx->info.driver_version[sizeof(ctx->info.driver_version) - 1] = '\0';
+
+	*ctxp = ctx;
+	return 0;
+
+err_close:
+	close(fd);
+	return err;
+}
+
+P2PBUF_EXPORT struct p2pbuf_ctx *p2pbuf_ctx_ref(struct p2pbuf_ctx *ctx)
+{
+	if (ctx)
+		__atomic_add_fetch(&ctx->refcount, 1, __ATOMIC_RELAXED);
+	return ctx;
+}
+
+P2PBUF_EXPORT struct p2pbuf_ctx *p2pbuf_ctx_unref(struct p2pbuf_ctx *ctx)
+{
+	if (!ctx)
+		return NULL;
+	if (__atomic_sub_fetch(&ctx->refcount, 1, __ATOMIC_ACQ_REL) > 0)
+		return ctx;
+	close(ctx->fd);
+	free(ctx);
+	return NULL;
+}
+
+P2PBUF_EXPORT int p2pbuf_ctx_get_fd(const struct p2pbuf_ctx *ctx)
+{
+	if (!ctx)
+		return -EINVAL;
+	return ctx->fd;
+}
+
+P2PBUF_EXPORT int p2pbuf_ctx_get_info(const struct p2pbuf_ctx *ctx,
+				      struct p2pbuf_driver_info *info,
+				      size_t info_size)
+{
+	size_t known = sizeof(*info);
+
+	if (!ctx || !info || info_size < DRIVER_INFO_SIZE_1)
+		return -EINVAL;
+	if (info_size < known)
+		known = info_size;
+	memcpy(info, &ctx->info, known);
+	/* A caller built against a newer libp2pbuf: zero what we cannot fill. */
+	memset((char *)info + known, 0, info_size - known);
+	return 0;
+}
+
+static const char *version_message(void)
+{
+	if (!last_mismatch.valid)
+		return "Driver uAPI major version is incompatible with libp2pbuf";
+	snprintf(strerror_buf, sizeof(strerror_buf),
+		 "Driver uAPI %u.%u is incompatible with libp2pbuf uAPI %d.%d",
+		 last_mismatch.major, last_mismatch.minor,
+		 P2PBUF_UAPI_VERSION_MAJOR, P2PBUF_UAPI_VERSION_MINOR);
+	return strerror_buf;
+}
+
+P2PBUF_EXPORT const char *p2pbuf_strerror(int err)
+{
+	unsigned int code = err < 0 ? -(unsigned int)err : (unsigned int)err;
+	const char *msg;
+
+	switch (code) {
+	case P2PBUF_E_VERSION:
+		return version_message();
+	case P2PBUF_E_NOTP2PBUF:
+		return "Not a p2pbuf device";
+	}
+	if (code <= INT_MAX) {
+		msg = strerrordesc_np((int)code);
+		if (msg)
+			return msg;
+	}
+	snprintf(strerror_buf, sizeof(strerror_buf), "Unknown error %u", code);
+	return strerror_buf;
+}
+
+P2PBUF_EXPORT const char *p2pbuf_feature_name(uint64_t bit)
+{
+	switch (bit) {
+	case P2PBUF_FEATURE_PCI_P2PDMA:
+		return "pci_p2pdma";
+	case P2PBUF_FEATURE_IOMMU:
+		return "iommu";
+	default:
+		return NULL;
+	}
+}
+
+P2PBUF_EXPORT const char *p2pbuf_version(void)
+{
+	return PACKAGE_VERSION;
+}

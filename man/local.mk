@@ -1,0 +1,14 @@
+# Manual pages.  Included by the top-level Makefile.am.
+
+dist_man_MANS = \
+	man/p2pbuf.4 \
+	man/p2pctl.8 \
+	man/libp2pbuf.3 \
+	man/p2pbuf_ctx_new.3 \
+	man/p2pbuf_ctx_ref.3 \
+	man/p2pbuf_ctx_unref.3 \
+	man/p2pbuf_ctx_get_info.3 \
+	man/p2pbuf_ctx_get_fd.3 \
+	man/p2pbuf_strerror.3 \
+	man/p2pbuf_feature_name.3 \
+	man/p2pbuf_version.3

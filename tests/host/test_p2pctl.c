@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Host tests of p2pctl: command dispatch, argument parsing, exit status,
+ * error messages and output formats.  The "info" runs that succeed use
+ * fake-info.c for the driver's answer; no p2pbuf module is needed.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "fake-info.h"
+#include "p2pctl-cli.h"
+
+#define MAX_ARGS 16
+
+/* A directory that never exists, and one that always does. */
+#define NO_MODULE "/nonexistent/sys/module/p2pbuf"
+#define MODULE_LOADED "/"
+
+struct result {
+	int status;
+	char *out;
+	char *err;
+};
+
+static struct result res;
+
+static void free_result(void)
+{
+	free(res.out);
+	free(res.err);
+	memset(&res, 0, sizeof(res));
+}
+
+/* Run p2pctl with the NULL-terminated arguments; the output goes to res. */
+static int run_module(const char *sysfs_module, const char *arg, ...)
+{
+	char *argv[MAX_ARGS] = { "p2pctl" };
+	size_t outlen, errlen;
+	struct p2pctl p = { .sysfs_module = sysfs_module };
+	int argc = 1;
+	va_list ap;
+
+	free_result();
+	va_start(ap, arg);
+	for (; arg; arg = va_arg(ap, const char *)) {
+		ck_assert_int_lt(argc, MAX_ARGS - 1);
+		argv[argc++] = (char *)arg;
+	}
+	va_end(ap);
+
+	p.out = open_memstream(&res.out, &outlen);
+	p.err = open_memstream(&res.err, &errlen);
+	ck_assert_ptr_nonnull(p.out);
+	ck_assert_ptr_nonnull(p.err);
+	res.status = p2pctl_main(&p, argc, argv);
+	fclose(p.out);
+	fclose(p.err);
+	return res.status;
+}
+
+#define run(...) run_module(NO_MODULE, __VA_ARGS__, (const char *)NULL)
+
+/* Whether python3's json module accepts text. */
+static bool json_valid(const char *text)
+{
+	FILE *py = popen("python3 -m json.tool >/dev/null 2>&1", "w");
+	int status;
+
+	ck_assert_ptr_nonnull(py);
+	fputs(text, py);
+	status = pclose(py);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Usage errors: exit 2, nothing on stdout, exactly one line on stderr. */
+static void expect_usage_error(const char *expected_err)
+{
+	ck_assert_int_eq(res.status, P2PCTL_EXIT_USAGE);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(res.err, expected_err);
+}
+
+START_TEST(test_no_arguments)
+{
+	run(NULL);
+	expect_usage_error("p2pctl: missing command (see 'p2pctl --help')\n");
+}
+END_TEST
+
+START_TEST(test_help)
+{
+	char *help;
+
+	ck_assert_int_eq(run("--help"), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.err, "");
+	ck_assert(!strncmp(res.out, "Usage: p2pctl ", 14));
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "\n  info [--json] [--device PATH]\n"));
+	ck_assert_ptr_nonnull(strstr(res.out, "\nExit status:\n"));
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "\n  4  the driver's uAPI version"));
+	help = strdup(res.out);
+
+	ck_assert_int_eq(run("-h"), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.out, help);
+	ck_assert_int_eq(run("help"), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.out, help);
+	ck_assert_str_eq(res.err, "");
+	free(help);
+}
+END_TEST
+
+START_TEST(test_command_help)
+{
+	static const char info_help[] =
+		"Usage: p2pctl info [--json] [--device PATH]\n"
+		"\n"
+		"Show the driver's uAPI version, features and limits.\n"
+		"\n"
+		"Options:\n"
+		"  --json         print a JSON object, not a table\n"
+		"  --device PATH  use PATH instead of /dev/p2pbuf\n"
+		"  -h, --help     show this help\n";
+
+	ck_assert_int_eq(run("info", "--help"), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.out, info_help);
+	ck_assert_str_eq(res.err, "");
+	ck_assert_int_eq(run("info", "--json", "-h"), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.out, info_help);
+	ck_assert_int_eq(run("help", "info"), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.out, info_help);
+	ck_assert_int_eq(run("help", "--help"), P2PCTL_EXIT_OK);
+	ck_assert(!strncmp(res.out, "Usage: p2pctl help [COMMAND]\n", 29));
+}
+END_TEST
+
+START_TEST(test_version)
+{
+	ck_assert_int_eq(run("--version"), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.out, "p2pctl " PACKAGE_VERSION
+				  " (libp2pbuf " PACKAGE_VERSION ")\n");
+	ck_assert_str_eq(res.err, "");
+}
+END_TEST
+
+START_TEST(test_usage_errors)
+{
+	run("-q");
+	expect_usage_error(
+		"p2pctl: invalid option '-q' (see 'p2pctl --help')\n");
+	run("--bogus");
+	expect_usage_error(
+		"p2pctl: invalid option '--bogus' (see 'p2pctl --help')\n");
+	run("frob");
+	expect_usage_error(
+		"p2pctl: unknown command 'frob' (see 'p2pctl --help')\n");
+	run("info", "--bogus");
+	expect_usage_error(
+		"p2pctl: info: invalid option '--bogus' (see 'p2pctl info --help')\n");
+	run("info", "-x");
+	expect_usage_error(
+		"p2pctl: info: invalid option '-x' (see 'p2pctl info --help')\n");
+	run("info", "--json=yes");
+	expect_usage_error(
+		"p2pctl: info: invalid option '--json=yes' (see 'p2pctl info --help')\n");
+	run("info", "--device");
+	expect_usage_error(
+		"p2pctl: info: option '--device' requires an argument (see 'p2pctl info --help')\n");
+	run("info", "extra");
+	expect_usage_error(
+		"p2pctl: info: unexpected argument 'extra' (see 'p2pctl info --help')\n");
+	run("help", "frob");
+	expect_usage_error(
+		"p2pctl: unknown command 'frob' (see 'p2pctl --help')\n");
+	run("help", "info", "extra");
+	expect_usage_error(
+		"p2pctl: help: unexpected argument 'extra' (see 'p2pctl help --help')\n");
+}
+END_TEST
+
+START_TEST(test_device_missing_module_not_loaded)
+{
+	ck_assert_int_eq(run("info", "--device", "/nonexistent/p2pbuf"),
+			 P2PCTL_EXIT_NODEV);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: /nonexistent/p2pbuf not found: the p2pbuf module is not loaded (run 'modprobe p2pbuf' or 'insmod kernel/p2pbuf.ko')\n");
+}
+END_TEST
+
+START_TEST(test_device_missing_module_loaded)
+{
+	ck_assert_int_eq(run_module(MODULE_LOADED, "info", "--device",
+				    "/nonexistent/p2pbuf", (const char *)NULL),
+			 P2PCTL_EXIT_NODEV);
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: /nonexistent/p2pbuf not found, but the p2pbuf module is loaded (is devtmpfs mounted? or use --device PATH)\n");
+}
+END_TEST
+
+START_TEST(test_not_p2pbuf)
+{
+	ck_assert_int_eq(run("info", "--device", "/dev/null"),
+			 P2PCTL_EXIT_NODEV);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(res.err, "p2pctl: /dev/null: not a p2pbuf device\n");
+}
+END_TEST
+
+START_TEST(test_open_failed)
+{
+	ck_assert_int_eq(run("info", "--device", "/"), P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(res.err, "p2pctl: /: Is a directory\n");
+}
+END_TEST
+
+START_TEST(test_version_mismatch)
+{
+	fake_info_reset();
+	fake_info.reply.version_major = 2;
+	fake_info.reply.version_minor = 1;
+	ck_assert_int_eq(run("info", "--device", "/dev/null"),
+			 P2PCTL_EXIT_VERSION);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: /dev/null: Driver uAPI 2.1 is incompatible with libp2pbuf uAPI 1.0\n");
+}
+END_TEST
+
+static const char fake_table[] = "device:              /dev/null\n"
+				 "uAPI version:        1.0\n"
+				 "driver version:      0.1.0-fake\n"
+				 "library version:     " PACKAGE_VERSION "\n"
+				 "page size:           4096\n"
+				 "features:            iommu\n"
+				 "max buffers per fd:  64\n"
+				 "max SGLs per fd:     16\n"
+				 "max SGL segments:    512\n";
+
+static const char fake_json[] = "{\n"
+				"  \"device\": \"/dev/null\",\n"
+				"  \"uapi_version\": \"1.0\",\n"
+				"  \"driver_version\": \"0.1.0-fake\",\n"
+				"  \"library_version\": \"" PACKAGE_VERSION
+				"\",\n"
+				"  \"page_size\": 4096,\n"
+				"  \"features\": [\"iommu\"],\n"
+				"  \"features_mask\": \"0x2\",\n"
+				"  \"max_buffers_per_fd\": 64,\n"
+				"  \"max_sgls_per_fd\": 16,\n"
+				"  \"max_sgl_segments\": 512\n"
+				"}\n";
+
+START_TEST(test_info_table)
+{
+	fake_info_reset();
+	ck_assert_int_eq(run("info", "--device", "/dev/null"), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.err, "");
+	ck_assert_str_eq(res.out, fake_table);
+}
+END_TEST
+
+START_TEST(test_info_json)
+{
+	fake_info_reset();
+	ck_assert_int_eq(run("info", "--json", "--device", "/dev/null"),
+			 P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.err, "");
+	ck_assert_str_eq(res.out, fake_json);
+	ck_assert(json_valid(res.out));
+}
+END_TEST
+
+START_TEST(test_json_validator_rejects)
+{
+	/* json_valid() is not vacuous. */
+	ck_assert(!json_valid("{\"a\": \"\x01\"}"));
+	ck_assert(!json_valid("{\"a\": 1,}"));
+	ck_assert(json_valid("{\"a\": \"\\u0001\"}"));
+}
+END_TEST
+
+START_TEST(test_json_string_escapes)
+{
+	size_t len;
+	char *buf;
+	FILE *f = open_memstream(&buf, &len);
+
+	p2pctl_json_string(f, "a\"b\\c\nd\te\x01\x1f\x7f\xc3\xa9/");
+	fclose(f);
+	ck_assert_str_eq(
+		buf,
+		"\"a\\\"b\\\\c\\nd\\te\\u0001\\u001f\\u007f\\u00c3\\u00a9/\"");
+	ck_assert(json_valid(buf));
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_info_hostile_strings)
+{
+	struct p2pbuf_driver_info info = {
+		.version_major = 1,
+		.features = P2PBUF_FEATURE_PCI_P2PDMA | P2PBUF_FEATURE_IOMMU |
+			    (1ULL << 63),
+		.driver_version = "\"}\n\\\x01\xff",
+	};
+	size_t len;
+	char *buf;
+	FILE *f = open_memstream(&buf, &len);
+
+	p2pctl_print_info(f, "/dev/\"odd\"\tname", &info, true);
+	fclose(f);
+	ck_assert(json_valid(buf));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "  \"features\": [\"pci_p2pdma\", \"iommu\"],\n"
+			    "  \"features_mask\": \"0x8000000000000003\",\n"));
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_info_table_features)
+{
+	struct p2pbuf_driver_info info = { .features = 0 };
+	size_t len;
+	char *buf;
+	FILE *f = open_memstream(&buf, &len);
+
+	p2pctl_print_info(f, "d", &info, false);
+	info.features = P2PBUF_FEATURE_PCI_P2PDMA | (1ULL << 40);
+	p2pctl_print_info(f, "d", &info, false);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\nfeatures:            none\n"));
+	ck_assert_ptr_nonnull(strstr(
+		buf, "\nfeatures:            pci_p2pdma 0x10000000000\n"));
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_write_error)
+{
+	struct p2pctl p = { .sysfs_module = NO_MODULE };
+	char *argv[] = { "p2pctl", "--version", NULL };
+	size_t len;
+	char *err;
+
+	p.out = fopen("/dev/full", "w");
+	p.err = open_memstream(&err, &len);
+	ck_assert_ptr_nonnull(p.out);
+	ck_assert_int_eq(p2pctl_main(&p, 2, argv), P2PCTL_EXIT_FAILED);
+	fclose(p.out);
+	fclose(p.err);
+	ck_assert_str_eq(
+		err, "p2pctl: cannot write output: No space left on device\n");
+	free(err);
+}
+END_TEST
+
+static int run_nothing(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		       int argc, char **argv)
+{
+	return 0;
+}
+
+START_TEST(test_find_cmd)
+{
+	static const struct p2pctl_cmd table[] = {
+		{ .noun = "info", .run = run_nothing },
+		{ .noun = "buffer", .verb = "create", .run = run_nothing },
+		{ .noun = "buffer", .verb = "destroy", .run = run_nothing },
+	};
+	char *info[] = { "info", "create" };
+	char *create[] = { "buffer", "create", "--size" };
+	char *destroy[] = { "buffer", "destroy" };
+	char *bad_verb[] = { "buffer", "frob" };
+	char *no_verb[] = { "buffer" };
+	char *unknown[] = { "map", "create" };
+	int words = -1;
+
+	ck_assert_ptr_eq(p2pctl_find_cmd(table, 3, 2, info, &words), &table[0]);
+	ck_assert_int_eq(words, 1);
+	ck_assert_ptr_eq(p2pctl_find_cmd(table, 3, 3, create, &words),
+			 &table[1]);
+	ck_assert_int_eq(words, 2);
+	ck_assert_ptr_eq(p2pctl_find_cmd(table, 3, 2, destroy, &words),
+			 &table[2]);
+	ck_assert_int_eq(words, 2);
+	ck_assert_ptr_null(p2pctl_find_cmd(table, 3, 2, bad_verb, &words));
+	ck_assert_ptr_null(p2pctl_find_cmd(table, 3, 1, no_verb, &words));
+	ck_assert_ptr_null(p2pctl_find_cmd(table, 3, 2, unknown, &words));
+}
+END_TEST
+
+static void setup(void)
+{
+	memset(&fake_info, 0, sizeof(fake_info));
+}
+
+static Suite *p2pctl_suite(void)
+{
+	Suite *s = suite_create("p2pctl");
+	TCase *tc;
+
+	tc = tcase_create("usage");
+	tcase_add_checked_fixture(tc, setup, free_result);
+	tcase_add_test(tc, test_no_arguments);
+	tcase_add_test(tc, test_help);
+	tcase_add_test(tc, test_command_help);
+	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_usage_errors);
+	tcase_add_test(tc, test_find_cmd);
+	tcase_add_test(tc, test_write_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("open");
+	tcase_add_checked_fixture(tc, setup, free_result);
+	tcase_add_test(tc, test_device_missing_module_not_loaded);
+	tcase_add_test(tc, test_device_missing_module_loaded);
+	tcase_add_test(tc, test_not_p2pbuf);
+	tcase_add_test(tc, test_open_failed);
+	tcase_add_test(tc, test_version_mismatch);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("output");
+	tcase_add_checked_fixture(tc, setup, free_result);
+	tcase_add_test(tc, test_info_table);
+	tcase_add_test(tc, test_info_json);
+	tcase_add_test(tc, test_json_validator_rejects);
+	tcase_add_test(tc, test_json_string_escapes);
+	tcase_add_test(tc, test_info_hostile_strings);
+	tcase_add_test(tc, test_info_table_features);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(p2pctl_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,43 @@
+# Tests.  Included by the top-level Makefile.am.
+#
+# Host tier (TESTS): Check suites that need no kernel module.  They link
+# libp2pbuf.c itself with -Wl,--wrap=ioctl so that tests/host/fake-info.c
+# can answer the INFO handshake; the driver is only ever tested in the VM.
+
+host_test_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/utils
+host_test_ldflags = $(AM_LDFLAGS) -Wl,--wrap=ioctl
+
+check_PROGRAMS += tests/host/test_lib tests/host/test_p2pctl
+TESTS += tests/host/test_lib tests/host/test_p2pctl
+
+tests_host_test_lib_SOURCES = \
+	tests/host/test_lib.c \
+	tests/host/fake-info.c \
+	tests/host/fake-info.h \
+	libp2pbuf/libp2pbuf.c
+tests_host_test_lib_CFLAGS = $(host_test_cflags)
+tests_host_test_lib_LDFLAGS = $(host_test_ldflags)
+tests_host_test_lib_LDADD = $(CHECK_LIBS)
+
+tests_host_test_p2pctl_SOURCES = \
+	tests/host/test_p2pctl.c \
+	tests/host/fake-info.c \
+	tests/host/fake-info.h \
+	utils/p2pctl-cli.c \
+	libp2pbuf/libp2pbuf.c
+tests_host_test_p2pctl_CFLAGS = $(host_test_cflags)
+tests_host_test_p2pctl_LDFLAGS = $(host_test_ldflags)
+tests_host_test_p2pctl_LDADD = $(CHECK_LIBS)
+
+# Guest tier: static programs run inside the VM against the real module by
+# tests/vm/ (which appends its own programs to VM_GUEST_PROGS).
+check_PROGRAMS += tests/guest/test_driver
+tests_guest_test_driver_SOURCES = \
+	tests/guest/test_driver.c \
+	utils/p2pctl-cli.c
+tests_guest_test_driver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-I$(top_srcdir)/utils
+tests_guest_test_driver_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_test_driver_LDADD = libp2pbuf/libp2pbuf.la $(CHECK_STATIC_LIBS)
+
+VM_GUEST_PROGS += tests/guest/test_driver utils/p2pctl-static

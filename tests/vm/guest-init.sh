@@ -1,0 +1,123 @@
+#!/bin/sh
+# /init of the p2pbuf test-rig initramfs (busybox sh).
+#
+# Modes (P2PBUF_VM_MODE in /etc/p2pbuf-vm.conf):
+#   check  insmod /p2pbuf.ko, run every /tests/test_* (Check, CK_FORK=yes),
+#          rmmod and verify /dev/p2pbuf is gone      (tests/vm/vm-tier.sh)
+#   cmd    insmod, run /etc/p2pbuf-vm.cmd            (scripts/p2pbuf-vm -- CMD)
+#   shell  insmod, interactive shell on the console  (scripts/p2pbuf-vm)
+# then dump the kernel log and power off.
+#
+# Results go to ttyS1 (the kernel never prints there, so lines cannot be cut
+# by printk) as marker lines, and are echoed to the console (ttyS0):
+#   P2PBUF-BOOT kernel=<release> uptime=<s>
+#   P2PBUF-INSMOD rc=<n> dev=present|missing
+#   P2PBUF-TEST-BEGIN <name> ... its output ... P2PBUF-TEST <name> rc=<n>
+#   P2PBUF-CMD-BEGIN ... output ... P2PBUF-CMD rc=<n>
+#   P2PBUF-RMMOD rc=<n> dev=gone|present module=gone|loaded
+#   P2PBUF-DMESG-BEGIN ... dmesg ... P2PBUF-DMESG-END
+#   P2PBUF-DONE uptime=<s>
+
+export PATH=/bin HOME=/root
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+cd /tmp || exit 1
+
+P2PBUF_VM_MODE=check
+P2PBUF_VM_INSMOD=1
+P2PBUF_VM_TESTS='test_*'
+P2PBUF_VM_TEST_TIMEOUT=300
+P2PBUF_VM_CK_TIMEOUT=60
+P2PBUF_VM_ACCEL=unknown
+# shellcheck disable=SC1091
+[ -r /etc/p2pbuf-vm.conf ] && . /etc/p2pbuf-vm.conf
+export P2PBUF_VM=1 P2PBUF_VM_ACCEL
+
+RES=/dev/ttyS1
+stty -F "$RES" raw -echo 2>/dev/null
+exec 3>"$RES" || exec 3>/dev/null
+
+say() {
+	echo "$*"
+	echo "$*" >&3
+}
+
+uptime_s() {
+	read -r up _ </proc/uptime
+	echo "$up"
+}
+
+finish() {
+	say "P2PBUF-DMESG-BEGIN"
+	dmesg >&3
+	echo "P2PBUF-DMESG-END" >&3
+	echo "P2PBUF-DMESG-END (dmesg written to the results channel)"
+	say "P2PBUF-DONE uptime=$(uptime_s)"
+	exec 3>&-
+	sync
+	poweroff -f
+	sleep 10
+	echo "p2pbuf-vm: poweroff failed" >&2
+	exit 1
+}
+
+say "P2PBUF-BOOT kernel=$(uname -r) uptime=$(uptime_s)"
+
+if [ "$P2PBUF_VM_INSMOD" = 1 ]; then
+	insmod /p2pbuf.ko
+	rc=$?
+	if [ -e /dev/p2pbuf ]; then dev=present; else dev=missing; fi
+	say "P2PBUF-INSMOD rc=$rc dev=$dev"
+	if [ $rc != 0 ] || [ $dev != present ]; then
+		say "p2pbuf-vm: insmod /p2pbuf.ko failed (rc=$rc, /dev/p2pbuf $dev)"
+		finish
+	fi
+fi
+
+case $P2PBUF_VM_MODE in
+check)
+	for t in /tests/$P2PBUF_VM_TESTS; do
+		[ -x "$t" ] || continue
+		name=${t##*/}
+		say "P2PBUF-TEST-BEGIN $name"
+		{
+			CK_FORK=yes CK_VERBOSITY=normal \
+				CK_DEFAULT_TIMEOUT=$P2PBUF_VM_CK_TIMEOUT \
+				timeout -s KILL "$P2PBUF_VM_TEST_TIMEOUT" "$t" 2>&1 </dev/null
+			echo $? >/tmp/rc
+		} | tee "$RES"
+		read -r rc </tmp/rc
+		say "P2PBUF-TEST $name rc=$rc"
+	done
+	if [ "$P2PBUF_VM_INSMOD" = 1 ]; then
+		rmmod p2pbuf
+		rc=$?
+		if [ -e /dev/p2pbuf ]; then dev=present; else dev=gone; fi
+		if grep -q '^p2pbuf ' /proc/modules; then mod=loaded; else mod=gone; fi
+		say "P2PBUF-RMMOD rc=$rc dev=$dev module=$mod"
+	fi
+	;;
+cmd)
+	say "P2PBUF-CMD-BEGIN"
+	{
+		sh /etc/p2pbuf-vm.cmd 2>&1 </dev/null
+		echo $? >/tmp/rc
+	} | tee "$RES"
+	read -r rc </tmp/rc
+	say "P2PBUF-CMD rc=$rc"
+	;;
+shell)
+	echo
+	echo "p2pbuf-vm: guest shell ($(uname -r)); 'exit' powers off, Ctrl-A x kills QEMU"
+	[ -e /dev/p2pbuf ] && echo "p2pbuf-vm: /dev/p2pbuf is loaded; try: p2pctl info"
+	PS1='p2pbuf-vm:\w# ' setsid cttyhack sh -l
+	;;
+*)
+	say "p2pbuf-vm: unknown mode '$P2PBUF_VM_MODE'"
+	;;
+esac
+finish

@@ -1,0 +1,40 @@
+# The QEMU test rig (VM tier of make check).  Included from the top-level
+# Makefile.am, which must first set  check_PROGRAMS =  and  VM_GUEST_PROGS =
+# (automake refuses += on a variable that was never set with =).
+
+# Guest test of the rig itself: devices present, IOMMU active, DMA oracle.
+check_PROGRAMS += tests/guest/test_rig
+tests_guest_test_rig_SOURCES = tests/guest/test_rig.c tests/guest/edu.c \
+	tests/guest/edu.h
+tests_guest_test_rig_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_guest_test_rig_LDFLAGS = -all-static
+tests_guest_test_rig_LDADD = $(CHECK_STATIC_LIBS)
+VM_GUEST_PROGS += tests/guest/test_rig
+
+EXTRA_DIST += \
+	tests/vm/kernels \
+	tests/vm/vm-lib.sh \
+	tests/vm/vm-tier.sh \
+	tests/vm/run-qemu.sh \
+	tests/vm/mkinitramfs.sh \
+	tests/vm/guest-init.sh \
+	tests/vm/scan-log.sh \
+	scripts/p2pbuf-vm
+
+# make check-vm: only the VM tier (all kernels of tests/vm/kernels).
+# P2PBUF_VM_KERNEL=GLOB, P2PBUF_VM_TESTS=GLOB, P2PBUF_VM_ACCEL=tcg|kvm,
+# P2PBUF_VM_VERBOSE=1 narrow or change it (see tests/vm/vm-tier.sh).
+check-vm: $(VM_GUEST_PROGS)
+	abs_top_srcdir='$(abs_top_srcdir)' abs_top_builddir='$(abs_top_builddir)' \
+	VM_GUEST_PROGS='$(VM_GUEST_PROGS)' QEMU='$(QEMU)' BUSYBOX='$(BUSYBOX)' \
+	$(SHELL) $(srcdir)/tests/vm/vm-tier.sh
+
+# Used by scripts/p2pbuf-vm: build the guest programs / list them.
+vm-guest-progs: $(VM_GUEST_PROGS)
+print-vm-guest-progs:
+	@echo $(VM_GUEST_PROGS)
+
+clean-vm:
+	-rm -rf tests/vm/out
+
+# (.PHONY for these is in the top-level Makefile.am: automake wants one unconditional .PHONY.)

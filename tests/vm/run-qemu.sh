@@ -1,0 +1,138 @@
+#!/bin/sh
+# Boot the p2pbuf test rig under QEMU.
+#
+# usage: run-qemu.sh --kernel VMLINUZ --initrd CPIO [options]
+#   --accel kvm|tcg        accelerator (default: tcg)
+#   --append ARGS          extra guest kernel command line
+#   --console FILE         guest console (ttyS0) log; default: stdout
+#   --results FILE         results channel (ttyS1) log; default: discard
+#   --timeout SECS         kill QEMU after SECS (exit status 124); 0 = never
+#   --interactive          console on this terminal (Ctrl-A x quits QEMU);
+#                          with --console also logged to FILE
+#   --boot-timeout SECS    with --results: kill QEMU (exit status 125) unless
+#                          the guest's init has written P2PBUF-BOOT there
+#                          within SECS (catches a KVM that cannot run the guest)
+#   --qemu PATH            QEMU binary (default: $QEMU or qemu-system-x86_64)
+# Exit status: QEMU's (0 after the guest's poweroff), 124 on timeout, 125 when
+# the guest did not reach init in time.
+#
+# The rig (q35, 2 vCPUs, 2 GiB).  Fixed addresses, so the BDFs below are
+# stable (Linux numbers the buses depth first); tests should still find the
+# devices by vendor:device (edu 1234:11e8, ivshmem 1af4:1110):
+#   (sysbus)   intel-iommu, intremap=on   guest: intel_iommu=on iommu.strict=1
+#   00:03.0    edu0      1234:11e8   dma_mask=~0
+#   00:04.0    ivshmem0  1af4:1110   BAR2 = 64 MiB RAM backend shm0
+#   00:05.0    pcie-root-port rp0 (chassis 1)           -> bus 01
+#   01:00.0      x3130-upstream up0                     -> bus 02
+#   02:00.0        xio3130-downstream dp0 (chassis 2, slot 0) -> bus 03
+#   03:00.0          edu1      1234:11e8   dma_mask=~0
+#   02:01.0        xio3130-downstream dp1 (chassis 2, slot 1) -> bus 04
+#   04:00.0          ivshmem1  1af4:1110   BAR2 = 64 MiB RAM backend shm1
+#   ttyS0 (0x3f8)  console;  ttyS1 (0x2f8)  results channel (kernel never
+#                  prints there, so results do not interleave with printk)
+# The ports behind the switch expose ACS: with the IOMMU on, each edu and
+# each ivshmem is in its own IOMMU group and peer traffic goes through the
+# IOMMU (QEMU routes all DMA through the root complex anyway).
+set -eu
+
+kernel='' initrd='' accel=tcg append='' console='' results='' timeout=0 interactive=0
+boot_timeout=0
+qemu=${QEMU:-qemu-system-x86_64}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
+	--accel) accel=$2; shift ;;
+	--append) append=$2; shift ;;
+	--console) console=$2; shift ;;
+	--results) results=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--boot-timeout) boot_timeout=$2; shift ;;
+	--interactive) interactive=1 ;;
+	--qemu) qemu=$2; shift ;;
+	*) echo "run-qemu.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -r "$kernel" ] || { echo "run-qemu.sh: kernel image '$kernel' not readable" >&2; exit 2; }
+[ -r "$initrd" ] || { echo "run-qemu.sh: initramfs '$initrd' not readable" >&2; exit 2; }
+command -v "$qemu" >/dev/null 2>&1 ||
+	{ echo "run-qemu.sh: $qemu not found; apt-get install qemu-system-x86" >&2; exit 2; }
+
+case $accel in
+kvm) accel_opts="-accel kvm -cpu host" ;;
+tcg) accel_opts="-accel tcg" ;;
+*) echo "run-qemu.sh: --accel must be kvm or tcg" >&2; exit 2 ;;
+esac
+
+cmdline="console=ttyS0 panic=-1 intel_iommu=on iommu.strict=1 quiet log_buf_len=4M"
+cmdline="$cmdline softlockup_panic=1 $append"
+
+if [ "$interactive" = 1 ]; then
+	if [ -n "$console" ]; then
+		con="-chardev stdio,id=con0,mux=on,signal=off,logfile=$console"
+	else
+		con="-chardev stdio,id=con0,mux=on,signal=off"
+	fi
+	con="$con -serial chardev:con0 -mon chardev=con0,mode=readline"
+elif [ -n "$console" ]; then
+	con="-serial file:$console -monitor none"
+else
+	con="-serial stdio -monitor none"
+fi
+if [ -n "$results" ]; then
+	res="-serial file:$results"
+else
+	res="-serial null"
+fi
+
+# Word splitting of the option strings is intended (no spaces in the paths
+# we generate; the caller's paths are checked below).
+case "$kernel$initrd$console$results" in
+*[[:space:]]*) echo "run-qemu.sh: paths must not contain white space" >&2; exit 2 ;;
+esac
+
+# shellcheck disable=SC2086
+set -- "$qemu" $accel_opts \
+	-machine q35,kernel-irqchip=split -m 2048 -smp 2 \
+	-nodefaults -display none -no-reboot \
+	-device intel-iommu,intremap=on \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	$con $res \
+	-object memory-backend-ram,id=shm0,size=64M \
+	-object memory-backend-ram,id=shm1,size=64M \
+	-device edu,id=edu0,dma_mask=0xffffffffffffffff,bus=pcie.0,addr=03.0 \
+	-device ivshmem-plain,id=ivshmem0,memdev=shm0,bus=pcie.0,addr=04.0 \
+	-device pcie-root-port,id=rp0,bus=pcie.0,addr=05.0,chassis=1,slot=0 \
+	-device x3130-upstream,id=up0,bus=rp0,addr=00.0 \
+	-device xio3130-downstream,id=dp0,bus=up0,addr=00.0,chassis=2,slot=0 \
+	-device xio3130-downstream,id=dp1,bus=up0,addr=01.0,chassis=2,slot=1 \
+	-device edu,id=edu1,dma_mask=0xffffffffffffffff,bus=dp0,addr=00.0 \
+	-device ivshmem-plain,id=ivshmem1,memdev=shm1,bus=dp1,addr=00.0
+
+if [ "$interactive" = 1 ] || [ "$timeout" = 0 ]; then
+	exec "$@"
+fi
+if [ "$boot_timeout" = 0 ] || [ -z "$results" ]; then
+	exec timeout -k 10 "$timeout" "$@" </dev/null
+fi
+
+# Watch for the guest's first marker while QEMU runs.
+: >"$results"
+timeout -k 10 "$timeout" "$@" </dev/null &
+qpid=$!
+waited=0
+while ! grep -q P2PBUF-BOOT "$results" 2>/dev/null; do
+	if ! kill -0 "$qpid" 2>/dev/null; then
+		break
+	fi
+	if [ "$waited" -ge "$((boot_timeout * 5))" ]; then
+		kill "$qpid" 2>/dev/null
+		wait "$qpid"
+		echo "run-qemu.sh: guest did not reach init within ${boot_timeout}s ($accel)" >&2
+		exit 125
+	fi
+	sleep 0.2
+	waited=$((waited + 1))
+done
+wait "$qpid"

@@ -1,0 +1,59 @@
+#!/bin/sh
+# Scan a guest kernel log for signs of kernel trouble.
+#
+# usage: scan-log.sh LOGFILE
+# Prints each offending line (prefixed with its line number) and exits 1 if
+# there is any, 0 if the log is clean, 2 on usage errors.
+#
+# Flagged: BUG:, WARNING:, Oops, general protection, KASAN, UBSAN, kmemleak,
+# Call Trace, lockdep reports, soft/hard lockups, RCU stalls, hung tasks,
+# panics, list/refcount corruption, and every DMAR/IOMMU fault line except
+# those between a "P2PBUF-EXPECT-DMAR-BEGIN" and the next
+# "P2PBUF-EXPECT-DMAR-END" line (written to /dev/kmsg by a test that provokes
+# a fault on purpose).  An unterminated expected-fault region is an error.
+if [ $# != 1 ] || [ ! -r "$1" ]; then
+	echo "usage: scan-log.sh LOGFILE" >&2
+	exit 2
+fi
+tr -d '\r' <"$1" | awk '
+function flag(why) {
+	printf "  line %d: %s: %s\n", NR, why, $0
+	bad++
+}
+/P2PBUF-EXPECT-DMAR-BEGIN/ {
+	if (expect) flag("nested expected-DMAR region")
+	expect = 1; begin_line = NR; next
+}
+/P2PBUF-EXPECT-DMAR-END/ {
+	if (!expect) flag("expected-DMAR end without begin")
+	expect = 0; next
+}
+/DMAR.*[Ff]ault|DMAR-IR:.*[Ff]ault|IOMMU.*fault|[Pp]age request.*fault/ {
+	if (!expect) flag("unexpected DMAR fault")
+	next
+}
+/BUG:/                                    { flag("BUG"); next }
+/WARNING:/                                { flag("WARNING"); next }
+/Oops/                                    { flag("Oops"); next }
+/general protection/                      { flag("general protection fault"); next }
+/KASAN/                                   { flag("KASAN"); next }
+/UBSAN/                                   { flag("UBSAN"); next }
+/kmemleak/                                { flag("kmemleak"); next }
+/Call Trace/                              { flag("Call Trace"); next }
+/lockdep|possible circular locking|possible recursive locking|inconsistent lock state/ {
+	flag("lockdep"); next
+}
+/soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO: .* stall/ {
+	flag("lockup/stall"); next
+}
+/INFO: task .* blocked for more than/     { flag("hung task"); next }
+/Kernel panic/                            { flag("panic"); next }
+/list_add corruption|list_del corruption|refcount_t: / { flag("corruption"); next }
+/double free|use-after-free|slab-out-of-bounds/ { flag("memory corruption"); next }
+END {
+	if (expect) {
+		printf "  line %d: expected-DMAR region never ended (P2PBUF-EXPECT-DMAR-END missing)\n", begin_line
+		bad++
+	}
+	exit bad ? 1 : 0
+}'

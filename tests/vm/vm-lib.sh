@@ -1,0 +1,156 @@
+# Shell helpers shared by tests/vm/vm-tier.sh and scripts/p2pbuf-vm.
+# POSIX sh; sourced, not executed.  Callers set VM_DIR (= $srcdir/tests/vm).
+
+vm_die() {
+	echo "p2pbuf-vm: error: $*" >&2
+	exit 1
+}
+
+vm_note() {
+	echo "p2pbuf-vm: $*" >&2
+}
+
+# vm_kernel_globs FILE: print "glob<TAB>hint" for each kernel line of FILE.
+vm_kernel_globs() {
+	[ -r "$1" ] || vm_die "kernel list $1 not found"
+	sed -e 's/^[[:space:]]*//' -e '/^#/d' -e '/^$/d' "$1" |
+		while read -r glob hint; do
+			printf '%s\t%s\n' "$glob" "$hint"
+		done
+}
+
+# vm_resolve_kernel GLOB [HINT]: print the newest release R such that
+# /boot/vmlinuz-R exists and R matches GLOB.  Dies (naming HINT) when there is
+# none or when R has no headers (/lib/modules/R/build).
+vm_resolve_kernel() {
+	_glob=$1
+	_hint=${2:-"install the Debian linux-image-* and linux-headers-* packages for it"}
+	_best=$(
+		for _img in /boot/vmlinuz-*; do
+			[ -e "$_img" ] || continue
+			_rel=${_img#/boot/vmlinuz-}
+			# shellcheck disable=SC2254 # GLOB is a pattern on purpose
+			case $_rel in $_glob) echo "$_rel" ;; esac
+		done | sort -V | tail -n 1
+	)
+	[ -n "$_best" ] ||
+		vm_die "no kernel image /boot/vmlinuz-$_glob; to install it: $_hint"
+	[ -r "/boot/vmlinuz-$_best" ] ||
+		vm_die "/boot/vmlinuz-$_best is not readable by $(id -un)"
+	[ -f "/lib/modules/$_best/build/Makefile" ] ||
+		vm_die "kernel $_best has no headers (/lib/modules/$_best/build); install linux-headers-$_best; $_hint"
+	echo "$_best"
+}
+
+# vm_find_qemu: print the QEMU binary (honours $QEMU) or die.
+vm_find_qemu() {
+	_q=${QEMU:-qemu-system-x86_64}
+	command -v "$_q" >/dev/null 2>&1 ||
+		vm_die "QEMU ($_q) not found; install it: apt-get install qemu-system-x86"
+	command -v "$_q"
+}
+
+# vm_find_busybox: print a static busybox (honours $BUSYBOX) or die.
+vm_find_busybox() {
+	for _b in ${BUSYBOX:-} /bin/busybox /usr/bin/busybox; do
+		[ -x "$_b" ] || continue
+		if vm_is_static_elf "$_b"; then
+			echo "$_b"
+			return 0
+		fi
+	done
+	vm_die "no static busybox found (BUSYBOX=${BUSYBOX:-unset}); install it: apt-get install busybox-static"
+}
+
+# vm_is_static_elf FILE: true when FILE is an ELF executable without a
+# program interpreter (i.e. statically linked).
+vm_is_static_elf() {
+	[ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' \n')" = '177ELF' ] ||
+		return 1
+	command -v readelf >/dev/null 2>&1 || return 0
+	! readelf -lW "$1" 2>/dev/null | grep -q 'INTERP'
+}
+
+# vm_pick_accel QEMU: print kvm or tcg, then optionally why.
+# $P2PBUF_VM_ACCEL=kvm|tcg forces it; otherwise KVM when /dev/kvm is usable
+# and QEMU starts with it.  (A KVM that starts but cannot run the guest is
+# caught later by run-qemu.sh --boot-timeout; callers then fall back to TCG.)
+vm_pick_accel() {
+	case ${P2PBUF_VM_ACCEL:-auto} in
+	kvm | tcg)
+		echo "$P2PBUF_VM_ACCEL (forced by P2PBUF_VM_ACCEL)"
+		return 0
+		;;
+	auto) ;;
+	*) vm_die "P2PBUF_VM_ACCEL must be kvm, tcg or auto" ;;
+	esac
+	if [ -d /sys/module/kvm_pvm ]; then
+		# PVM (pagetable-based KVM) runs only PVM-enabled guest kernels.
+		echo "tcg (KVM here is kvm_pvm, which cannot run the Debian kernels)"
+	elif [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+		echo quit | timeout 20 "$1" -machine q35,accel=kvm -display none \
+			-nodefaults -monitor stdio -S >/dev/null 2>&1; then
+		echo kvm
+	else
+		echo "tcg (no usable /dev/kvm)"
+	fi
+}
+
+# vm_config_srcdir SRCDIR OUTROOT LOG: print the source tree to configure the
+# per-kernel builds from: SRCDIR itself, or, when SRCDIR is configured in place
+# (automake refuses VPATH builds from such a tree), a pristine copy of it in
+# OUTROOT/src made by `make distdir`.
+vm_config_srcdir() {
+	if [ -f "$1/config.status" ]; then
+		vm_make_pristine_src "$1" "$2/src" "$3" || return 1
+		(cd "$2/src" && pwd)
+	else
+		echo "$1"
+	fi
+}
+
+# vm_build_module CFGSRC OUTDIR KVER LOG: build p2pbuf.ko against KVER's
+# headers in OUTDIR/build (CFGSRC/configure --with-config=kernel, then
+# make -C kernel); print the path of the module.  Reconfigures only when
+# configure changed or the build was configured for another kernel tree.
+vm_build_module() {
+	_src=$1 _out=$2 _kver=$3 _log=$4
+	_bld=$_out/build
+	_kobj=/lib/modules/$_kver/build
+	mkdir -p "$_bld" || return 1
+	# shellcheck disable=SC3013 # -nt: dash, bash and busybox have it
+	if [ ! -f "$_bld/config.status" ] ||
+		[ "$_src/configure" -nt "$_bld/config.status" ] ||
+		! grep -q -e "--with-linux-obj=$_kobj" "$_bld/config.status"; then
+		echo "+ $_src/configure --with-config=kernel --with-linux-obj=$_kobj" >>"$_log"
+		(cd "$_bld" && "$_src/configure" --with-config=kernel \
+			--with-linux-obj="$_kobj") >>"$_log" 2>&1 || return 1
+	fi
+	echo "+ make -C $_bld/kernel" >>"$_log"
+	make -C "$_bld/kernel" >>"$_log" 2>&1 || return 1
+	[ -f "$_bld/kernel/p2pbuf.ko" ] || {
+		echo "make -C kernel did not produce kernel/p2pbuf.ko" >>"$_log"
+		return 1
+	}
+	echo "$_bld/kernel/p2pbuf.ko"
+}
+
+# vm_make_pristine_src SRCDIR DEST LOG: refresh DEST as an unconfigured copy
+# of the distributed sources (make distdir in SRCDIR, which is configured in
+# place).  distdir copies with cp -p, so timestamps are kept and the builds
+# configured from DEST stay incremental.
+vm_make_pristine_src() {
+	mkdir -p "$2" || return 1
+	_pd=$(cd "$2" && pwd) || return 1
+	echo "p2pbuf-vm: $1 is configured in place; building from a copy made by make distdir ($_pd)" >>"$3"
+	make -C "$1" distdir distdir="$_pd" >>"$3" 2>&1
+}
+
+# vm_shquote ARG...: print ARGs as one POSIX-shell-quoted command line.
+vm_shquote() {
+	_q=
+	for _a in "$@"; do
+		_q="$_q '$(printf '%s' "$_a" | sed "s/'/'\\\\''/g")'"
+	done
+	printf '%s\n' "${_q# }"
+}

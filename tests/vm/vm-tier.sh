@@ -1,0 +1,280 @@
+#!/bin/sh
+# The VM tier of `make check`: for every kernel of tests/vm/kernels, build
+# p2pbuf.ko against that kernel's headers, boot the kernel under QEMU on the
+# test rig (tests/vm/run-qemu.sh), run the guest test programs there against
+# the real /dev/p2pbuf, and judge the results.
+#
+# Run from the top build directory with, in the environment:
+#   abs_top_srcdir, abs_top_builddir   (as in the Makefiles)
+#   VM_GUEST_PROGS   static guest programs, relative to abs_top_builddir
+#                    (test_* run as Check suites; p2pctl-static is /bin/p2pctl)
+# Optional:
+#   QEMU, BUSYBOX            binaries (default: from PATH / busybox-static)
+#   P2PBUF_VM_KERNEL=GLOB    test only the kernels of the list matching GLOB
+#   P2PBUF_VM_ACCEL=kvm|tcg  force the accelerator (default: KVM if usable)
+#   P2PBUF_VM_TIMEOUT=SECS   per-boot limit (default 300)
+#   P2PBUF_VM_TESTS=GLOB     run only the guest tests matching GLOB
+#   P2PBUF_VM_VERBOSE=1      also show the guest console live
+#   P2PBUF_SKIP_VM=1         skip the tier (says so loudly; for distcheck)
+# Fails (exit 1) when a prerequisite is missing, a module does not build,
+# the guest does not boot or times out, insmod fails, a guest test fails,
+# the module does not unload cleanly, or the guest kernel log shows trouble
+# (tests/vm/scan-log.sh).  Everything is kept in tests/vm/out/<kver>/.
+set -u
+
+: "${abs_top_srcdir:?abs_top_srcdir must be set (run from make check)}"
+: "${abs_top_builddir:?abs_top_builddir must be set (run from make check)}"
+VM_DIR=$abs_top_srcdir/tests/vm
+# shellcheck source=tests/vm/vm-lib.sh
+. "$VM_DIR/vm-lib.sh"
+
+if [ "${P2PBUF_SKIP_VM:-0}" = 1 ]; then
+	echo "************************************************************"
+	echo "VM tier: SKIPPED because P2PBUF_SKIP_VM=1 -- the driver was NOT tested"
+	echo "************************************************************"
+	exit 0
+fi
+
+start_all=$(date +%s)
+out_root=$abs_top_builddir/tests/vm/out
+mkdir -p "$out_root" || vm_die "cannot create $out_root"
+
+# --- prerequisites: fail before building anything --------------------------
+qemu=$(vm_find_qemu) || exit 1
+busybox=$(vm_find_busybox) || exit 1
+command -v cpio >/dev/null 2>&1 || vm_die "cpio not found; apt-get install cpio"
+command -v timeout >/dev/null 2>&1 || vm_die "timeout (coreutils) not found"
+[ -n "${VM_GUEST_PROGS:-}" ] ||
+	vm_die "VM_GUEST_PROGS is empty: there would be no guest tests to run"
+progs=
+ntests=0
+for p in $VM_GUEST_PROGS; do
+	f=$abs_top_builddir/$p
+	[ -f "$f" ] || vm_die "guest program $p not built ($f missing)"
+	vm_is_static_elf "$f" ||
+		vm_die "guest program $p is not a static executable (link with -all-static)"
+	progs="$progs $f"
+	case ${p##*/} in test_*) ntests=$((ntests + 1)) ;; esac
+done
+
+kernels=
+tab=$(printf '\t')
+list=$(vm_kernel_globs "$VM_DIR/kernels") || exit 1
+while IFS=$tab read -r glob hint; do
+	if [ -n "${P2PBUF_VM_KERNEL:-}" ]; then
+		# shellcheck disable=SC2254
+		case $glob in ${P2PBUF_VM_KERNEL}) ;; *) continue ;; esac
+	fi
+	kver=$(vm_resolve_kernel "$glob" "$hint") || exit 1
+	kernels="$kernels $kver"
+done <<EOF
+$list
+EOF
+[ -n "$kernels" ] || vm_die "no kernel selected (tests/vm/kernels, P2PBUF_VM_KERNEL=${P2PBUF_VM_KERNEL:-})"
+
+accel_line=$(vm_pick_accel "$qemu")
+accel=${accel_line%% *}
+timeout_s=${P2PBUF_VM_TIMEOUT:-300}
+case $timeout_s in '' | *[!0-9]*) vm_die "P2PBUF_VM_TIMEOUT must be a number of seconds" ;; esac
+# Each guest test program gets less than the whole boot, so that a hung test
+# is reported by name and the kernel log still comes back.
+if [ "$timeout_s" -gt 120 ]; then
+	test_timeout=$((timeout_s - 60))
+else
+	test_timeout=$((timeout_s * 3 / 4))
+fi
+echo "VM tier: kernels:$kernels"
+echo "VM tier: accelerator: $accel_line; QEMU $qemu; per-boot timeout ${timeout_s}s"
+
+# --- build the module for every kernel (in parallel) -----------------------
+src_log=$out_root/src.log
+: >"$src_log"
+cfgsrc=$(vm_config_srcdir "$abs_top_srcdir" "$out_root" "$src_log") || {
+	echo "VM tier: FAIL: could not prepare a source tree to build from; see $src_log"
+	tail -n 20 "$src_log"
+	exit 1
+}
+t0=$(date +%s)
+for kver in $kernels; do
+	d=$out_root/$kver
+	mkdir -p "$d"
+	rm -f "$d/build.ok"
+	(
+		: >"$d/build.log"
+		vm_build_module "$cfgsrc" "$d" "$kver" "$d/build.log" >"$d/build.ok.tmp" &&
+			mv "$d/build.ok.tmp" "$d/build.ok"
+	) &
+done
+wait
+fail=0
+for kver in $kernels; do
+	d=$out_root/$kver
+	if [ ! -s "$d/build.ok" ]; then
+		echo "VM tier: FAIL: building p2pbuf.ko for $kver failed; log: $d/build.log"
+		tail -n 25 "$d/build.log" | sed 's/^/    /'
+		fail=1
+	fi
+done
+[ $fail = 0 ] || exit 1
+echo "VM tier: modules built for all kernels in $(($(date +%s) - t0))s"
+
+# --- boot each kernel ------------------------------------------------------
+cr=$(printf '\r')
+verdicts=
+overall=0
+for kver in $kernels; do
+	d=$out_root/$kver
+	ko=$(cat "$d/build.ok")
+	echo
+	echo "=== VM tier: $kver ==="
+	cat >"$d/guest.conf" <<EOF
+P2PBUF_VM_MODE=check
+P2PBUF_VM_TESTS='${P2PBUF_VM_TESTS:-test_*}'
+P2PBUF_VM_TEST_TIMEOUT=$test_timeout
+P2PBUF_VM_CK_TIMEOUT=60
+P2PBUF_VM_ACCEL=$accel
+EOF
+	# shellcheck disable=SC2086
+	sh "$VM_DIR/mkinitramfs.sh" -o "$d/initramfs.cpio" --busybox "$busybox" \
+		--init "$VM_DIR/guest-init.sh" --module "$ko" \
+		--conf "$d/guest.conf" $progs || {
+		echo "VM tier: FAIL: $kver: could not build the initramfs"
+		overall=1
+		verdicts="$verdicts FAIL:$kver"
+		continue
+	}
+	rm -f "$d/console.log" "$d/results.log" "$d/dmesg.log"
+	while :; do
+		t0=$(date +%s)
+		if [ "${P2PBUF_VM_VERBOSE:-0}" = 1 ]; then
+			: >"$d/console.log"
+			tail -f "$d/console.log" &
+			tailpid=$!
+		fi
+		boot_to=0
+		[ "$accel" = kvm ] && boot_to=60
+		sh "$VM_DIR/run-qemu.sh" --qemu "$qemu" --accel "$accel" \
+			--kernel "/boot/vmlinuz-$kver" --initrd "$d/initramfs.cpio" \
+			--console "$d/console.log" --results "$d/results.log" \
+			--timeout "$timeout_s" --boot-timeout "$boot_to" 2>"$d/qemu.err"
+		qrc=$?
+		wall=$(($(date +%s) - t0))
+		[ "${P2PBUF_VM_VERBOSE:-0}" = 1 ] && kill "$tailpid" 2>/dev/null
+		if [ $qrc = 125 ] && [ "$accel" = kvm ]; then
+			echo "VM tier: KVM could not boot $kver (no init after 60s); falling back to TCG"
+			accel=tcg
+			sed -i 's/^P2PBUF_VM_ACCEL=.*/P2PBUF_VM_ACCEL=tcg/' "$d/guest.conf"
+			# shellcheck disable=SC2086 # $progs: list of paths
+			sh "$VM_DIR/mkinitramfs.sh" -o "$d/initramfs.cpio" --busybox "$busybox" \
+				--init "$VM_DIR/guest-init.sh" --module "$ko" \
+				--conf "$d/guest.conf" $progs || exit 1
+			continue
+		fi
+		break
+	done
+	res=$d/results.log
+	[ -f "$res" ] || : >"$res"
+	tr -d "$cr" <"$res" >"$res.tmp" && mv "$res.tmp" "$res"
+	problems=
+	problem() {
+		problems="$problems
+    - $*"
+	}
+
+	boot_up=$(sed -n 's/^P2PBUF-BOOT .*uptime=\([0-9.]*\).*/\1/p' "$res" | head -n 1)
+	done_up=$(sed -n 's/^P2PBUF-DONE uptime=\([0-9.]*\).*/\1/p' "$res" | head -n 1)
+	echo "  accel $accel; kernel reached init at ${boot_up:-?}s guest time;" \
+		"guest done at ${done_up:-?}s; QEMU wall time ${wall}s"
+
+	case $qrc in
+	0) ;;
+	124) problem "guest timed out after ${timeout_s}s (killed)" ;;
+	125) problem "guest did not reach init" ;;
+	*) problem "QEMU exited with status $qrc: $(head -c 300 "$d/qemu.err")" ;;
+	esac
+	[ -n "$boot_up" ] || problem "guest init never ran (no P2PBUF-BOOT marker)"
+
+	insmod=$(grep '^P2PBUF-INSMOD ' "$res" | head -n 1)
+	case $insmod in
+	"P2PBUF-INSMOD rc=0 dev=present") echo "  insmod p2pbuf.ko: ok, /dev/p2pbuf present" ;;
+	"") [ -n "$boot_up" ] && problem "insmod result missing" ;;
+	*) problem "insmod failed: ${insmod#P2PBUF-INSMOD }" ;;
+	esac
+
+	# Per test program: its Check summary, failures and exit status.
+	ran=0
+	# shellcheck disable=SC2013 # test names contain no white space
+	for t in $(sed -n 's/^P2PBUF-TEST-BEGIN //p' "$res"); do
+		ran=$((ran + 1))
+		block=$(awk -v t="$t" '
+			$0 == "P2PBUF-TEST-BEGIN " t { on = 1; next }
+			on && index($0, "P2PBUF-TEST " t " rc=") == 1 { print; exit }
+			on { print }' "$res")
+		rc=$(printf '%s\n' "$block" | sed -n "s/^P2PBUF-TEST $t rc=//p")
+		summary=$(printf '%s\n' "$block" | grep -E '^[0-9]+%: Checks: ')
+		if [ -n "$summary" ]; then
+			printf '%s\n' "$summary" | sed "s/^/  $t: /"
+		else
+			echo "  $t: (no Check summary)"
+		fi
+		printf '%s\n' "$block" | grep -E ':[FE]:' | sed 's/^/      /'
+		case $rc in
+		0) ;;
+		"") problem "$t did not finish" ;;
+		137) problem "$t killed by the guest's per-program timeout" ;;
+		*) problem "$t exited with status $rc" ;;
+		esac
+	done
+	if [ -n "$insmod" ] && [ "${P2PBUF_VM_TESTS:-test_*}" = 'test_*' ] &&
+		[ $ran -lt $ntests ]; then
+		problem "only $ran of $ntests guest test programs ran"
+	fi
+
+	rmmod=$(grep '^P2PBUF-RMMOD ' "$res" | head -n 1)
+	case $rmmod in
+	"P2PBUF-RMMOD rc=0 dev=gone module=gone") echo "  rmmod p2pbuf: ok, /dev/p2pbuf gone" ;;
+	"") [ "$insmod" = "P2PBUF-INSMOD rc=0 dev=present" ] && problem "module unload not reached" ;;
+	*) problem "module did not unload cleanly: ${rmmod#P2PBUF-RMMOD }" ;;
+	esac
+
+	# The kernel log: the dmesg dump if the guest got that far, else the console.
+	if grep -q '^P2PBUF-DMESG-END' "$res"; then
+		sed -n '/^P2PBUF-DMESG-BEGIN/,/^P2PBUF-DMESG-END/p' "$res" |
+			sed '1d;$d' >"$d/dmesg.log"
+		scanned=$d/dmesg.log
+	else
+		problem "no kernel log dump from the guest (it died or hung)"
+		tr -d "$cr" <"$d/console.log" >"$d/console.scan" 2>/dev/null
+		scanned=$d/console.scan
+	fi
+	if findings=$(sh "$VM_DIR/scan-log.sh" "$scanned"); then
+		echo "  guest kernel log: clean"
+	else
+		problem "guest kernel log shows trouble ($scanned):
+$findings"
+	fi
+
+	if [ -z "$problems" ]; then
+		echo "  PASS $kver"
+		verdicts="$verdicts PASS:$kver"
+	else
+		echo "  FAIL $kver:$problems"
+		echo "  guest console log: $d/console.log"
+		echo "  results channel:   $res"
+		if [ -z "$done_up" ] || [ "$qrc" != 0 ]; then
+			echo "  last console lines:"
+			tr -d "$cr" <"$d/console.log" 2>/dev/null | tail -n 15 | sed 's/^/    | /'
+		fi
+		verdicts="$verdicts FAIL:$kver"
+		overall=1
+	fi
+done
+
+echo
+echo "VM tier verdict ($(($(date +%s) - start_all))s):$verdicts"
+if [ $overall = 0 ]; then
+	echo "VM tier: PASS"
+else
+	echo "VM tier: FAIL (logs in $out_root/<kernel>/)"
+fi
+exit $overall

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * p2pctl internals, shared with the tests: command dispatch, argument
+ * parsing and output formatting, all writing to caller-supplied streams.
+ */
+#ifndef P2PCTL_CLI_H
+#define P2PCTL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "libp2pbuf.h"
+
+/* Exit status of p2pctl; documented in p2pctl(8) and in --help. */
+enum p2pctl_exit {
+	P2PCTL_EXIT_OK = 0,
+	P2PCTL_EXIT_FAILED = 1, /* the operation failed */
+	P2PCTL_EXIT_USAGE = 2, /* bad command line */
+	P2PCTL_EXIT_NODEV = 3, /* no device node, no module, not p2pbuf */
+	P2PCTL_EXIT_VERSION = 4, /* driver uAPI incompatible with libp2pbuf */
+};
+
+/* One run of p2pctl: where it writes and what it consults. */
+struct p2pctl {
+	FILE *out;
+	FILE *err;
+	/* Present iff the module is loaded: normally "/sys/module/p2pbuf". */
+	const char *sysfs_module;
+};
+
+/*
+ * A command is "p2pctl <noun> [<verb>] [options]".  run() gets argv[0] set
+ * to the last command word, so getopt_long() sees the options from argv[1].
+ */
+struct p2pctl_cmd {
+	const char *noun;
+	const char *verb; /* NULL: the noun alone is the command */
+	int (*run)(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		   int argc, char **argv);
+	const char *args; /* synopsis after the command words */
+	const char *summary; /* one line for the command list */
+	const char *options; /* option help, or NULL */
+};
+
+int p2pctl_main(const struct p2pctl *p, int argc, char **argv);
+
+/*
+ * Find the command named by argv[0] (and argv[1] for nouns with verbs) in
+ * table; *words is set to the number of command words it took.
+ */
+const struct p2pctl_cmd *p2pctl_find_cmd(const struct p2pctl_cmd *table,
+					 size_t n, int argc, char **argv,
+					 int *words);
+
+/* Open device, reporting failures as p2pctl does; returns an exit status. */
+int p2pctl_open(const struct p2pctl *p, const char *device,
+		struct p2pbuf_ctx **ctxp);
+
+/* Write s as a JSON string literal, quotes included. */
+void p2pctl_json_string(FILE *out, const char *s);
+
+/* The output of "p2pctl info": a table, or a JSON object. */
+void p2pctl_print_info(FILE *out, const char *device,
+		       const struct p2pbuf_driver_info *info, bool json);
+
+#endif /* P2PCTL_CLI_H */
