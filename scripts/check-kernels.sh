@@ -77,66 +77,8 @@ mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 fraghash=$(sha256sum "$fragment" | cut -c1-16)
 
-# --- private apt configuration -------------------------------------------
-
-aptdir=$cache/apt
-aptopts="-o Dir::Etc::SourceList=$aptdir/sources.list
-	-o Dir::Etc::SourceParts=/dev/null
-	-o Dir::State::Lists=$aptdir/lists
-	-o Dir::Cache=$aptdir/cache
-	-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
-	-o Acquire::Languages=none
-	-o APT::Get::List-Cleanup=true
-	-o APT::Sandbox::User=root"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-apt_ready=
-
-# mirror_of SUITE: the archive URL this machine's apt uses for SUITE.
-mirror_of() {
-	apt-cache policy 2>/dev/null |
-		awk -v s="$1/main" '$3 == s { print $2; exit }'
-}
-
-apt_setup() {
-	[ -z "$apt_ready" ] || return 0
-	[ -f "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
-	host=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
-	main=${P2PBUF_DEBIAN_MIRROR:-$(mirror_of "$host")}
-	sec=${P2PBUF_DEBIAN_SECURITY_MIRROR:-$(mirror_of "$host-security")}
-	[ -n "$main" ] || die "no Debian archive URL for '$host' in apt-cache policy;
-	run apt-get update or set P2PBUF_DEBIAN_MIRROR"
-	[ -n "$sec" ] || die "no Debian security archive URL for '$host-security';
-	run apt-get update or set P2PBUF_DEBIAN_SECURITY_MIRROR"
-	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
-	: >"$aptdir/sources.list.tmp"
-	grep -v '^[[:space:]]*#' "$matrix" | awk 'NF >= 2 { print $2 }' | sort -u |
-		while read -r suite; do
-			case $suite in
-			*-security) url=$sec ;;
-			*) url=$main ;;
-			esac
-			echo "deb [signed-by=$keyring] $url $suite main" \
-				>>"$aptdir/sources.list.tmp"
-		done
-	mv "$aptdir/sources.list.tmp" "$aptdir/sources.list"
-	say "apt-get update (private lists in $aptdir)"
-	# shellcheck disable=SC2086
-	if ! apt-get $aptopts -q update >"$aptdir/update.log" 2>&1 ||
-		grep -q '^[WE]:' "$aptdir/update.log"; then
-		cat "$aptdir/update.log" >&2
-		die "apt-get update of the private kernel sources failed"
-	fi
-	apt_ready=1
-}
-
-# candidate VERSION SUITE: newest Debian revision of linux-source-VERSION
-# in SUITE.
-candidate() {
-	# shellcheck disable=SC2086
-	apt-cache $aptopts madison "linux-source-$1" |
-		awk -F' *[|] *' -v s="$2/main" '{ split($3, a, " ") }
-			a[2] == s { print $2 }' | sort -V | tail -n 1
-}
+# Private apt configuration, candidate() and fetch_tree().
+. "$srcdir/scripts/kernel-source.sh"
 
 # --- prepared trees -------------------------------------------------------
 
@@ -194,25 +136,6 @@ prune_tree() {
 	)
 }
 
-# fetch_tree VERSION DEBVERSION DIR: download and unpack linux-source.
-fetch_tree() {
-	dl=$aptdir/download
-	rm -rf "$dl" "$3"
-	mkdir -p "$dl" "$3/linux"
-	# shellcheck disable=SC2086
-	(cd "$dl" && apt-get $aptopts -q download "linux-source-$1=$2") \
-		>"$3/download.log" 2>&1 || {
-		cat "$3/download.log" >&2
-		die "apt-get download linux-source-$1=$2 failed"
-	}
-	deb=$(ls "$dl"/linux-source-"$1"_*.deb)
-	dpkg-deb --fsys-tarfile "$deb" |
-		tar -xOf - "./usr/src/linux-source-$1.tar.xz" |
-		xz -dc -T"$jobs" | tar -xf - -C "$3/linux" --strip-components=1 ||
-		die "unpacking $deb failed"
-	rm -rf "$dl"
-}
-
 # tree_for VERSION SUITE: set dir to the cache directory of a prepared
 # tree, fetching and preparing one when needed.
 tree_for() {
@@ -222,7 +145,8 @@ tree_for() {
 	if [ -n "$have" ] && [ "$refresh" != 1 ]; then
 		want=$have
 	else
-		apt_setup
+		# shellcheck disable=SC2046 # one word per suite
+		apt_setup $(grep -v '^[[:space:]]*#' "$matrix" | awk 'NF >= 2 { print $2 }' | sort -u)
 		debver=$(candidate "$v" "$suite")
 		[ -n "$debver" ] || die "linux-source-$v not found in $suite"
 		want=$v-$debver

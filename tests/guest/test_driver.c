@@ -212,6 +212,23 @@ START_TEST(test_info_iommu_feature)
 }
 END_TEST
 
+/*
+ * The VM tier's kernels: Debian's (the standard rig) are built without
+ * CONFIG_PCI_P2PDMA, the self-built debug kernel (the debug rig) with it;
+ * the bit must follow what configure probed for the kernel.
+ */
+START_TEST(test_info_p2pdma_feature)
+{
+	struct p2pbuf_info info = { .size = sizeof(info) };
+	const char *rig = getenv("P2PBUF_VM_RIG");
+
+	ck_assert_msg(rig, "P2PBUF_VM_RIG is not set by the VM tier");
+	ck_assert_int_eq(do_ioctl(fd, P2PBUF_IOC_INFO, &info), 0);
+	ck_assert_int_eq(!!(info.features & P2PBUF_FEATURE_PCI_P2PDMA),
+			 !strcmp(rig, "debug"));
+}
+END_TEST
+
 START_TEST(test_info_larger_zero_tail)
 {
 	union info_buf buf;
@@ -500,6 +517,7 @@ static Suite *driver_suite(void)
 	tcase_add_test(tc, test_info);
 	tcase_add_test(tc, test_info_matches_module);
 	tcase_add_test(tc, test_info_iommu_feature);
+	tcase_add_test(tc, test_info_p2pdma_feature);
 	tcase_add_test(tc, test_info_larger_zero_tail);
 	tcase_add_test(tc, test_info_larger_nonzero_tail);
 	tcase_add_test(tc, test_info_size_too_small);

@@ -202,7 +202,11 @@ static int provoke_fault(struct oracle *o, uint64_t addr, enum edu_dma_dir dir,
 	const char *needles[] = { "DMAR:", NULL, NULL, NULL, NULL };
 	int dma, seen;
 
-	snprintf(bdf, sizeof(bdf), "[%s]", o->edu.bdf + 5); /* "[00:03.0]" */
+	/*
+	 * The device is "[00:03.0]" up to 6.x, "[0000:00:03.0]" on 7.x:
+	 * match the bus:dev.fn and the closing bracket.
+	 */
+	snprintf(bdf, sizeof(bdf), "%s]", o->edu.bdf + 5);
 	snprintf(fault_addr, sizeof(fault_addr), "fault addr 0x%llx",
 		 (unsigned long long)addr);
 	needles[1] = dir == EDU_DMA_TO_RAM ? "DMA Write" : "DMA Read";
@@ -317,8 +321,42 @@ START_TEST(test_dma_oracle_switch)
 }
 END_TEST
 
+/*
+ * The debug rig (P2PBUF_VM_RIG=debug, the self-built CONFIG_PCI_P2PDMA
+ * kernel) adds a QEMU NVMe controller (1b36:0010) with a 64 MiB controller
+ * memory buffer, which the nvme driver registers as p2pmem.
+ */
+#define RIG_NVME_VENDOR 0x1b36
+#define RIG_NVME_DEVICE 0x0010
+#define RIG_NVME_CMB_SIZE (64ULL << 20)
+
+START_TEST(test_nvme_cmb_p2pmem)
+{
+	char nvme[MAXDEV][RIG_BDF_LEN], path[128];
+	unsigned long long size = 0;
+	FILE *f;
+	int n = find(RIG_NVME_VENDOR, RIG_NVME_DEVICE, nvme);
+
+	ck_assert_msg(n == 1,
+		      "expected 1 NVMe controller (1b36:0010), found %d", n);
+	ck_assert_msg(rig_pci_has_driver(nvme[0]), "%s has no driver bound",
+		      nvme[0]);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem/size",
+		 nvme[0]);
+	f = fopen(path, "r");
+	ck_assert_msg(f, "%s: %s (CMB not registered as p2pmem)", path,
+		      strerror(errno));
+	ck_assert_int_eq(fscanf(f, "%llu", &size), 1);
+	fclose(f);
+	ck_assert_msg(size == RIG_NVME_CMB_SIZE, "p2pmem size %llu, want %llu",
+		      size, RIG_NVME_CMB_SIZE);
+}
+END_TEST
+
 static Suite *rig_suite(void)
 {
+	const char *rig = getenv("P2PBUF_VM_RIG");
+
 	Suite *s = suite_create("rig");
 	TCase *tc = tcase_create("devices");
 
@@ -326,6 +364,8 @@ static Suite *rig_suite(void)
 	tcase_add_test(tc, test_ivshmem_present);
 	tcase_add_test(tc, test_switch_present);
 	tcase_add_test(tc, test_iommu_active);
+	if (rig && !strcmp(rig, "debug"))
+		tcase_add_test(tc, test_nvme_cmb_p2pmem);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dma_oracle");

@@ -15,6 +15,7 @@
 #   P2PBUF-TEST-BEGIN <name> ... its output ... P2PBUF-TEST <name> rc=<n>
 #   P2PBUF-CMD-BEGIN ... output ... P2PBUF-CMD rc=<n>
 #   P2PBUF-RMMOD rc=<n> dev=gone|present module=gone|loaded
+#   P2PBUF-KMEMLEAK leaks=<n>|unavailable   (P2PBUF_VM_KMEMLEAK=1, after rmmod)
 #   P2PBUF-DMESG-BEGIN ... dmesg ... P2PBUF-DMESG-END
 #   P2PBUF-DONE uptime=<s>
 
@@ -33,9 +34,11 @@ P2PBUF_VM_TESTS='test_*'
 P2PBUF_VM_TEST_TIMEOUT=300
 P2PBUF_VM_CK_TIMEOUT=60
 P2PBUF_VM_ACCEL=unknown
+P2PBUF_VM_RIG=standard
+P2PBUF_VM_KMEMLEAK=0
 # shellcheck disable=SC1091
 [ -r /etc/p2pbuf-vm.conf ] && . /etc/p2pbuf-vm.conf
-export P2PBUF_VM=1 P2PBUF_VM_ACCEL
+export P2PBUF_VM=1 P2PBUF_VM_ACCEL P2PBUF_VM_RIG
 
 RES=/dev/ttyS1
 stty -F "$RES" raw -echo 2>/dev/null
@@ -66,6 +69,13 @@ finish() {
 }
 
 say "P2PBUF-BOOT kernel=$(uname -r) uptime=$(uptime_s)"
+
+# kmemleak: forget what boot allocated, so that the scan after rmmod reports
+# only what the tests and the module leaked.
+KML=/sys/kernel/debug/kmemleak
+if [ "$P2PBUF_VM_KMEMLEAK" = 1 ] && [ -w $KML ]; then
+	echo clear >$KML
+fi
 
 if [ "$P2PBUF_VM_INSMOD" = 1 ]; then
 	insmod /p2pbuf.ko
@@ -99,6 +109,26 @@ check)
 		if [ -e /dev/p2pbuf ]; then dev=present; else dev=gone; fi
 		if grep -q '^p2pbuf ' /proc/modules; then mod=loaded; else mod=gone; fi
 		say "P2PBUF-RMMOD rc=$rc dev=$dev module=$mod"
+	fi
+	if [ "$P2PBUF_VM_KMEMLEAK" = 1 ]; then
+		if [ -w $KML ]; then
+			# Whole task stacks are scanned by default, stale parts
+			# included, and exited tasks' stacks are recycled: a
+			# leaked pointer left there hides the leak.  Nothing of
+			# the (unloaded) module may live on a stack by now.
+			echo stack=off >$KML
+			# Two scans: an object is reported only once it has been
+			# unreferenced for a full scan (see kmemleak.rst).
+			echo scan >$KML
+			sleep 6
+			echo scan >$KML
+			cat $KML >/tmp/kmemleak
+			n=$(grep -c '^unreferenced object' /tmp/kmemleak)
+			cat /tmp/kmemleak >&3
+			say "P2PBUF-KMEMLEAK leaks=$n"
+		else
+			say "P2PBUF-KMEMLEAK leaks=unavailable"
+		fi
 	fi
 	;;
 cmd)

@@ -13,6 +13,9 @@
 #                          the guest's init has written P2PBUF-BOOT there
 #                          within SECS (catches a KVM that cannot run the guest)
 #   --qemu PATH            QEMU binary (default: $QEMU or qemu-system-x86_64)
+#   --rig standard|debug   debug adds an NVMe controller with a 64 MiB CMB
+#                          (00:06.0), which a CONFIG_PCI_P2PDMA kernel
+#                          registers as p2pmem
 # Exit status: QEMU's (0 after the guest's poweroff), 124 on timeout, 125 when
 # the guest did not reach init in time.
 #
@@ -36,7 +39,7 @@
 set -eu
 
 kernel='' initrd='' accel=tcg append='' console='' results='' timeout=0 interactive=0
-boot_timeout=0
+boot_timeout=0 rig=standard
 qemu=${QEMU:-qemu-system-x86_64}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--boot-timeout) boot_timeout=$2; shift ;;
 	--interactive) interactive=1 ;;
 	--qemu) qemu=$2; shift ;;
+	--rig) rig=$2; shift ;;
 	*) echo "run-qemu.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -86,6 +90,12 @@ else
 	res="-serial null"
 fi
 
+case $rig in
+standard) rig_opts= ;;
+debug) rig_opts="-device nvme,id=nvme0,serial=p2pbufcmb,cmb_size_mb=64,bus=pcie.0,addr=06.0" ;;
+*) echo "run-qemu.sh: --rig must be standard or debug" >&2; exit 2 ;;
+esac
+
 # Word splitting of the option strings is intended (no spaces in the paths
 # we generate; the caller's paths are checked below).
 case "$kernel$initrd$console$results" in
@@ -108,7 +118,8 @@ set -- "$qemu" $accel_opts \
 	-device xio3130-downstream,id=dp0,bus=up0,addr=00.0,chassis=2,slot=0 \
 	-device xio3130-downstream,id=dp1,bus=up0,addr=01.0,chassis=2,slot=1 \
 	-device edu,id=edu1,dma_mask=0xffffffffffffffff,bus=dp0,addr=00.0 \
-	-device ivshmem-plain,id=ivshmem1,memdev=shm1,bus=dp1,addr=00.0
+	-device ivshmem-plain,id=ivshmem1,memdev=shm1,bus=dp1,addr=00.0 \
+	$rig_opts
 
 if [ "$interactive" = 1 ] || [ "$timeout" = 0 ]; then
 	exec "$@"

@@ -5,7 +5,8 @@
 # Prints each offending line (prefixed with its line number) and exits 1 if
 # there is any, 0 if the log is clean, 2 on usage errors.
 #
-# Flagged: BUG:, WARNING:, Oops, general protection, KASAN, UBSAN, kmemleak,
+# Flagged: BUG:, WARNING:, Oops, general protection, KASAN, UBSAN, kmemleak
+# leak reports, DMA-API debug reports,
 # Call Trace, lockdep reports, soft/hard lockups, RCU stalls, hung tasks,
 # panics, list/refcount corruption, and every DMAR/IOMMU fault line except
 # those between a "P2PBUF-EXPECT-DMAR-BEGIN" and the next
@@ -38,9 +39,12 @@ function flag(why) {
 /general protection/                      { flag("general protection fault"); next }
 /KASAN/                                   { flag("KASAN"); next }
 /UBSAN/                                   { flag("UBSAN"); next }
-/kmemleak/                                { flag("kmemleak"); next }
+/kmemleak: .*suspected memory leak|unreferenced object/ { flag("kmemleak"); next }
+/DMA-API: / && !/DMA-API: (preallocated [0-9]+ debug entries|debugging enabled by kernel config)/ {
+	flag("DMA-API debug"); next
+}
 /Call Trace/                              { flag("Call Trace"); next }
-/lockdep|possible circular locking|possible recursive locking|inconsistent lock state/ {
+/possible circular locking|possible recursive locking|inconsistent lock state|possible irq lock inversion|turning off the locking correctness validator|DEBUG_LOCKS_WARN_ON/ {
 	flag("lockdep"); next
 }
 /soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO: .* stall/ {

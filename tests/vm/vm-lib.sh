@@ -19,12 +19,70 @@ vm_kernel_globs() {
 		done
 }
 
+# Self-built kernels (tests/vm/kernels lines "build:VERSION:SUITE:FRAGMENT")
+# live in the kernel cache of scripts/build-debug-kernel.sh.
+vm_kernel_cache() {
+	echo "${P2PBUF_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/p2pbuf/kernels}"
+}
+
+# vm_built_dir KVER: print the cache directory of the self-built kernel whose
+# release is KVER; false when KVER is not a self-built kernel.
+vm_built_dir() {
+	for _d in "$(vm_kernel_cache)"/debug-*/; do
+		[ -f "${_d}built" ] || continue
+		[ "$(cat "${_d}linux/include/config/kernel.release" 2>/dev/null)" = "$1" ] ||
+			continue
+		echo "${_d%/}"
+		return 0
+	done
+	return 1
+}
+
+# vm_kernel_image KVER / vm_kernel_obj KVER: the image to boot and the build
+# tree to build modules against (Debian's kernels: /boot, /lib/modules).
+vm_kernel_image() {
+	if _d=$(vm_built_dir "$1"); then
+		echo "$_d/bzImage"
+	else
+		echo "/boot/vmlinuz-$1"
+	fi
+}
+vm_kernel_obj() {
+	if _d=$(vm_built_dir "$1"); then
+		echo "$_d/linux"
+	else
+		echo "/lib/modules/$1/build"
+	fi
+}
+
+# vm_kernel_is_debug KVER: true for the self-built debug kernel, which gets
+# the debug rig (NVMe CMB as p2pmem) and the kmemleak scan.
+vm_kernel_is_debug() {
+	vm_built_dir "$1" >/dev/null
+}
+
 # vm_resolve_kernel GLOB [HINT]: print the newest release R such that
 # /boot/vmlinuz-R exists and R matches GLOB.  Dies (naming HINT) when there is
 # none or when R has no headers (/lib/modules/R/build).
+# GLOB "build:VERSION:SUITE:FRAGMENT" builds (or takes from the cache) a
+# kernel with scripts/build-debug-kernel.sh and prints its release.
 vm_resolve_kernel() {
 	_glob=$1
 	_hint=${2:-"install the Debian linux-image-* and linux-headers-* packages for it"}
+	case $_glob in
+	build:*:*:*)
+		_spec=${_glob#build:}
+		_ver=${_spec%%:*}
+		_spec=${_spec#*:}
+		_suite=${_spec%%:*}
+		_frag=$VM_DIR/../../${_spec#*:}
+		vm_note "self-built kernel $_ver ($(basename "$_frag")): scripts/build-debug-kernel.sh (cached; a cold build takes ~15 min)"
+		_d=$(sh "$VM_DIR/../../scripts/build-debug-kernel.sh" "$_ver" "$_suite" "$_frag") ||
+			vm_die "building the $_ver debug kernel failed"
+		cat "$_d/linux/include/config/kernel.release"
+		return 0
+		;;
+	esac
 	_best=$(
 		for _img in /boot/vmlinuz-*; do
 			[ -e "$_img" ] || continue
@@ -116,7 +174,7 @@ vm_config_srcdir() {
 vm_build_module() {
 	_src=$1 _out=$2 _kver=$3 _log=$4
 	_bld=$_out/build
-	_kobj=/lib/modules/$_kver/build
+	_kobj=$(vm_kernel_obj "$_kver")
 	mkdir -p "$_bld" || return 1
 	# shellcheck disable=SC3013 # -nt: dash, bash and busybox have it
 	if [ ! -f "$_bld/config.status" ] ||

@@ -127,8 +127,18 @@ for kver in $kernels; do
 	ko=$(cat "$d/build.ok")
 	echo
 	echo "=== VM tier: $kver ==="
+	image=$(vm_kernel_image "$kver")
+	rig=standard
+	debug=0
+	if vm_kernel_is_debug "$kver"; then
+		rig=debug
+		debug=1
+		echo "  debug kernel: debug rig (NVMe CMB as p2pmem), kmemleak scan at the end"
+	fi
 	cat >"$d/guest.conf" <<EOF
 P2PBUF_VM_MODE=check
+P2PBUF_VM_RIG=$rig
+P2PBUF_VM_KMEMLEAK=$debug
 P2PBUF_VM_TESTS='${P2PBUF_VM_TESTS:-test_*}'
 P2PBUF_VM_TEST_TIMEOUT=$test_timeout
 P2PBUF_VM_CK_TIMEOUT=60
@@ -154,7 +164,7 @@ EOF
 		boot_to=0
 		[ "$accel" = kvm ] && boot_to=60
 		sh "$VM_DIR/run-qemu.sh" --qemu "$qemu" --accel "$accel" \
-			--kernel "/boot/vmlinuz-$kver" --initrd "$d/initramfs.cpio" \
+			--kernel "$image" --rig "$rig" --initrd "$d/initramfs.cpio" \
 			--console "$d/console.log" --results "$d/results.log" \
 			--timeout "$timeout_s" --boot-timeout "$boot_to" 2>"$d/qemu.err"
 		qrc=$?
@@ -236,6 +246,15 @@ EOF
 	"") [ "$insmod" = "P2PBUF-INSMOD rc=0 dev=present" ] && problem "module unload not reached" ;;
 	*) problem "module did not unload cleanly: ${rmmod#P2PBUF-RMMOD }" ;;
 	esac
+
+	if [ $debug = 1 ]; then
+		leak=$(grep '^P2PBUF-KMEMLEAK ' "$res" | head -n 1)
+		case $leak in
+		"P2PBUF-KMEMLEAK leaks=0") echo "  kmemleak: no leaks" ;;
+		"") [ -n "$rmmod" ] && problem "kmemleak scan result missing" ;;
+		*) problem "kmemleak: ${leak#P2PBUF-KMEMLEAK } (report in $res)" ;;
+		esac
+	fi
 
 	# The kernel log: the dmesg dump if the guest got that far, else the console.
 	if grep -q '^P2PBUF-DMESG-END' "$res"; then
