@@ -41,3 +41,16 @@ tests_guest_test_driver_LDFLAGS = $(AM_LDFLAGS) -all-static
 tests_guest_test_driver_LDADD = libp2pbuf/libp2pbuf.la $(CHECK_STATIC_LIBS)
 
 VM_GUEST_PROGS += tests/guest/test_driver utils/p2pctl-static
+
+# Providers and the generic netlink family (raw libnl, to send malformed
+# requests and see every datagram and extended ack).
+check_PROGRAMS += tests/guest/test_provider
+tests_guest_test_provider_SOURCES = \
+	tests/guest/test_provider.c \
+	tests/guest/edu.c \
+	tests/guest/edu.h
+tests_guest_test_provider_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
+tests_guest_test_provider_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_test_provider_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+
+VM_GUEST_PROGS += tests/guest/test_provider
