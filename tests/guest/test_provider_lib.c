@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Guest tier: the provider API of libp2pbuf (p2pbuf_ctl, p2pbuf_provider_*)
- * against the real module in the test VM.  The well-formed requests of
- * test_provider.c, made through the library: exact errnos and the kernel's
- * extack text through p2pbuf_ctl_last_error().  Malformed requests
+ * and "p2pctl provider ..." against the real module in the test VM.  The
+ * well-formed requests of test_provider.c, made through the library: exact
+ * errnos and the kernel's extack text through p2pbuf_ctl_last_error(); then
+ * /bin/p2pctl's output, exit status and error lines.  Malformed requests
  * stay in test_provider.c (raw libnl): the library never sends them.
  */
 #include "config.h"
@@ -24,6 +25,7 @@
 #include "libp2pbuf.h"
 
 #define MIB (1024ULL * 1024)
+#define P2PCTL_PATH "/bin/p2pctl"
 
 static struct p2pbuf_ctl *ctl;
 static char ivshmem[RIG_BDF_LEN];
@@ -289,6 +291,274 @@ START_TEST(test_lib_list_many)
 }
 END_TEST
 
+/* --- p2pctl ------------------------------------------------------------ */
+
+struct run {
+	int status;
+	char out[16384];
+	char err[1024];
+};
+
+static void slurp(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < len - 1 && (r = read(fd, buf + n, len - 1 - n)) > 0)
+		n += r;
+	buf[n] = '\0';
+	close(fd);
+}
+
+/* Run p2pctl with args (NULL-terminated), collecting stdout and stderr. */
+static void p2pctl(struct run *r, const char *const *args)
+{
+	const char *argv[16] = { P2PCTL_PATH };
+	int out[2], err[2], st, i;
+	pid_t pid;
+
+	for (i = 0; args[i]; i++)
+		argv[i + 1] = args[i];
+	ck_assert_int_eq(pipe(out), 0);
+	ck_assert_int_eq(pipe(err), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(P2PCTL_PATH, (char *const *)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	/* Outputs are small: stderr after stdout cannot deadlock. */
+	slurp(out[0], r->out, sizeof(r->out));
+	slurp(err[0], r->err, sizeof(r->err));
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	r->status = WEXITSTATUS(st);
+}
+
+#define P2PCTL(r, ...) p2pctl(r, (const char *const[]){ __VA_ARGS__, NULL })
+
+/*
+ * A minimal JSON syntax checker (RFC 8259 grammar, no semantic checks):
+ * returns the end of the value at s, or NULL.
+ */
+static const char *json_value(const char *s);
+
+static const char *json_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	return s;
+}
+
+static const char *json_string(const char *s)
+{
+	if (*s++ != '"')
+		return NULL;
+	for (; *s != '"'; s++) {
+		if ((unsigned char)*s < 0x20)
+			return NULL;
+		if (*s == '\\') {
+			s++;
+			if (*s == 'u') {
+				int i;
+
+				for (i = 1; i <= 4; i++)
+					if (!strchr("0123456789abcdefABCDEF",
+						    s[i]) ||
+					    !s[i])
+						return NULL;
+				s += 4;
+			} else if (!*s || !strchr("\"\\/bfnrt", *s)) {
+				return NULL;
+			}
+		}
+	}
+	return s + 1;
+}
+
+static const char *json_seq(const char *s, char close, bool members)
+{
+	s = json_ws(s + 1);
+	if (*s == close)
+		return s + 1;
+	for (;;) {
+		if (members) {
+			s = json_string(json_ws(s));
+			if (!s)
+				return NULL;
+			s = json_ws(s);
+			if (*s++ != ':')
+				return NULL;
+		}
+		s = json_value(s);
+		if (!s)
+			return NULL;
+		s = json_ws(s);
+		if (*s == close)
+			return s + 1;
+		if (*s++ != ',')
+			return NULL;
+	}
+}
+
+static const char *json_value(const char *s)
+{
+	const char *start;
+
+	s = json_ws(s);
+	switch (*s) {
+	case '{':
+		return json_seq(s, '}', true);
+	case '[':
+		return json_seq(s, ']', false);
+	case '"':
+		return json_string(s);
+	}
+	if (!strncmp(s, "true", 4))
+		return s + 4;
+	if (!strncmp(s, "false", 5))
+		return s + 5;
+	if (!strncmp(s, "null", 4))
+		return s + 4;
+	if (*s == '-')
+		s++;
+	start = s;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return s > start ? s : NULL;
+}
+
+static void assert_json(const char *text)
+{
+	const char *end = json_value(text);
+
+	ck_assert_msg(end && !*json_ws(end), "not JSON: %s", text);
+}
+
+START_TEST(test_json_checker)
+{
+	/* The checker itself must refuse what is not JSON. */
+	ck_assert_ptr_null(json_value("{\"a\": 1,}"));
+	ck_assert_ptr_null(json_value("[1 2]"));
+	ck_assert_ptr_null(json_value("{\"a\" 1}"));
+	ck_assert_ptr_null(json_value("\"tab\there\""));
+	ck_assert_ptr_nonnull(json_value("[{\"a\": -1, \"b\": [true, null]}]"));
+}
+END_TEST
+
+START_TEST(test_p2pctl_provider)
+{
+	struct run r;
+	char id[16], needle[128];
+	unsigned int n;
+	const char *p;
+
+	/* add prints the new provider; JSON for scripts. */
+	P2PCTL(&r, "provider", "add", ivshmem, "--bar", "2", "--offset", "4M",
+	       "--size", "16M", "--json");
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "");
+	assert_json(r.out);
+	p = strstr(r.out, "\"id\": ");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(sscanf(p, "\"id\": %u,", &n), 1);
+	snprintf(id, sizeof(id), "%u", n);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"kind\": \"pcibar\""));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"offset\": 4194304,"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"size\": 16777216,"));
+
+	/* list --json: sysmem and the new one, exact bytes. */
+	P2PCTL(&r, "provider", "list", "--json");
+	ck_assert_int_eq(r.status, 0);
+	assert_json(r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"id\": 0,"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"kind\": \"sysmem\""));
+	snprintf(needle, sizeof(needle), "\"pci_address\": \"%s\"", ivshmem);
+	ck_assert_ptr_nonnull(strstr(r.out, needle));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"prefetchable\": true"));
+
+	/* The table: human-readable sizes, or exact with --bytes. */
+	P2PCTL(&r, "provider", "list");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "sysmem"));
+	ck_assert_ptr_nonnull(strstr(r.out, ivshmem));
+	ck_assert_ptr_nonnull(strstr(r.out, "16.0 MiB"));
+	ck_assert_ptr_null(strstr(r.out, "16777216"));
+	P2PCTL(&r, "provider", "list", "--bytes");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "16777216"));
+
+	P2PCTL(&r, "provider", "show", id, "--json");
+	ck_assert_int_eq(r.status, 0);
+	assert_json(r.out);
+	snprintf(needle, sizeof(needle), "\"id\": %s,", id);
+	ck_assert_ptr_nonnull(strstr(r.out, needle));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"bar\": 2,"));
+
+	/* Errors: one line with the kernel's message; exit 1. */
+	P2PCTL(&r, "provider", "add", ivshmem, "--bar", "2");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(
+		strstr(r.err, "range overlaps a registered provider"));
+	ck_assert_ptr_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+	P2PCTL(&r, "provider", "add", "0000:fe:1f.7", "--bar", "2");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "no PCI device at this address"));
+	/* Bad command lines: exit 2, before asking the kernel. */
+	P2PCTL(&r, "provider", "add", "0000:00:04", "--bar", "2");
+	ck_assert_int_eq(r.status, 2);
+	P2PCTL(&r, "provider", "add", ivshmem, "--bar", "2", "--size", "1X");
+	ck_assert_int_eq(r.status, 2);
+
+	P2PCTL(&r, "provider", "del", id);
+	ck_assert_int_eq(r.status, 0);
+	P2PCTL(&r, "provider", "show", id);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "no provider with this id"));
+	P2PCTL(&r, "provider", "del", "0");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(
+		strstr(r.err, "the sysmem provider cannot be removed"));
+}
+END_TEST
+
+START_TEST(test_p2pctl_unprivileged)
+{
+	int pipefd[2], status;
+	struct run r;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		P2PCTL(&r, "provider", "add", ivshmem, "--bar", "2");
+		if (write(pipefd[1], &r, sizeof(r)) != sizeof(r))
+			_exit(3);
+		P2PCTL(&r, "provider", "list", "--json");
+		if (write(pipefd[1], &r, sizeof(r)) != sizeof(r))
+			_exit(3);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	ck_assert_int_eq(read(pipefd[0], &r, sizeof(r)), sizeof(r));
+	ck_assert_int_eq(r.status, 5);
+	ck_assert_ptr_nonnull(strstr(r.err, "CAP_SYS_ADMIN"));
+	ck_assert_int_eq(read(pipefd[0], &r, sizeof(r)), sizeof(r));
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"kind\": \"sysmem\""));
+	close(pipefd[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("p2pbuf provider API and p2pctl provider");
@@ -302,6 +572,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_lib_list_many);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("p2pctl");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_json_checker);
+	tcase_add_test(tc, test_p2pctl_provider);
+	tcase_add_test(tc, test_p2pctl_unprivileged);
+	suite_add_tcase(s, tc);
 	return s;
 }
 
