@@ -74,6 +74,69 @@ const char *p2pbuf_feature_name(uint64_t bit);
 /* Version of the library itself, "MAJOR.MINOR.PATCH". */
 const char *p2pbuf_version(void);
 
+/*
+ * Control context (LIBP2PBUF_2): a generic netlink socket bound to the
+ * "p2pbuf" family, for the administrative requests (providers).  It does not
+ * open the device node, so that listing providers works for callers who may
+ * not open /dev/p2pbuf.  Not thread-safe: one thread at a time per context.
+ * See libp2pbuf(3) and p2pbuf-netlink(7).
+ */
+struct p2pbuf_ctl;
+
+int p2pbuf_ctl_new(struct p2pbuf_ctl **ctlp);
+void p2pbuf_ctl_free(struct p2pbuf_ctl *ctl);
+/*
+ * Why the last failed call on ctl failed, as the kernel's extended-ack
+ * message (or the library's, for a request it refused itself); NULL if it
+ * gave none or the last call succeeded.  Valid until the next call on ctl.
+ */
+const char *p2pbuf_ctl_last_error(const struct p2pbuf_ctl *ctl);
+
+/* Length of struct p2pbuf_provider_info.pci_addr, NUL included. */
+#define P2PBUF_PCI_ADDR_STRLEN 16
+
+/**
+ * struct p2pbuf_provider_info - one provider as the kernel describes it.
+ * Append-only, used like struct p2pbuf_driver_info: callers pass
+ * sizeof(struct p2pbuf_provider_info) as they know it, at least the
+ * LIBP2PBUF_2 layout (64 bytes); the library zeroes what it does not know.
+ */
+struct p2pbuf_provider_info {
+	uint32_t id;
+	uint32_t kind; /* P2PBUF_NL_PROVIDER_KIND_* from <linux/p2pbuf.h> */
+	uint64_t size; /* bytes */
+	uint64_t free_bytes; /* bytes not allocated to buffers */
+	uint32_t buffers; /* buffers allocated from it */
+	uint32_t flags; /* P2PBUF_NL_PROVIDER_F_* from <linux/p2pbuf.h> */
+	int32_t numa_node; /* -1: none */
+	/* pcibar providers only; 0 and "" for the others */
+	uint32_t bar;
+	uint64_t offset; /* of the range in the BAR */
+	char pci_addr[P2PBUF_PCI_ADDR_STRLEN]; /* "DDDD:BB:DD.F" */
+};
+
+/*
+ * Register BAR bar of PCI device pci_addr ("DDDD:BB:DD.F") as a provider:
+ * the range [offset, offset + size), size 0 meaning up to the end of the
+ * BAR.  flags must be 0.  info (may be NULL) receives the new provider.
+ */
+int p2pbuf_provider_add(struct p2pbuf_ctl *ctl, const char *pci_addr,
+			unsigned int bar, uint64_t offset, uint64_t size,
+			unsigned int flags, struct p2pbuf_provider_info *info,
+			size_t info_size);
+/* Remove provider id; flags must be 0. */
+int p2pbuf_provider_del(struct p2pbuf_ctl *ctl, uint32_t id,
+			unsigned int flags);
+int p2pbuf_provider_get(struct p2pbuf_ctl *ctl, uint32_t id,
+			struct p2pbuf_provider_info *info, size_t info_size);
+/*
+ * All providers, in id order: *listp is set to an array allocated with
+ * malloc() (release it with free()) whose elements are info_size bytes
+ * apart; returns the number of elements (at least 1: sysmem).
+ */
+int p2pbuf_provider_list(struct p2pbuf_ctl *ctl,
+			 struct p2pbuf_provider_info **listp, size_t info_size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
+#include <net/genetlink.h>
 
 /* copy_struct_from_user(): 5.4 (f5a1a536fa14). */
 #ifdef HAVE_COPY_STRUCT_FROM_USER
@@ -85,5 +86,23 @@ static inline void p2pbuf_vm_flags_clear(struct vm_area_struct *vma,
 #else
 #define P2PBUF_HAVE_PCI_P2PDMA false
 #endif
+
+/* genl_family.resv_start_op: 6.1 (9c5d03d36251). */
+static inline void p2pbuf_genl_set_resv_start_op(struct genl_family *family,
+						 u8 op)
+{
+#ifdef HAVE_GENL_RESV_START_OP
+	family->resv_start_op = op;
+#endif
+}
+
+/* NL_SET_ERR_ATTR_MISS(): 6.0; before it, the extack message only. */
+static inline void p2pbuf_nl_set_err_attr_miss(struct netlink_ext_ack *extack,
+					       int type)
+{
+#ifdef HAVE_NL_SET_ERR_ATTR_MISS
+	NL_SET_ERR_ATTR_MISS(extack, NULL, type);
+#endif
+}
 
 #endif /* _P2PBUF_COMPAT_H */

@@ -5,7 +5,8 @@
  * This file registers the misc device /dev/p2pbuf and dispatches its ioctls.
  * The ioctl conventions (size and flags first, copy_struct_from_user()
  * extensibility, ENOTTY for unknown commands) are documented in
- * include/uapi/linux/p2pbuf.h and p2pbuf(4).
+ * include/uapi/linux/p2pbuf.h and p2pbuf(4).  The provider registry is in
+ * p2pbuf_provider.c, the generic netlink family in p2pbuf_netlink.c.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -215,19 +216,44 @@ static int __init p2pbuf_init(void)
 	/* The uAPI promises a fixed first layout; catch accidental growth. */
 	BUILD_BUG_ON(sizeof(struct p2pbuf_info) != P2PBUF_INFO_SIZE_VER0);
 
+	ret = p2pbuf_providers_init();
+	if (ret) {
+		pr_err("cannot register the sysmem provider: %d\n", ret);
+		return ret;
+	}
 	ret = misc_register(&p2pbuf_misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", P2PBUF_DEVICE_NAME, ret);
-		return ret;
+		goto err_providers;
+	}
+	ret = p2pbuf_nl_init();
+	if (ret) {
+		pr_err("cannot register the %s netlink family: %d\n",
+		       P2PBUF_NL_FAMILY_NAME, ret);
+		goto err_misc;
 	}
 	pr_info("version %s, uAPI %u.%u\n", P2PBUF_DRIVER_VERSION,
 		P2PBUF_UAPI_VERSION_MAJOR, P2PBUF_UAPI_VERSION_MINOR);
 	return 0;
+
+err_misc:
+	misc_deregister(&p2pbuf_misc);
+err_providers:
+	p2pbuf_providers_exit();
+	return ret;
 }
 
+/*
+ * Reverse order of init: after the family is unregistered no request or
+ * notification runs, after the misc device is gone no file is open (each
+ * holds a module reference), so the providers and their PCI device
+ * references can go.
+ */
 static void __exit p2pbuf_exit(void)
 {
+	p2pbuf_nl_exit();
 	misc_deregister(&p2pbuf_misc);
+	p2pbuf_providers_exit();
 }
 
 module_init(p2pbuf_init);

@@ -11,4 +11,39 @@
  */
 #define P2PBUF_EXPORT __attribute__((visibility("default")))
 
+/*
+ * Control plane internals (netlink.c), not exported; the host tests call
+ * them directly.
+ */
+#include <stddef.h>
+
+struct nlmsghdr;
+struct p2pbuf_provider_info;
+
+/* sizeof(struct p2pbuf_provider_info) in LIBP2PBUF_2, its first layout. */
+#define PROVIDER_INFO_SIZE_2 64
+
+/* A negative errno for a libnl error code (-NLE_*); 0 for NLE_SUCCESS. */
+int p2pbuf_nlerr_to_errno(int nlerr);
+
+/*
+ * Parse a provider message (PROVIDER_ADD/GET reply, dump element or event)
+ * into *info; -EPROTO if an attribute every provider has is missing or has
+ * the wrong length.  Attributes this library does not know are ignored.
+ */
+int p2pbuf_nl_parse_provider(struct nlmsghdr *nlh,
+			     struct p2pbuf_provider_info *info);
+
+/*
+ * The status of an NLMSG_ERROR (error or ack) or NLMSG_DONE message: 0 or
+ * the negative errno it carries (-EPROTO if malformed), with the message of
+ * its extended ack copied to msg ("" if none).
+ */
+int p2pbuf_nl_parse_status(struct nlmsghdr *nlh, char *msg, size_t msg_len);
+
+/* Copy src to a caller's dst_size-byte structure, zeroing what is unknown. */
+void p2pbuf_copy_provider_info(struct p2pbuf_provider_info *dst,
+			       size_t dst_size,
+			       const struct p2pbuf_provider_info *src);
+
 #endif /* LIBP2PBUF_PRIVATE_H */

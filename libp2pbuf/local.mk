@@ -5,10 +5,14 @@ lib_LTLIBRARIES += libp2pbuf/libp2pbuf.la
 
 libp2pbuf_libp2pbuf_la_SOURCES = \
 	libp2pbuf/libp2pbuf.c \
+	libp2pbuf/netlink.c \
 	libp2pbuf/libp2pbuf-private.h
 # Only functions marked P2PBUF_EXPORT (libp2pbuf-private.h) and listed in
 # libp2pbuf.sym are visible.
-libp2pbuf_libp2pbuf_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+libp2pbuf_libp2pbuf_la_CFLAGS = $(AM_CFLAGS) $(LIBNL_CFLAGS) -fvisibility=hidden
+# The control plane (netlink.c) speaks generic netlink through libnl-genl-3.
+# Programs linked with -all-static need $(LIBNL_STATIC_LIBS) themselves.
+libp2pbuf_libp2pbuf_la_LIBADD = $(LIBNL_LIBS)
 libp2pbuf_libp2pbuf_la_LDFLAGS = $(AM_LDFLAGS) \
 	-version-info $(LIBP2PBUF_LT_VERSION) \
 	-no-undefined \

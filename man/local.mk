@@ -2,6 +2,7 @@
 
 dist_man_MANS = \
 	man/p2pbuf.4 \
+	man/p2pbuf-netlink.7 \
 	man/p2pctl.8 \
 	man/libp2pbuf.3 \
 	man/p2pbuf_ctx_new.3 \
@@ -11,4 +12,11 @@ dist_man_MANS = \
 	man/p2pbuf_ctx_get_fd.3 \
 	man/p2pbuf_strerror.3 \
 	man/p2pbuf_feature_name.3 \
-	man/p2pbuf_version.3
+	man/p2pbuf_version.3 \
+	man/p2pbuf_ctl_new.3 \
+	man/p2pbuf_ctl_free.3 \
+	man/p2pbuf_ctl_last_error.3 \
+	man/p2pbuf_provider_add.3 \
+	man/p2pbuf_provider_del.3 \
+	man/p2pbuf_provider_get.3 \
+	man/p2pbuf_provider_list.3

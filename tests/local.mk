@@ -24,10 +24,22 @@ tests_host_test_p2pctl_SOURCES = \
 	tests/host/fake-info.c \
 	tests/host/fake-info.h \
 	utils/p2pctl-cli.c \
-	libp2pbuf/libp2pbuf.c
-tests_host_test_p2pctl_CFLAGS = $(host_test_cflags)
+	libp2pbuf/libp2pbuf.c \
+	libp2pbuf/netlink.c
+tests_host_test_p2pctl_CFLAGS = $(host_test_cflags) $(LIBNL_CFLAGS)
 tests_host_test_p2pctl_LDFLAGS = $(host_test_ldflags)
-tests_host_test_p2pctl_LDADD = $(CHECK_LIBS)
+tests_host_test_p2pctl_LDADD = $(LIBNL_LIBS) $(CHECK_LIBS)
+
+# The control plane's message parsing and error translation, on netlink
+# messages built in the test (no socket, no kernel).
+check_PROGRAMS += tests/host/test_netlink
+TESTS += tests/host/test_netlink
+tests_host_test_netlink_SOURCES = \
+	tests/host/test_netlink.c \
+	libp2pbuf/netlink.c
+tests_host_test_netlink_CFLAGS = $(host_test_cflags) $(LIBNL_CFLAGS) \
+	-I$(top_srcdir)/libp2pbuf
+tests_host_test_netlink_LDADD = $(LIBNL_LIBS) $(CHECK_LIBS)
 
 # Guest tier: static programs run inside the VM against the real module by
 # tests/vm/ (which appends its own programs to VM_GUEST_PROGS).
@@ -38,6 +50,34 @@ tests_guest_test_driver_SOURCES = \
 tests_guest_test_driver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/utils
 tests_guest_test_driver_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_test_driver_LDADD = libp2pbuf/libp2pbuf.la $(CHECK_STATIC_LIBS)
+tests_guest_test_driver_LDADD = libp2pbuf/libp2pbuf.la $(LIBNL_STATIC_LIBS) \
+	$(CHECK_STATIC_LIBS)
 
 VM_GUEST_PROGS += tests/guest/test_driver utils/p2pctl-static
+
+# Providers and the generic netlink family (raw libnl, to send malformed
+# requests and see every datagram and extended ack).
+check_PROGRAMS += tests/guest/test_provider
+tests_guest_test_provider_SOURCES = \
+	tests/guest/test_provider.c \
+	tests/guest/edu.c \
+	tests/guest/edu.h
+tests_guest_test_provider_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
+tests_guest_test_provider_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_test_provider_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+
+VM_GUEST_PROGS += tests/guest/test_provider
+
+# The provider API of libp2pbuf and "p2pctl provider" (well-formed requests,
+# through the library and /bin/p2pctl).
+check_PROGRAMS += tests/guest/test_provider_lib
+tests_guest_test_provider_lib_SOURCES = \
+	tests/guest/test_provider_lib.c \
+	tests/guest/edu.c \
+	tests/guest/edu.h
+tests_guest_test_provider_lib_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_guest_test_provider_lib_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_test_provider_lib_LDADD = libp2pbuf/libp2pbuf.la \
+	$(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+
+VM_GUEST_PROGS += tests/guest/test_provider_lib

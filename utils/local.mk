@@ -10,5 +10,5 @@ utils_p2pctl_LDADD = libp2pbuf/libp2pbuf.la
 # The same tool linked statically, for the VM guest (installed as /bin/p2pctl).
 check_PROGRAMS += utils/p2pctl-static
 utils_p2pctl_static_SOURCES = $(utils_p2pctl_SOURCES)
-utils_p2pctl_static_LDADD = $(utils_p2pctl_LDADD)
+utils_p2pctl_static_LDADD = $(utils_p2pctl_LDADD) $(LIBNL_STATIC_LIBS)
 utils_p2pctl_static_LDFLAGS = $(AM_LDFLAGS) -all-static

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "libp2pbuf.h"
@@ -19,6 +20,7 @@ enum p2pctl_exit {
 	P2PCTL_EXIT_USAGE = 2, /* bad command line */
 	P2PCTL_EXIT_NODEV = 3, /* no device node, no module, not p2pbuf */
 	P2PCTL_EXIT_VERSION = 4, /* driver uAPI incompatible with libp2pbuf */
+	P2PCTL_EXIT_PERM = 5, /* the kernel refused: CAP_SYS_ADMIN needed */
 };
 
 /* One run of p2pctl: where it writes and what it consults. */
@@ -63,5 +65,39 @@ void p2pctl_json_string(FILE *out, const char *s);
 /* The output of "p2pctl info": a table, or a JSON object. */
 void p2pctl_print_info(FILE *out, const char *device,
 		       const struct p2pbuf_driver_info *info, bool json);
+
+/*
+ * A size: a decimal or 0x-prefixed hexadecimal number of bytes, optionally
+ * followed by K, M, G or T (powers of 1024, either case).  0, -EINVAL if s is
+ * not one, -ERANGE if it does not fit in 64 bits.
+ */
+int p2pctl_parse_size(const char *s, uint64_t *out);
+
+/* Longest output of p2pctl_format_size(), NUL included. */
+#define P2PCTL_SIZE_STRLEN 32
+
+/* bytes as "512 B", "4.0 KiB", "64.0 MiB": one decimal, rounded. */
+void p2pctl_format_size(uint64_t bytes, char buf[P2PCTL_SIZE_STRLEN]);
+
+/*
+ * A PCI address, "DDDD:BB:DD.F" or "BB:DD.F" (domain 0), hexadecimal with
+ * device <= 0x1f and function <= 7, into the kernel's canonical form
+ * (lower case, zero-padded; P2PBUF_PCI_ADDR_STRLEN bytes).  0 or -EINVAL.
+ */
+int p2pctl_parse_pci_addr(const char *s, char out[P2PBUF_PCI_ADDR_STRLEN]);
+
+/* "sysmem", "pcibar", or NULL for a kind p2pctl does not know. */
+const char *p2pctl_provider_kind_name(uint32_t kind);
+
+/*
+ * "p2pctl provider list": a table (sizes human-readable unless bytes), or a
+ * JSON array of objects (sizes always in bytes).
+ */
+void p2pctl_print_providers(FILE *out, const struct p2pbuf_provider_info *l,
+			    int n, bool json, bool bytes);
+
+/* "p2pctl provider show": one provider, as "key: value" lines or JSON. */
+void p2pctl_print_provider(FILE *out, const struct p2pbuf_provider_info *p,
+			   bool json, bool bytes);
 
 #endif /* P2PCTL_CLI_H */

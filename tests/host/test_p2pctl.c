@@ -7,12 +7,16 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #include "fake-info.h"
+#include <linux/p2pbuf.h>
+
 #include "p2pctl-cli.h"
 
 #define MAX_ARGS 16
@@ -404,6 +408,264 @@ static void setup(void)
 	memset(&fake_info, 0, sizeof(fake_info));
 }
 
+/* --- providers: parsing and formatting ---------------------------------- */
+
+START_TEST(test_parse_size)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		uint64_t v;
+	} cases[] = {
+		{ "0", 0, 0 },
+		{ "4096", 0, 4096 },
+		{ "0x1000", 0, 4096 },
+		{ "4K", 0, 4096 },
+		{ "4k", 0, 4096 },
+		{ "64M", 0, 64ULL << 20 },
+		{ "2G", 0, 2ULL << 30 },
+		{ "3t", 0, 3ULL << 40 },
+		{ "0x10M", 0, 16ULL << 20 },
+		{ "18446744073709551615", 0, UINT64_MAX },
+		{ "16777215T", 0, 16777215ULL << 40 },
+		{ "16777216T", -ERANGE, 0 },
+		{ "18446744073709551616", -ERANGE, 0 },
+		{ "", -EINVAL, 0 },
+		{ "K", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ "+1", -EINVAL, 0 },
+		{ " 1", -EINVAL, 0 },
+		{ "1X", -EINVAL, 0 },
+		{ "1KB", -EINVAL, 0 },
+		{ "1 K", -EINVAL, 0 },
+		{ "1.5M", -EINVAL, 0 },
+		{ "0x", -EINVAL, 0 },
+	};
+	uint64_t v = 12345;
+	int ret = p2pctl_parse_size(cases[_i].s, &v);
+
+	ck_assert_msg(ret == cases[_i].ret, "'%s': %d", cases[_i].s, ret);
+	if (!ret)
+		ck_assert_uint_eq(v, cases[_i].v);
+}
+END_TEST
+
+START_TEST(test_format_size)
+{
+	static const struct {
+		uint64_t v;
+		const char *s;
+	} cases[] = {
+		{ 0, "0 B" },
+		{ 1023, "1023 B" },
+		{ 1024, "1.0 KiB" },
+		{ 1536, "1.5 KiB" },
+		{ 64ULL << 20, "64.0 MiB" },
+		{ (64ULL << 20) - 4096, "64.0 MiB" },
+		{ (1ULL << 20) - 1, "1.0 MiB" }, /* not "1024.0 KiB" */
+		{ 8324079616ULL, "7.8 GiB" },
+		{ 5ULL << 40, "5.0 TiB" },
+		{ UINT64_MAX, "16.0 EiB" },
+	};
+	char buf[P2PCTL_SIZE_STRLEN];
+
+	p2pctl_format_size(cases[_i].v, buf);
+	ck_assert_str_eq(buf, cases[_i].s);
+}
+END_TEST
+
+START_TEST(test_parse_pci_addr)
+{
+	static const struct {
+		const char *s, *canon;
+	} cases[] = {
+		{ "0000:00:04.0", "0000:00:04.0" },
+		{ "00:04.0", "0000:00:04.0" },
+		{ "0001:3A:1f.7", "0001:3a:1f.7" },
+		{ "1:2:3.4", "0001:02:03.4" },
+		{ "ffff:ff:1f.7", "ffff:ff:1f.7" },
+		{ "0000:00:20.0", NULL }, /* device > 0x1f */
+		{ "0000:00:04.8", NULL }, /* function > 7 */
+		{ "00000:00:04.0", NULL },
+		{ "0000:000:04.0", NULL },
+		{ "0000:00:04", NULL },
+		{ "0000:00:04.0 ", NULL },
+		{ "0x00:00:04.0", NULL },
+		{ "0000:00:04.0:0", NULL },
+		{ "04.0", NULL },
+		{ "", NULL },
+		{ "0000::04.0", NULL },
+	};
+	char out[P2PBUF_PCI_ADDR_STRLEN];
+	int ret = p2pctl_parse_pci_addr(cases[_i].s, out);
+
+	if (cases[_i].canon) {
+		ck_assert_msg(ret == 0, "'%s' refused", cases[_i].s);
+		ck_assert_str_eq(out, cases[_i].canon);
+	} else {
+		ck_assert_msg(ret == -EINVAL, "'%s' accepted", cases[_i].s);
+	}
+}
+END_TEST
+
+static const struct p2pbuf_provider_info sample[] = {
+	{ .id = 0,
+	  .kind = P2PBUF_NL_PROVIDER_KIND_SYSMEM,
+	  .size = 8324079616ULL,
+	  .free_bytes = 8000000000ULL,
+	  .numa_node = -1 },
+	{ .id = 7,
+	  .kind = P2PBUF_NL_PROVIDER_KIND_PCIBAR,
+	  .size = 16ULL << 20,
+	  .free_bytes = 12ULL << 20,
+	  .buffers = 2,
+	  .flags = P2PBUF_NL_PROVIDER_F_PREFETCHABLE,
+	  .numa_node = 0,
+	  .bar = 2,
+	  .offset = 4ULL << 20,
+	  .pci_addr = "0000:00:04.0" },
+	/* A kind of a newer kernel, and hostile text where a string goes. */
+	{ .id = 9, .kind = 77, .size = 4096, .pci_addr = "\"\\\n" },
+};
+
+static char *capture(void (*fn)(FILE *, bool, bool), bool json, bool bytes)
+{
+	size_t len;
+	char *buf;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	fn(f, json, bytes);
+	fclose(f);
+	return buf;
+}
+
+static void list_all(FILE *f, bool json, bool bytes)
+{
+	p2pctl_print_providers(f, sample, 3, json, bytes);
+}
+
+static void show_pcibar(FILE *f, bool json, bool bytes)
+{
+	p2pctl_print_provider(f, &sample[1], json, bytes);
+}
+
+static void show_sysmem(FILE *f, bool json, bool bytes)
+{
+	p2pctl_print_provider(f, &sample[0], json, bytes);
+}
+
+START_TEST(test_provider_table)
+{
+	char *out = capture(list_all, false, false);
+
+	ck_assert_str_eq(
+		out,
+		"ID  KIND     PCI ADDRESS   BAR  OFFSET   SIZE      FREE      BUFFERS  PREFETCH  NUMA\n"
+		"0   sysmem   -             -    -        7.8 GiB   7.5 GiB   0        no        -\n"
+		"7   pcibar   0000:00:04.0  2    4.0 MiB  16.0 MiB  12.0 MiB  2        yes       0\n"
+		"9   kind-77  -             -    -        4.0 KiB   0 B       0        no        0\n");
+	free(out);
+	out = capture(list_all, false, true);
+	ck_assert_ptr_nonnull(strstr(
+		out,
+		"7   pcibar   0000:00:04.0  2    4194304  16777216    12582912    2"));
+	ck_assert_ptr_nonnull(strstr(out, "8324079616"));
+	ck_assert_ptr_null(strstr(out, "MiB"));
+	free(out);
+}
+END_TEST
+
+START_TEST(test_provider_json)
+{
+	char *out = capture(list_all, true, false);
+
+	ck_assert(json_valid(out));
+	ck_assert_ptr_nonnull(strstr(
+		out,
+		"  {\"id\": 7, \"kind\": \"pcibar\", \"pci_address\": \"0000:00:04.0\", "
+		"\"bar\": 2, \"offset\": 4194304, \"size\": 16777216, "
+		"\"free\": 12582912, \"buffers\": 2, \"prefetchable\": true, "
+		"\"numa_node\": 0},\n"));
+	ck_assert_ptr_nonnull(strstr(
+		out,
+		"\"kind\": \"sysmem\", \"pci_address\": null, \"bar\": null, "
+		"\"offset\": null, \"size\": 8324079616,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"numa_node\": -1}"));
+	/* Unknown kinds are named, never a bare number; --bytes is moot. */
+	ck_assert_ptr_nonnull(strstr(out, "\"kind\": \"kind-77\""));
+	free(out);
+
+	out = capture(show_pcibar, true, false);
+	ck_assert(json_valid(out));
+	ck_assert_ptr_nonnull(
+		strstr(out, "{\n  \"id\": 7,\n  \"kind\": \"pcibar\",\n"));
+	free(out);
+}
+END_TEST
+
+START_TEST(test_provider_show)
+{
+	char *out = capture(show_pcibar, false, false);
+
+	ck_assert_str_eq(out, "id:            7\n"
+			      "kind:          pcibar\n"
+			      "PCI address:   0000:00:04.0\n"
+			      "BAR:           2\n"
+			      "offset:        4.0 MiB\n"
+			      "size:          16.0 MiB\n"
+			      "free:          12.0 MiB\n"
+			      "buffers:       2\n"
+			      "prefetchable:  yes\n"
+			      "NUMA node:     0\n");
+	free(out);
+	out = capture(show_sysmem, false, true);
+	ck_assert_ptr_null(strstr(out, "PCI address"));
+	ck_assert_ptr_nonnull(strstr(out, "size:          8324079616\n"));
+	ck_assert_ptr_nonnull(strstr(out, "NUMA node:     -\n"));
+	free(out);
+}
+END_TEST
+
+START_TEST(test_provider_usage)
+{
+	/* Refused before the kernel is asked: exit 2, one line. */
+	ck_assert_int_eq(run("provider", "add", "0000:00:04.0"), 2);
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: provider add: missing --bar (see 'p2pctl provider add --help')\n");
+	ck_assert_int_eq(run("provider", "add", "0000:00:4.0.1", "--bar", "2"),
+			 2);
+	ck_assert_ptr_nonnull(
+		strstr(res.err, "invalid PCI address '0000:00:4.0.1'"));
+	ck_assert_int_eq(run("provider", "add", "00:04.0", "--bar", "x"), 2);
+	ck_assert_ptr_nonnull(strstr(res.err, "invalid BAR index 'x'"));
+	ck_assert_int_eq(run("provider", "add", "00:04.0", "--bar", "2",
+			     "--size", "99999999999T"),
+			 2);
+	ck_assert_ptr_nonnull(
+		strstr(res.err, "size '99999999999T' is too large"));
+	ck_assert_int_eq(run("provider", "add", "00:04.0", "--bar", "2",
+			     "--offset", "1Q"),
+			 2);
+	ck_assert_ptr_nonnull(strstr(res.err, "invalid offset '1Q'"));
+	ck_assert_int_eq(run("provider", "del"), 2);
+	ck_assert_int_eq(run("provider", "del", "-1"), 2);
+	ck_assert_int_eq(run("provider", "del", "4294967296"), 2);
+	ck_assert_ptr_nonnull(
+		strstr(res.err, "invalid provider id '4294967296'"));
+	ck_assert_int_eq(run("provider", "del", "1", "--json"), 2);
+	ck_assert_int_eq(run("provider", "show", "1", "2"), 2);
+	ck_assert_int_eq(run("provider", "list", "extra"), 2);
+	ck_assert_int_eq(run("provider", "list", "--bar", "2"), 2);
+	ck_assert_int_eq(run("provider"), 2);
+	ck_assert_int_eq(run("provider", "frob"), 2);
+	ck_assert_int_eq(run("provider", "list", "--help"), 0);
+	ck_assert_ptr_nonnull(strstr(res.out, "Usage: p2pctl provider list"));
+	ck_assert_str_eq(res.err, "");
+}
+END_TEST
+
 static Suite *p2pctl_suite(void)
 {
 	Suite *s = suite_create("p2pctl");
@@ -437,6 +699,17 @@ static Suite *p2pctl_suite(void)
 	tcase_add_test(tc, test_json_string_escapes);
 	tcase_add_test(tc, test_info_hostile_strings);
 	tcase_add_test(tc, test_info_table_features);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("provider");
+	tcase_add_checked_fixture(tc, setup, free_result);
+	tcase_add_loop_test(tc, test_parse_size, 0, 23);
+	tcase_add_loop_test(tc, test_format_size, 0, 10);
+	tcase_add_loop_test(tc, test_parse_pci_addr, 0, 16);
+	tcase_add_test(tc, test_provider_table);
+	tcase_add_test(tc, test_provider_json);
+	tcase_add_test(tc, test_provider_show);
+	tcase_add_test(tc, test_provider_usage);
 	suite_add_tcase(s, tc);
 	return s;
 }

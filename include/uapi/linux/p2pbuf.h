@@ -2,8 +2,9 @@
 /*
  * p2pbuf: userspace-controlled peer-to-peer DMA buffers.
  *
- * User API of the /dev/p2pbuf misc device.  Shared by the kernel module and
- * libp2pbuf; see p2pbuf(4).
+ * User API of the /dev/p2pbuf misc device and of the "p2pbuf" generic
+ * netlink family.  Shared by the kernel module and libp2pbuf; see p2pbuf(4)
+ * and p2pbuf-netlink(7).
  *
  * Rules every ioctl structure follows:
  *  - it starts with "__u32 size; __u32 flags;": size is the number of bytes
@@ -81,5 +82,105 @@ enum {
 };
 
 #define P2PBUF_IOC_INFO	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_INFO, struct p2pbuf_info)
+
+/*
+ * Generic netlink family "p2pbuf": the administrative control plane
+ * (providers now; buffers, dma-sgls and events later).  See
+ * p2pbuf-netlink(7) and Documentation/netlink/p2pbuf.yaml.
+ *
+ * Rules of the family:
+ *  - attributes are validated strictly: unknown attributes, attributes of
+ *    the wrong type or length and values out of range are rejected with
+ *    EINVAL and an extended-ack message;
+ *  - 64-bit values are u64 attributes padded with P2PBUF_NL_A_PAD;
+ *  - enums and attributes are append-only; numbers are never reused.
+ */
+#define P2PBUF_NL_FAMILY_NAME		"p2pbuf"
+#define P2PBUF_NL_FAMILY_VERSION	1
+#define P2PBUF_NL_MCGRP_EVENTS		"events"
+
+/* Maximum length of P2PBUF_NL_A_PROVIDER_PCI_ADDR, "DDDD:BB:DD.F". */
+#define P2PBUF_NL_PCI_ADDR_LEN		12
+
+/* Id of the sysmem provider: always registered, cannot be removed. */
+#define P2PBUF_PROVIDER_ID_SYSMEM	0
+
+/**
+ * enum p2pbuf_nl_provider_kind - P2PBUF_NL_A_PROVIDER_KIND values
+ * @P2PBUF_NL_PROVIDER_KIND_SYSMEM: host RAM (the built-in provider)
+ * @P2PBUF_NL_PROVIDER_KIND_PCIBAR: a memory BAR (or a page-aligned part of
+ *	it) of a PCI device, memory without struct page
+ */
+enum p2pbuf_nl_provider_kind {
+	P2PBUF_NL_PROVIDER_KIND_SYSMEM = 1,
+	P2PBUF_NL_PROVIDER_KIND_PCIBAR = 2,
+
+	/* private: */
+	__P2PBUF_NL_PROVIDER_KIND_MAX,
+	P2PBUF_NL_PROVIDER_KIND_MAX = __P2PBUF_NL_PROVIDER_KIND_MAX - 1
+};
+
+/* P2PBUF_NL_A_PROVIDER_FLAGS bits. */
+/* The memory is prefetchable (a CPU mapping may be write-combined). */
+#define P2PBUF_NL_PROVIDER_F_PREFETCHABLE	_BITUL(0)
+
+/**
+ * enum p2pbuf_nl_attrs - attributes of the p2pbuf family
+ * @P2PBUF_NL_A_PAD: padding for 64-bit attributes
+ * @P2PBUF_NL_A_PROVIDER_ID: u32, provider id
+ * @P2PBUF_NL_A_PROVIDER_KIND: u32, enum p2pbuf_nl_provider_kind
+ * @P2PBUF_NL_A_PROVIDER_PCI_ADDR: string, PCI address "DDDD:BB:DD.F"
+ * @P2PBUF_NL_A_PROVIDER_BAR: u32, BAR index 0..5
+ * @P2PBUF_NL_A_PROVIDER_OFFSET: u64, offset of the range in the BAR
+ * @P2PBUF_NL_A_PROVIDER_SIZE: u64, size of the range in bytes
+ * @P2PBUF_NL_A_PROVIDER_FREE: u64, bytes not allocated to buffers
+ * @P2PBUF_NL_A_PROVIDER_BUFFERS: u32, buffers allocated from the provider
+ * @P2PBUF_NL_A_PROVIDER_FLAGS: u32, P2PBUF_NL_PROVIDER_F_* bits
+ * @P2PBUF_NL_A_PROVIDER_NUMA_NODE: s32, NUMA node of the memory, -1 if none
+ */
+enum p2pbuf_nl_attrs {
+	P2PBUF_NL_A_UNSPEC,
+	P2PBUF_NL_A_PAD,
+	P2PBUF_NL_A_PROVIDER_ID,
+	P2PBUF_NL_A_PROVIDER_KIND,
+	P2PBUF_NL_A_PROVIDER_PCI_ADDR,
+	P2PBUF_NL_A_PROVIDER_BAR,
+	P2PBUF_NL_A_PROVIDER_OFFSET,
+	P2PBUF_NL_A_PROVIDER_SIZE,
+	P2PBUF_NL_A_PROVIDER_FREE,
+	P2PBUF_NL_A_PROVIDER_BUFFERS,
+	P2PBUF_NL_A_PROVIDER_FLAGS,
+	P2PBUF_NL_A_PROVIDER_NUMA_NODE,
+
+	/* private: */
+	__P2PBUF_NL_A_MAX,
+	P2PBUF_NL_A_MAX = __P2PBUF_NL_A_MAX - 1
+};
+
+/**
+ * enum p2pbuf_nl_cmds - commands of the p2pbuf family
+ * @P2PBUF_NL_CMD_PROVIDER_ADD: register a provider (CAP_SYS_ADMIN); the
+ *	reply is a PROVIDER_ADD message describing it
+ * @P2PBUF_NL_CMD_PROVIDER_DEL: remove the provider P2PBUF_NL_A_PROVIDER_ID
+ *	(CAP_SYS_ADMIN)
+ * @P2PBUF_NL_CMD_PROVIDER_GET: describe one provider (doit, by id) or all
+ *	of them (dump)
+ * @P2PBUF_NL_CMD_PROVIDER_ADD_NTF: multicast on "events": a provider was
+ *	registered
+ * @P2PBUF_NL_CMD_PROVIDER_DEL_NTF: multicast on "events": a provider was
+ *	removed
+ */
+enum p2pbuf_nl_cmds {
+	P2PBUF_NL_CMD_UNSPEC,
+	P2PBUF_NL_CMD_PROVIDER_ADD,
+	P2PBUF_NL_CMD_PROVIDER_DEL,
+	P2PBUF_NL_CMD_PROVIDER_GET,
+	P2PBUF_NL_CMD_PROVIDER_ADD_NTF,
+	P2PBUF_NL_CMD_PROVIDER_DEL_NTF,
+
+	/* private: */
+	__P2PBUF_NL_CMD_MAX,
+	P2PBUF_NL_CMD_MAX = __P2PBUF_NL_CMD_MAX - 1
+};
 
 #endif /* _UAPI_LINUX_P2PBUF_H */

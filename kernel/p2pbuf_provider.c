@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * p2pbuf_provider.c - the provider registry and the sysmem and pcibar kinds.
+ *
+ * A provider is a source of buffer memory (struct p2pbuf_provider in
+ * p2pbuf.h documents its fields, reference counting and locking).  The
+ * registry maps ids to providers: sysmem is registered at module load with
+ * id %P2PBUF_PROVIDER_ID_SYSMEM (0) and cannot be removed; pcibar providers
+ * are registered and removed by the administrator through the netlink
+ * family (p2pbuf_netlink.c) and get ids from 1 up.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/genalloc.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/netlink.h>
+#include <linux/numa.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <net/netlink.h>
+
+#include "p2pbuf.h"
+
+/*
+ * The registry: id -> provider.  p2pbuf_providers_lock serialises
+ * registration and removal (the overlap check and the insertion are one
+ * step) and keeps an entry alive while a reader takes a reference or a
+ * dump formats it.  Notifications are sent under it, so listeners see
+ * added/removed events in registry order.
+ */
+static DEFINE_MUTEX(p2pbuf_providers_lock);
+static DEFINE_XARRAY_ALLOC(p2pbuf_providers);
+static u32 p2pbuf_providers_next = 1;
+
+static void p2pbuf_provider_init(struct p2pbuf_provider *prov,
+				 const struct p2pbuf_provider_ops *ops)
+{
+	kref_init(&prov->ref);
+	spin_lock_init(&prov->lock);
+	prov->ops = ops;
+	prov->numa_node = NUMA_NO_NODE;
+}
+
+static void p2pbuf_provider_release(struct kref *ref)
+{
+	struct p2pbuf_provider *prov =
+		container_of(ref, struct p2pbuf_provider, ref);
+
+	prov->ops->release(prov);
+}
+
+/**
+ * p2pbuf_provider_put() - drop a reference to a provider
+ * @prov: the provider; may be NULL
+ *
+ * The last reference releases the provider (its device reference, its
+ * pool).  Must be called in process context.
+ */
+void p2pbuf_provider_put(struct p2pbuf_provider *prov)
+{
+	if (prov)
+		kref_put(&prov->ref, p2pbuf_provider_release);
+}
+
+/**
+ * p2pbuf_provider_get() - look up a registered provider by id
+ * @id: provider id
+ *
+ * Return: the provider with a reference the caller must drop with
+ * p2pbuf_provider_put(), or NULL if no provider has this id.
+ */
+struct p2pbuf_provider *p2pbuf_provider_get(u32 id)
+{
+	struct p2pbuf_provider *prov;
+
+	mutex_lock(&p2pbuf_providers_lock);
+	prov = xa_load(&p2pbuf_providers, id);
+	if (prov)
+		kref_get(&prov->ref);
+	mutex_unlock(&p2pbuf_providers_lock);
+	return prov;
+}
+
+/**
+ * p2pbuf_provider_nr_buffers() - number of buffers allocated from @prov
+ * @prov: a provider the caller holds a reference to
+ *
+ * Return: a snapshot of the count.
+ */
+unsigned int p2pbuf_provider_nr_buffers(struct p2pbuf_provider *prov)
+{
+	unsigned int n;
+
+	spin_lock(&prov->lock);
+	n = prov->nr_buffers;
+	spin_unlock(&prov->lock);
+	return n;
+}
+
+/**
+ * p2pbuf_providers_for_each() - call @fn for registered providers
+ * @pos: in: first id to visit; out: id to resume from when @fn failed
+ * @fn: called for each provider in id order, with the registry locked (it
+ *	must not register or remove providers); a non-zero return stops the
+ *	walk and is returned
+ * @arg: passed to @fn
+ *
+ * Used by the netlink dump, which resumes from *@pos in its next message.
+ *
+ * Return: 0 when every provider from *@pos on was visited, or what @fn
+ * returned.
+ */
+int p2pbuf_providers_for_each(unsigned long *pos,
+			      int (*fn)(struct p2pbuf_provider *prov,
+					void *arg),
+			      void *arg)
+{
+	struct p2pbuf_provider *prov;
+	unsigned long id;
+	int ret = 0;
+
+	mutex_lock(&p2pbuf_providers_lock);
+	xa_for_each_start(&p2pbuf_providers, id, prov, *pos) {
+		ret = fn(prov, arg);
+		if (ret)
+			break;
+	}
+	*pos = ret ? id : ULONG_MAX;
+	mutex_unlock(&p2pbuf_providers_lock);
+	return ret;
+}
+
+/* --- sysmem: host RAM -------------------------------------------------- */
+
+static u64 p2pbuf_sysmem_free_bytes(struct p2pbuf_provider *prov)
+{
+	return (u64)si_mem_available() << PAGE_SHIFT;
+}
+
+static void p2pbuf_sysmem_release(struct p2pbuf_provider *prov)
+{
+	kfree(prov);
+}
+
+static const struct p2pbuf_provider_ops p2pbuf_sysmem_ops = {
+	.kind = P2PBUF_NL_PROVIDER_KIND_SYSMEM,
+	.name = "sysmem",
+	.free_bytes = p2pbuf_sysmem_free_bytes,
+	.release = p2pbuf_sysmem_release,
+};
+
+/* --- pcibar: a memory BAR (or part of it) of a PCI device -------------- */
+
+/**
+ * struct p2pbuf_pcibar - a pcibar provider
+ * @prov: the generic part; @prov.phys is the CPU physical address of the
+ *	range, @prov.size its size
+ * @pdev: the device, referenced (pci_dev_get()) until release
+ * @bar: BAR index
+ * @offset: start of the range in the BAR
+ * @pool: sub-allocator over [@prov.phys, @prov.phys + @prov.size), in pages;
+ *	gen_pool has its own locking
+ */
+struct p2pbuf_pcibar {
+	struct p2pbuf_provider prov;
+	struct pci_dev *pdev;
+	u32 bar;
+	u64 offset;
+	struct gen_pool *pool;
+};
+
+static struct p2pbuf_pcibar *to_pcibar(struct p2pbuf_provider *prov)
+{
+	return container_of(prov, struct p2pbuf_pcibar, prov);
+}
+
+static u64 p2pbuf_pcibar_free_bytes(struct p2pbuf_provider *prov)
+{
+	return gen_pool_avail(to_pcibar(prov)->pool);
+}
+
+static int p2pbuf_pcibar_fill_nl(struct p2pbuf_provider *prov,
+				 struct sk_buff *skb)
+{
+	struct p2pbuf_pcibar *pb = to_pcibar(prov);
+
+	if (nla_put_string(skb, P2PBUF_NL_A_PROVIDER_PCI_ADDR,
+			   pci_name(pb->pdev)) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_PROVIDER_BAR, pb->bar) ||
+	    nla_put_u64_64bit(skb, P2PBUF_NL_A_PROVIDER_OFFSET, pb->offset,
+			      P2PBUF_NL_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static void p2pbuf_pcibar_release(struct p2pbuf_provider *prov)
+{
+	struct p2pbuf_pcibar *pb = to_pcibar(prov);
+
+	gen_pool_destroy(pb->pool);
+	pci_dev_put(pb->pdev);
+	kfree(pb);
+}
+
+static const struct p2pbuf_provider_ops p2pbuf_pcibar_ops = {
+	.kind = P2PBUF_NL_PROVIDER_KIND_PCIBAR,
+	.name = "pcibar",
+	.free_bytes = p2pbuf_pcibar_free_bytes,
+	.fill_nl = p2pbuf_pcibar_fill_nl,
+	.release = p2pbuf_pcibar_release,
+};
+
+/*
+ * Check the BAR and the range of @p on @pdev; on success *@start and *@size
+ * are the CPU physical range.
+ */
+static int p2pbuf_pcibar_check(struct pci_dev *pdev,
+			       const struct p2pbuf_pcibar_params *p,
+			       struct netlink_ext_ack *extack,
+			       phys_addr_t *start, u64 *size)
+{
+	unsigned long flags = pci_resource_flags(pdev, p->bar);
+	resource_size_t bar_start = pci_resource_start(pdev, p->bar);
+	resource_size_t bar_len = pci_resource_len(pdev, p->bar);
+
+	if (!bar_len) {
+		NL_SET_ERR_MSG(extack, "BAR is not implemented by the device");
+		return -EINVAL;
+	}
+	if (flags & IORESOURCE_IO) {
+		NL_SET_ERR_MSG(extack, "BAR is an I/O-port BAR, not memory");
+		return -EINVAL;
+	}
+	if (!(flags & IORESOURCE_MEM) || (flags & IORESOURCE_UNSET)) {
+		NL_SET_ERR_MSG(extack, "BAR has no memory address assigned");
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(bar_start) || !PAGE_ALIGNED(bar_len)) {
+		NL_SET_ERR_MSG(extack, "BAR is not page aligned");
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(p->offset)) {
+		NL_SET_ERR_MSG(extack, "offset is not page aligned");
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(p->size)) {
+		NL_SET_ERR_MSG(extack, "size is not page aligned");
+		return -EINVAL;
+	}
+	if (p->offset >= bar_len || p->size > bar_len - p->offset) {
+		NL_SET_ERR_MSG(extack, "range does not fit in the BAR");
+		return -EINVAL;
+	}
+	*start = bar_start + p->offset;
+	*size = p->size ? p->size : bar_len - p->offset;
+	return 0;
+}
+
+/* Whether [start, start + size) overlaps a registered provider's memory. */
+static struct p2pbuf_provider *p2pbuf_provider_overlap(phys_addr_t start,
+						       u64 size)
+{
+	struct p2pbuf_provider *prov;
+	unsigned long id;
+
+	lockdep_assert_held(&p2pbuf_providers_lock);
+	xa_for_each(&p2pbuf_providers, id, prov) {
+		if (prov->devmem && start < prov->phys + prov->size &&
+		    prov->phys < start + size)
+			return prov;
+	}
+	return NULL;
+}
+
+/**
+ * p2pbuf_pcibar_add() - register a PCI BAR range as a provider
+ * @p: device, BAR and range
+ * @extack: where to report why a request was refused
+ * @provp: on success, the new provider with a reference for the caller
+ *
+ * Pins the device (pci_dev_get()) until the provider is released, and
+ * builds a gen_pool over the range for buffer sub-allocation.  Sends a
+ * %P2PBUF_NL_CMD_PROVIDER_ADD_NTF event.
+ *
+ * Return: 0; -ENODEV if there is no such device or it does not respond;
+ * -EINVAL for a BAR that is unimplemented, an I/O-port BAR, unassigned,
+ * not page aligned, or a range that is not page aligned or does not fit;
+ * -EEXIST if the range overlaps a registered provider; -ENOMEM; -ENOSPC
+ * when the id space is exhausted.
+ */
+int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *p,
+		      struct netlink_ext_ack *extack,
+		      struct p2pbuf_provider **provp)
+{
+	struct p2pbuf_pcibar *pb;
+	struct pci_dev *pdev;
+	phys_addr_t start;
+	u64 size;
+	int ret;
+
+	/* A reference that the provider keeps until it is released. */
+	pdev = pci_get_domain_bus_and_slot(p->domain, p->bus, p->devfn);
+	if (!pdev) {
+		NL_SET_ERR_MSG(extack, "no PCI device at this address");
+		return -ENODEV;
+	}
+	if (!pci_device_is_present(pdev)) {
+		NL_SET_ERR_MSG(extack, "PCI device does not respond");
+		ret = -ENODEV;
+		goto err_put_dev;
+	}
+	ret = p2pbuf_pcibar_check(pdev, p, extack, &start, &size);
+	if (ret)
+		goto err_put_dev;
+
+	pb = kzalloc(sizeof(*pb), GFP_KERNEL);
+	if (!pb) {
+		ret = -ENOMEM;
+		goto err_put_dev;
+	}
+	p2pbuf_provider_init(&pb->prov, &p2pbuf_pcibar_ops);
+	pb->pdev = pdev;
+	pb->bar = p->bar;
+	pb->offset = p->offset;
+	pb->prov.size = size;
+	pb->prov.devmem = true;
+	pb->prov.phys = start;
+	pb->prov.numa_node = dev_to_node(&pdev->dev);
+	if (pci_resource_flags(pdev, p->bar) & IORESOURCE_PREFETCH)
+		pb->prov.flags |= P2PBUF_NL_PROVIDER_F_PREFETCHABLE;
+
+	/*
+	 * The pool hands out CPU physical addresses; gen_pool keys chunks
+	 * by unsigned long, which holds a phys_addr_t on the 64-bit
+	 * architectures p2pbuf supports.
+	 */
+	BUILD_BUG_ON(sizeof(phys_addr_t) > sizeof(unsigned long));
+	pb->pool = gen_pool_create(PAGE_SHIFT, pb->prov.numa_node);
+	if (!pb->pool) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = gen_pool_add(pb->pool, start, size, pb->prov.numa_node);
+	if (ret)
+		goto err_destroy_pool;
+
+	mutex_lock(&p2pbuf_providers_lock);
+	if (p2pbuf_provider_overlap(start, size)) {
+		NL_SET_ERR_MSG(extack,
+			       "range overlaps a registered provider");
+		ret = -EEXIST;
+		goto err_unlock;
+	}
+	ret = xa_alloc_cyclic(&p2pbuf_providers, &pb->prov.id, &pb->prov,
+			      XA_LIMIT(1, INT_MAX), &p2pbuf_providers_next,
+			      GFP_KERNEL);
+	if (ret < 0) {
+		if (ret == -EBUSY)
+			ret = -ENOSPC;
+		goto err_unlock;
+	}
+	/* The registry's reference is the initial one; this is the caller's. */
+	kref_get(&pb->prov.ref);
+	p2pbuf_nl_notify_provider(&pb->prov, P2PBUF_NL_CMD_PROVIDER_ADD_NTF);
+	mutex_unlock(&p2pbuf_providers_lock);
+
+	pci_info(pdev, "p2pbuf: provider %u: BAR %u [%#llx-%#llx]%s\n",
+		 pb->prov.id, pb->bar, (unsigned long long)start,
+		 (unsigned long long)(start + size - 1),
+		 pb->prov.flags & P2PBUF_NL_PROVIDER_F_PREFETCHABLE ?
+		 " prefetchable" : "");
+	*provp = &pb->prov;
+	return 0;
+
+err_unlock:
+	mutex_unlock(&p2pbuf_providers_lock);
+err_destroy_pool:
+	gen_pool_destroy(pb->pool);
+err_free:
+	kfree(pb);
+err_put_dev:
+	pci_dev_put(pdev);
+	return ret;
+}
+
+/**
+ * p2pbuf_provider_del() - remove a provider from the registry
+ * @id: provider id
+ * @extack: where to report why a request was refused
+ *
+ * The provider is released when its last reference is dropped.  Sends a
+ * %P2PBUF_NL_CMD_PROVIDER_DEL_NTF event.
+ *
+ * Return: 0; -ENOENT if no provider has @id; -EINVAL for the sysmem
+ * provider; -EBUSY if buffers are allocated from the provider.
+ */
+int p2pbuf_provider_del(u32 id, struct netlink_ext_ack *extack)
+{
+	struct p2pbuf_provider *prov;
+	int ret = 0;
+
+	mutex_lock(&p2pbuf_providers_lock);
+	prov = xa_load(&p2pbuf_providers, id);
+	if (!prov) {
+		NL_SET_ERR_MSG(extack, "no provider with this id");
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	if (id == P2PBUF_PROVIDER_ID_SYSMEM) {
+		NL_SET_ERR_MSG(extack, "the sysmem provider cannot be removed");
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	spin_lock(&prov->lock);
+	if (prov->nr_buffers)
+		ret = -EBUSY;
+	else
+		prov->removed = true;
+	spin_unlock(&prov->lock);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "provider still has buffers");
+		goto out_unlock;
+	}
+	xa_erase(&p2pbuf_providers, id);
+	p2pbuf_nl_notify_provider(prov, P2PBUF_NL_CMD_PROVIDER_DEL_NTF);
+	mutex_unlock(&p2pbuf_providers_lock);
+	p2pbuf_provider_put(prov);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&p2pbuf_providers_lock);
+	return ret;
+}
+
+/**
+ * p2pbuf_providers_init() - register the sysmem provider
+ *
+ * Return: 0 or a negative errno.
+ */
+int p2pbuf_providers_init(void)
+{
+	struct p2pbuf_provider *prov;
+	int ret;
+
+	prov = kzalloc(sizeof(*prov), GFP_KERNEL);
+	if (!prov)
+		return -ENOMEM;
+	p2pbuf_provider_init(prov, &p2pbuf_sysmem_ops);
+	prov->id = P2PBUF_PROVIDER_ID_SYSMEM;
+	prov->size = (u64)totalram_pages() << PAGE_SHIFT;
+	ret = xa_insert(&p2pbuf_providers, prov->id, prov, GFP_KERNEL);
+	if (ret)
+		kfree(prov);
+	return ret;
+}
+
+/**
+ * p2pbuf_providers_exit() - remove every provider, sysmem included
+ *
+ * Called at module unload after the netlink family is gone (no request and
+ * no notification can run) and after the misc device is gone (no buffer
+ * can exist: every open file holds a module reference).  Drops the PCI
+ * device references.
+ */
+void p2pbuf_providers_exit(void)
+{
+	struct p2pbuf_provider *prov;
+	unsigned long id;
+
+	mutex_lock(&p2pbuf_providers_lock);
+	xa_for_each(&p2pbuf_providers, id, prov) {
+		xa_erase(&p2pbuf_providers, id);
+		spin_lock(&prov->lock);
+		prov->removed = true;
+		spin_unlock(&prov->lock);
+		p2pbuf_provider_put(prov);
+	}
+	mutex_unlock(&p2pbuf_providers_lock);
+	xa_destroy(&p2pbuf_providers);
+}

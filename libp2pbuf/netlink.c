@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libp2pbuf control plane: the "p2pbuf" generic netlink family through
+ * libnl-genl-3.
+ *
+ * A struct p2pbuf_ctl owns one netlink socket whose family id is resolved
+ * once, in p2pbuf_ctl_new().  Every request is one message with its own
+ * sequence number; replies are matched on it (stale messages of an earlier,
+ * abandoned request are skipped) and collected until the ack, the error or
+ * NLMSG_DONE.  Errors from the kernel are returned exactly (the errno in
+ * struct nlmsgerr, not libnl's translation of it) with the extended-ack
+ * message kept for p2pbuf_ctl_last_error(); errors of libnl itself are
+ * translated to errnos at this boundary (p2pbuf_nlerr_to_errno()).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
+#include <linux/p2pbuf.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "libp2pbuf.h"
+#include "libp2pbuf-private.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+_Static_assert(sizeof(struct p2pbuf_provider_info) == PROVIDER_INFO_SIZE_2,
+	       "struct p2pbuf_provider_info is append-only");
+_Static_assert(P2PBUF_PCI_ADDR_STRLEN > P2PBUF_NL_PCI_ADDR_LEN,
+	       "pci_addr must hold the family's PCI address and a NUL");
+
+struct p2pbuf_ctl {
+	struct nl_sock *sk;
+	int family;
+	bool has_error_msg;
+	char error_msg[256];
+};
+
+/* One request in flight: what its replies are collected into. */
+struct request {
+	struct p2pbuf_ctl *ctl;
+	uint32_t seq;
+	uint8_t cmd; /* replies carry the request's command */
+	bool done; /* ack, error or NLMSG_DONE seen */
+	int err; /* 0 or a negative errno */
+	/* Provider replies: an array of stride-byte elements. */
+	char *provs;
+	size_t stride;
+	size_t nprovs;
+	size_t cap;
+};
+
+int p2pbuf_nlerr_to_errno(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_SUCCESS:
+		return 0;
+	case NLE_INTR:
+		return -EINTR;
+	case NLE_BAD_SOCK:
+		return -EBADF;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_MSGSIZE:
+		return -EMSGSIZE;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:
+		return -EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_PROTO_MISMATCH:
+		return -EPROTONOSUPPORT;
+	case NLE_NOACCESS:
+		return -EACCES;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NODEV:
+		return -ENODEV;
+	case NLE_MSG_OVERFLOW:
+		return -EOVERFLOW;
+	case NLE_NOADDR:
+		return -EADDRNOTAVAIL;
+	/* The dump changed while it was read: worth retrying. */
+	case NLE_DUMP_INTR:
+		return -EAGAIN;
+	/* Replies the library could not make sense of. */
+	case NLE_NOATTR:
+	case NLE_MISSING_ATTR:
+	case NLE_AF_MISMATCH:
+	case NLE_SEQ_MISMATCH:
+	case NLE_MSG_TRUNC:
+	case NLE_MSG_TOOSHORT:
+	case NLE_MSGTYPE_NOSUPPORT:
+	case NLE_PARSE_ERR:
+	case NLE_ATTRSIZE:
+		return -EPROTO;
+	default:
+		return -EIO;
+	}
+}
+
+static void clear_error(struct p2pbuf_ctl *ctl)
+{
+	ctl->has_error_msg = false;
+	ctl->error_msg[0] = '\0';
+}
+
+static void set_error(struct p2pbuf_ctl *ctl, const char *msg)
+{
+	size_t len = strnlen(msg, sizeof(ctl->error_msg) - 1);
+
+	memcpy(ctl->error_msg, msg, len);
+	ctl->error_msg[len] = '\0';
+	ctl->has_error_msg = true;
+}
+
+P2PBUF_EXPORT int p2pbuf_ctl_new(struct p2pbuf_ctl **ctlp)
+{
+	struct p2pbuf_ctl *ctl;
+	int one = 1, ret;
+
+	if (!ctlp)
+		return -EINVAL;
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return -ENOMEM;
+	ctl->sk = nl_socket_alloc();
+	if (!ctl->sk) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = genl_connect(ctl->sk);
+	if (ret < 0) {
+		ret = p2pbuf_nlerr_to_errno(ret);
+		goto err_sock;
+	}
+	/* Error messages; acks without a copy of the request. */
+	if (setsockopt(nl_socket_get_fd(ctl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		       &one, sizeof(one)) ||
+	    setsockopt(nl_socket_get_fd(ctl->sk), SOL_NETLINK, NETLINK_CAP_ACK,
+		       &one, sizeof(one))) {
+		ret = -errno;
+		goto err_sock;
+	}
+	/* Size every read by the datagram waiting, however large. */
+	nl_socket_enable_msg_peek(ctl->sk);
+	ctl->family = genl_ctrl_resolve(ctl->sk, P2PBUF_NL_FAMILY_NAME);
+	if (ctl->family < 0) {
+		ret = p2pbuf_nlerr_to_errno(ctl->family);
+		goto err_sock;
+	}
+	/* Requests ask for their acks themselves (doit) or get NLMSG_DONE. */
+	nl_socket_disable_auto_ack(ctl->sk);
+	*ctlp = ctl;
+	return 0;
+
+err_sock:
+	nl_socket_free(ctl->sk);
+err_free:
+	free(ctl);
+	return ret;
+}
+
+P2PBUF_EXPORT void p2pbuf_ctl_free(struct p2pbuf_ctl *ctl)
+{
+	if (!ctl)
+		return;
+	nl_socket_free(ctl->sk);
+	free(ctl);
+}
+
+P2PBUF_EXPORT const char *p2pbuf_ctl_last_error(const struct p2pbuf_ctl *ctl)
+{
+	if (!ctl || !ctl->has_error_msg)
+		return NULL;
+	return ctl->error_msg;
+}
+
+static int get_u32(struct nlattr **tb, int type, uint32_t *out)
+{
+	if (!tb[type] || nla_len(tb[type]) != sizeof(uint32_t))
+		return -EPROTO;
+	*out = nla_get_u32(tb[type]);
+	return 0;
+}
+
+static int get_u64(struct nlattr **tb, int type, uint64_t *out)
+{
+	if (!tb[type] || nla_len(tb[type]) != sizeof(uint64_t))
+		return -EPROTO;
+	*out = nla_get_u64(tb[type]);
+	return 0;
+}
+
+int p2pbuf_nl_parse_provider(struct nlmsghdr *nlh,
+			     struct p2pbuf_provider_info *info)
+{
+	struct nlattr *tb[P2PBUF_NL_A_MAX + 1];
+	uint32_t numa_node;
+	int len;
+
+	memset(info, 0, sizeof(*info));
+	/* Attributes newer than this library are above the max and ignored. */
+	if (!genlmsg_valid_hdr(nlh, 0) ||
+	    genlmsg_parse(nlh, 0, tb, P2PBUF_NL_A_MAX, NULL) < 0)
+		return -EPROTO;
+	if (get_u32(tb, P2PBUF_NL_A_PROVIDER_ID, &info->id) ||
+	    get_u32(tb, P2PBUF_NL_A_PROVIDER_KIND, &info->kind) ||
+	    get_u64(tb, P2PBUF_NL_A_PROVIDER_SIZE, &info->size) ||
+	    get_u64(tb, P2PBUF_NL_A_PROVIDER_FREE, &info->free_bytes) ||
+	    get_u32(tb, P2PBUF_NL_A_PROVIDER_BUFFERS, &info->buffers) ||
+	    get_u32(tb, P2PBUF_NL_A_PROVIDER_FLAGS, &info->flags) ||
+	    get_u32(tb, P2PBUF_NL_A_PROVIDER_NUMA_NODE, &numa_node))
+		return -EPROTO;
+	info->numa_node = (int32_t)numa_node;
+	if (info->kind != P2PBUF_NL_PROVIDER_KIND_PCIBAR)
+		return 0;
+	if (get_u32(tb, P2PBUF_NL_A_PROVIDER_BAR, &info->bar) ||
+	    get_u64(tb, P2PBUF_NL_A_PROVIDER_OFFSET, &info->offset) ||
+	    !tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR])
+		return -EPROTO;
+	/* A NUL-terminated string that fits. */
+	len = nla_len(tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR]);
+	if (len < 2 || len > (int)sizeof(info->pci_addr) ||
+	    memchr(nla_data(tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR]), '\0', len) !=
+		    (char *)nla_data(tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR]) + len -
+			    1)
+		return -EPROTO;
+	memcpy(info->pci_addr, nla_data(tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR]),
+	       len);
+	return 0;
+}
+
+void p2pbuf_copy_provider_info(struct p2pbuf_provider_info *dst,
+			       size_t dst_size,
+			       const struct p2pbuf_provider_info *src)
+{
+	size_t known = sizeof(*src) < dst_size ? sizeof(*src) : dst_size;
+
+	memcpy(dst, src, known);
+	memset((char *)dst + known, 0, dst_size - known);
+}
+
+/*
+ * The message of the extended ack that follows the first payload_len
+ * bytes of nlh's payload, into msg ("" if there is none).
+ */
+static void parse_ext_ack(struct nlmsghdr *nlh, size_t payload_len, char *msg,
+			  size_t msg_len)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t datalen = nlmsg_datalen(nlh);
+	size_t off = NLMSG_ALIGN(payload_len);
+
+	msg[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= datalen)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)nlmsg_data(nlh) + off),
+		      datalen - off, NULL) < 0 ||
+	    !tb[NLMSGERR_ATTR_MSG])
+		return;
+	/* nla_strlcpy() stops at the NUL or at the attribute's end. */
+	nla_strlcpy(msg, tb[NLMSGERR_ATTR_MSG], msg_len);
+}
+
+int p2pbuf_nl_parse_status(struct nlmsghdr *nlh, char *msg, size_t msg_len)
+{
+	size_t datalen = nlmsg_datalen(nlh);
+	struct nlmsgerr e;
+	size_t payload;
+	int status;
+
+	msg[0] = '\0';
+	if (nlh->nlmsg_type == NLMSG_DONE) {
+		/* The dump's status, an errno if it failed (4.x+: always). */
+		if (datalen < sizeof(status))
+			return 0;
+		memcpy(&status, nlmsg_data(nlh), sizeof(status));
+		if (status > 0)
+			return -EPROTO;
+		parse_ext_ack(nlh, sizeof(status), msg, msg_len);
+		return status;
+	}
+	if (nlh->nlmsg_type != NLMSG_ERROR || datalen < sizeof(e))
+		return -EPROTO;
+	memcpy(&e, nlmsg_data(nlh), sizeof(e));
+	if (e.error > 0)
+		return -EPROTO;
+	/* Without NETLINK_CAP_ACK the request follows, whole. */
+	payload = sizeof(e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e.msg.nlmsg_len < sizeof(e.msg) ||
+		    e.msg.nlmsg_len - sizeof(e.msg) > datalen - payload)
+			return -EPROTO;
+		payload += e.msg.nlmsg_len - sizeof(e.msg);
+	}
+	parse_ext_ack(nlh, payload, msg, msg_len);
+	return e.error;
+}
+
+static void keep_status_msg(struct request *rq)
+{
+	rq->ctl->has_error_msg = rq->ctl->error_msg[0] != '\0';
+}
+
+static int on_seq_check(struct nl_msg *msg, void *arg)
+{
+	struct request *rq = arg;
+
+	/* Left over from an earlier request that was abandoned: skip. */
+	return nlmsg_hdr(msg)->nlmsg_seq == rq->seq ? NL_OK : NL_SKIP;
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct request *rq = arg;
+	/* libnl passes nlmsg_data() of the NLMSG_ERROR message. */
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+
+	if (nlh->nlmsg_seq != rq->seq)
+		return NL_SKIP;
+	/* libnl calls this for e->error != 0 only; 0 would be an ack. */
+	rq->err = p2pbuf_nl_parse_status(nlh, rq->ctl->error_msg,
+					 sizeof(rq->ctl->error_msg));
+	if (!rq->err)
+		rq->err = -EPROTO;
+	keep_status_msg(rq);
+	rq->done = true;
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct request *rq = arg;
+
+	rq->done = true;
+	return NL_STOP;
+}
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct request *rq = arg;
+	int status;
+
+	status = p2pbuf_nl_parse_status(nlmsg_hdr(msg), rq->ctl->error_msg,
+					sizeof(rq->ctl->error_msg));
+	if (status) {
+		rq->err = status;
+		keep_status_msg(rq);
+	}
+	rq->done = true;
+	return NL_STOP;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct request *rq = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct p2pbuf_provider_info info;
+	int ret;
+
+	/* Keep reading to the ack after a bad reply: the socket stays usable. */
+	if (rq->err)
+		return NL_OK;
+	if (nlh->nlmsg_type != rq->ctl->family || !genlmsg_valid_hdr(nlh, 0) ||
+	    genlmsg_hdr(nlh)->cmd != rq->cmd) {
+		rq->err = -EPROTO;
+		return NL_OK;
+	}
+	ret = p2pbuf_nl_parse_provider(nlh, &info);
+	if (ret) {
+		rq->err = ret;
+		return NL_OK;
+	}
+	if (rq->nprovs == rq->cap) {
+		size_t cap = rq->cap ? 2 * rq->cap : 8;
+		char *p = reallocarray(rq->provs, cap, rq->stride);
+
+		if (!p) {
+			rq->err = -ENOMEM;
+			return NL_OK;
+		}
+		rq->provs = p;
+		rq->cap = cap;
+	}
+	p2pbuf_copy_provider_info(
+		(struct p2pbuf_provider_info *)(rq->provs +
+						rq->nprovs * rq->stride),
+		rq->stride, &info);
+	rq->nprovs++;
+	return NL_OK;
+}
+
+/*
+ * Send msg (consumed) as the request rq and collect its answer.  Returns 0
+ * or a negative errno: the kernel's, or one for a failure on this side.
+ */
+static int transact(struct request *rq, struct nl_msg *msg)
+{
+	struct nl_cb *cb;
+	int ret;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq_check, rq);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, rq);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, rq);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, rq);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, rq);
+
+	ret = nl_send_auto(rq->ctl->sk, msg);
+	if (ret < 0) {
+		ret = p2pbuf_nlerr_to_errno(ret);
+		goto out;
+	}
+	rq->seq = nlmsg_hdr(msg)->nlmsg_seq;
+	ret = 0;
+	while (!rq->done) {
+		int r = nl_recvmsgs(rq->ctl->sk, cb);
+
+		/* on_error() returns NL_STOP, which libnl reports as an error. */
+		if (r < 0 && !rq->done) {
+			ret = p2pbuf_nlerr_to_errno(r);
+			break;
+		}
+	}
+	if (!ret)
+		ret = rq->err;
+out:
+	nlmsg_free(msg);
+	nl_cb_put(cb);
+	return ret;
+}
+
+static int new_request(struct p2pbuf_ctl *ctl, struct request *rq, uint8_t cmd,
+		       int flags, size_t stride, struct nl_msg **msgp)
+{
+	struct nl_msg *msg;
+
+	memset(rq, 0, sizeof(*rq));
+	rq->ctl = ctl;
+	rq->cmd = cmd;
+	rq->stride = stride;
+	clear_error(ctl);
+	msg = nlmsg_alloc();
+	if (!msg)
+		return -ENOMEM;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, ctl->family, 0, flags,
+			 cmd, P2PBUF_NL_FAMILY_VERSION)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	*msgp = msg;
+	return 0;
+}
+
+/* The one provider a doit request answers with, into info. */
+static int one_provider(struct request *rq, struct nl_msg *msg,
+			struct p2pbuf_provider_info *info, size_t info_size)
+{
+	int ret = transact(rq, msg);
+
+	if (!ret && rq->nprovs != 1)
+		ret = -EPROTO;
+	if (!ret && info)
+		p2pbuf_copy_provider_info(
+			info, info_size,
+			(struct p2pbuf_provider_info *)rq->provs);
+	free(rq->provs);
+	return ret;
+}
+
+static int check_info_size(struct p2pbuf_ctl *ctl, size_t info_size)
+{
+	if (info_size >= PROVIDER_INFO_SIZE_2)
+		return 0;
+	set_error(ctl, "info_size is smaller than struct p2pbuf_provider_info");
+	return -EINVAL;
+}
+
+P2PBUF_EXPORT int p2pbuf_provider_add(struct p2pbuf_ctl *ctl,
+				      const char *pci_addr, unsigned int bar,
+				      uint64_t offset, uint64_t size,
+				      unsigned int flags,
+				      struct p2pbuf_provider_info *info,
+				      size_t info_size)
+{
+	struct request rq;
+	struct nl_msg *msg;
+	int ret;
+
+	if (!ctl)
+		return -EINVAL;
+	clear_error(ctl);
+	if (!pci_addr) {
+		set_error(ctl, "no PCI address");
+		return -EINVAL;
+	}
+	if (flags) {
+		set_error(ctl, "unknown flags");
+		return -EINVAL;
+	}
+	if (info && check_info_size(ctl, info_size))
+		return -EINVAL;
+	ret = new_request(ctl, &rq, P2PBUF_NL_CMD_PROVIDER_ADD, NLM_F_ACK,
+			  PROVIDER_INFO_SIZE_2, &msg);
+	if (ret)
+		return ret;
+	/* The kernel validates the address, the BAR and the range. */
+	if (nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
+			P2PBUF_NL_PROVIDER_KIND_PCIBAR) ||
+	    nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, pci_addr) ||
+	    nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, bar) ||
+	    nla_put_u64(msg, P2PBUF_NL_A_PROVIDER_OFFSET, offset) ||
+	    (size && nla_put_u64(msg, P2PBUF_NL_A_PROVIDER_SIZE, size))) {
+		nlmsg_free(msg);
+		/* Only an absurdly long address overflows the message. */
+		set_error(ctl, "PCI address too long");
+		return -EINVAL;
+	}
+	return one_provider(&rq, msg, info, info_size);
+}
+
+P2PBUF_EXPORT int p2pbuf_provider_del(struct p2pbuf_ctl *ctl, uint32_t id,
+				      unsigned int flags)
+{
+	struct request rq;
+	struct nl_msg *msg;
+	int ret;
+
+	if (!ctl)
+		return -EINVAL;
+	clear_error(ctl);
+	if (flags) {
+		set_error(ctl, "unknown flags");
+		return -EINVAL;
+	}
+	ret = new_request(ctl, &rq, P2PBUF_NL_CMD_PROVIDER_DEL, NLM_F_ACK,
+			  PROVIDER_INFO_SIZE_2, &msg);
+	if (ret)
+		return ret;
+	if (nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_ID, id)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	ret = transact(&rq, msg);
+	if (!ret && rq.nprovs)
+		ret = -EPROTO;
+	free(rq.provs);
+	return ret;
+}
+
+P2PBUF_EXPORT int p2pbuf_provider_get(struct p2pbuf_ctl *ctl, uint32_t id,
+				      struct p2pbuf_provider_info *info,
+				      size_t info_size)
+{
+	struct request rq;
+	struct nl_msg *msg;
+	int ret;
+
+	if (!ctl)
+		return -EINVAL;
+	clear_error(ctl);
+	if (!info) {
+		set_error(ctl, "no info to fill");
+		return -EINVAL;
+	}
+	if (check_info_size(ctl, info_size))
+		return -EINVAL;
+	ret = new_request(ctl, &rq, P2PBUF_NL_CMD_PROVIDER_GET, NLM_F_ACK,
+			  PROVIDER_INFO_SIZE_2, &msg);
+	if (ret)
+		return ret;
+	if (nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_ID, id)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return one_provider(&rq, msg, info, info_size);
+}
+
+P2PBUF_EXPORT int p2pbuf_provider_list(struct p2pbuf_ctl *ctl,
+				       struct p2pbuf_provider_info **listp,
+				       size_t info_size)
+{
+	struct request rq;
+	struct nl_msg *msg;
+	int ret;
+
+	if (!ctl)
+		return -EINVAL;
+	clear_error(ctl);
+	if (!listp) {
+		set_error(ctl, "no list pointer");
+		return -EINVAL;
+	}
+	if (check_info_size(ctl, info_size))
+		return -EINVAL;
+	ret = new_request(ctl, &rq, P2PBUF_NL_CMD_PROVIDER_GET, NLM_F_DUMP,
+			  info_size, &msg);
+	if (ret)
+		return ret;
+	ret = transact(&rq, msg);
+	/* sysmem is always there: an empty dump is not an answer. */
+	if (!ret && !rq.nprovs)
+		ret = -EPROTO;
+	if (!ret && rq.nprovs > INT_MAX)
+		ret = -EOVERFLOW;
+	if (ret) {
+		free(rq.provs);
+		return ret;
+	}
+	*listp = (struct p2pbuf_provider_info *)rq.provs;
+	return (int)rq.nprovs;
+}
