@@ -10,30 +10,121 @@
 #include <linux/pid.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include <linux/p2pbuf.h>
 
 #include "p2pbuf_compat.h"
 
+struct address_space;
+struct netlink_ext_ack;
+struct p2pbuf_provider;
+struct sk_buff;
+struct user_struct;
+struct vm_area_struct;
+
 /**
  * struct p2pbuf_file - per-open context of /dev/p2pbuf
  * @owner: thread group that opened the file, for diagnostics and the
  *	object listings; referenced for the lifetime of the file
+ * @mapping: the file's address_space (the device inode's); every mapping of
+ *	a buffer of this file is in its i_mmap tree at the buffer's offset
  * @lock: serialises ioctls that create or destroy objects owned by this
- *	file, and protects the per-file object tables added with them
+ *	file and mmap()'s lookup; protects @buffers and @nr_buffers
+ * @buffers: handle -> struct p2pbuf_buffer; each entry holds a reference
+ * @nr_buffers: entries in @buffers, at most the max_buffers_per_fd parameter
  *
  * Allocated in open(), freed in release() when the last reference to the
- * struct file is gone; every object created through the file holds what
- * it needs on its own, so release() never waits for userspace.
+ * struct file is gone (a mapping holds one, so release() runs after the
+ * last munmap()); every object created through the file holds what it
+ * needs on its own, so release() never waits for userspace.
  */
 struct p2pbuf_file {
 	struct pid *owner;
+	struct address_space *mapping;
 	struct mutex lock; /* see above: serialises object changes */
+	struct xarray buffers;
+	unsigned int nr_buffers;
 };
 
-struct netlink_ext_ack;
-struct p2pbuf_provider;
-struct sk_buff;
+/**
+ * struct p2pbuf_chunk - a physically contiguous piece of a buffer
+ * @phys: CPU physical address, page aligned
+ * @len: bytes, a multiple of the page size; for sysmem PAGE_SIZE << order
+ *	of the allocation the chunk is
+ */
+struct p2pbuf_chunk {
+	phys_addr_t phys;
+	u64 len;
+};
+
+/**
+ * struct p2pbuf_extent - the memory of one buffer, as chunks in buffer order
+ * @chunks: @nr chunks (kvmalloc'ed; NULL when @nr is 0)
+ * @nr: chunks in use
+ * @cap: chunks allocated
+ *
+ * Filled by the provider's alloc op, emptied by its free op.  pcibar
+ * buffers are always one chunk; sysmem buffers are as few chunks of the
+ * highest order the page allocator gives.
+ */
+struct p2pbuf_extent {
+	struct p2pbuf_chunk *chunks;
+	unsigned int nr;
+	unsigned int cap;
+};
+
+int p2pbuf_extent_add(struct p2pbuf_extent *ext, phys_addr_t phys, u64 len);
+void p2pbuf_extent_destroy(struct p2pbuf_extent *ext);
+
+/**
+ * struct p2pbuf_buffer - memory allocated from a provider
+ * @ref: references: one held by the owning file's handle table until
+ *	%P2PBUF_IOC_FREE or the file's release, one per VMA mapping the
+ *	buffer (taken in mmap() and vm_ops->open, which runs for the new VMA
+ *	of a split and of an mremap() move, dropped in vm_ops->close), and,
+ *	later, one per dma-sgl covering it.  The last put returns the memory
+ *	to the provider, uncharges the user and drops the provider reference;
+ *	it runs in process context (ioctl, munmap(), exit, file release).
+ * @id: global id, also the handle and the mmap offset (@id <<
+ *	%P2PBUF_MMAP_ID_SHIFT); unique while the buffer exists, so the
+ *	buffer's mappings are exactly the VMAs of @mapping at that offset
+ *	(unmap_mapping_range() on it zaps every CPU mapping of the buffer,
+ *	in every process, which is what revocation will use)
+ * @size: bytes, a multiple of the page size
+ * @prov: the provider, referenced
+ * @ext: the memory
+ * @cache_mode: enum p2pbuf_cache_mode of its mappings
+ * @mapping: address_space of the file the buffer was allocated on
+ * @user: user charged for @charged pages of RLIMIT_MEMLOCK (sysmem only),
+ *	referenced; NULL if nothing was charged
+ * @charged: see @user
+ *
+ * All fields but @ref are set before the buffer is published in a handle
+ * table and never change, so they are read without locks by anyone holding
+ * a reference.
+ */
+struct p2pbuf_buffer {
+	struct kref ref;
+	u32 id;
+	u64 size;
+	struct p2pbuf_provider *prov;
+	struct p2pbuf_extent ext;
+	u32 cache_mode;
+	struct address_space *mapping;
+	struct user_struct *user;
+	unsigned long charged;
+};
+
+/*
+ * mmap offsets are id << P2PBUF_MMAP_ID_SHIFT: the low bits are the byte
+ * offset in a buffer of at most P2PBUF_BUFFER_MAX_LENGTH.
+ */
+#define P2PBUF_MMAP_ID_SHIFT	40
+#define P2PBUF_MMAP_PGOFF_SHIFT	(P2PBUF_MMAP_ID_SHIFT - PAGE_SHIFT)
+#define P2PBUF_MMAP_PGOFF_MASK	((1UL << P2PBUF_MMAP_PGOFF_SHIFT) - 1)
+/* Ids fit in the 63-bit positive loff_t once shifted. */
+#define P2PBUF_BUFFER_ID_MAX	((1U << (63 - P2PBUF_MMAP_ID_SHIFT)) - 1)
 
 /**
  * struct p2pbuf_provider_ops - what one kind of provider implements
@@ -48,15 +139,19 @@ struct sk_buff;
  *	pool, the structure itself).  Called exactly once, in process
  *	context, when the last reference is dropped; no buffer exists then.
  *
- * Callers (the netlink family, and the buffer code of later versions) only
- * use these ops and the generic fields of struct p2pbuf_provider, so a new
- * kind (p2pdma: pci_alloc_p2pmem() on CONFIG_PCI_P2PDMA kernels) is one new
- * ops table and one constructor.  Buffer allocation adds two ops with this
- * contract: alloc(prov, size, extent) carves a page-aligned, physically
- * contiguous range out of the provider (sysmem: high-order pages falling
- * back to smaller orders; pcibar: gen_pool_alloc() on the pool) or fails
- * with -ENOMEM, and free(prov, extent) returns it; both are called with a
- * reference held and with the provider's @lock not held.
+ * @alloc: fill the empty @ext with @size bytes (a multiple of the page
+ *	size) of zeroed memory, as page-aligned physically contiguous chunks
+ *	(sysmem: high-order pages falling back to smaller orders; pcibar: one
+ *	gen_pool range, 2 MiB aligned when it is that large and the pool
+ *	allows); on failure @ext is left empty and -ENOMEM returned.  Called
+ *	through p2pbuf_provider_alloc(), in process context (it may sleep),
+ *	with a reference held and @lock not held.
+ * @free: return what @alloc put in @ext and empty it.  Same context.
+ *
+ * Callers (the netlink family, the buffer code) only use these ops and the
+ * generic fields of struct p2pbuf_provider, so a new kind (p2pdma:
+ * pci_alloc_p2pmem() on CONFIG_PCI_P2PDMA kernels) is one new ops table
+ * and one constructor.
  */
 struct p2pbuf_provider_ops {
 	u32 kind;
@@ -64,6 +159,9 @@ struct p2pbuf_provider_ops {
 	u64 (*free_bytes)(struct p2pbuf_provider *prov);
 	int (*fill_nl)(struct p2pbuf_provider *prov, struct sk_buff *skb);
 	void (*release)(struct p2pbuf_provider *prov);
+	int (*alloc)(struct p2pbuf_provider *prov, u64 size,
+		     struct p2pbuf_extent *ext);
+	void (*free)(struct p2pbuf_provider *prov, struct p2pbuf_extent *ext);
 };
 
 /**
@@ -132,6 +230,11 @@ void p2pbuf_providers_exit(void);
 struct p2pbuf_provider *p2pbuf_provider_get(u32 id);
 void p2pbuf_provider_put(struct p2pbuf_provider *prov);
 unsigned int p2pbuf_provider_nr_buffers(struct p2pbuf_provider *prov);
+int p2pbuf_provider_alloc(struct p2pbuf_provider *prov, u64 size,
+			  struct p2pbuf_extent *ext);
+void p2pbuf_provider_free(struct p2pbuf_provider *prov,
+			  struct p2pbuf_extent *ext);
+u32 p2pbuf_provider_cache_mode(struct p2pbuf_provider *prov);
 int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *params,
 		      struct netlink_ext_ack *extack,
 		      struct p2pbuf_provider **provp);
@@ -140,6 +243,19 @@ int p2pbuf_providers_for_each(unsigned long *pos,
 			      int (*fn)(struct p2pbuf_provider *prov,
 					void *arg),
 			      void *arg);
+
+/* p2pbuf_buffer.c: buffers and their mappings. */
+int p2pbuf_ioctl_alloc(struct p2pbuf_file *pf, void *arg);
+int p2pbuf_ioctl_free(struct p2pbuf_file *pf, void *arg);
+int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma);
+void p2pbuf_file_buffers_init(struct p2pbuf_file *pf);
+void p2pbuf_file_buffers_release(struct p2pbuf_file *pf);
+void p2pbuf_buffer_get(struct p2pbuf_buffer *buf);
+void p2pbuf_buffer_put(struct p2pbuf_buffer *buf);
+struct p2pbuf_buffer *p2pbuf_vma_buffer(struct vm_area_struct *vma,
+					u64 *offset);
+void p2pbuf_buffers_exit(void);
+unsigned int p2pbuf_max_buffers_per_fd(void);
 
 /* p2pbuf_netlink.c: the "p2pbuf" generic netlink family. */
 int p2pbuf_nl_init(void);

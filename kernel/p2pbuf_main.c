@@ -24,11 +24,6 @@
 
 #include "p2pbuf.h"
 
-static unsigned int max_buffers_per_fd = 1024;
-module_param(max_buffers_per_fd, uint, 0444);
-MODULE_PARM_DESC(max_buffers_per_fd,
-		 "Buffers one open file may hold (reported by P2PBUF_IOC_INFO)");
-
 static unsigned int max_sgls_per_fd = 1024;
 module_param(max_sgls_per_fd, uint, 0444);
 MODULE_PARM_DESC(max_sgls_per_fd,
@@ -84,8 +79,9 @@ static int p2pbuf_ioctl_info(struct p2pbuf_file *pf, void *arg)
 		info->features |= P2PBUF_FEATURE_PCI_P2PDMA;
 	if (p2pbuf_iommu_translates())
 		info->features |= P2PBUF_FEATURE_IOMMU;
+	info->features |= P2PBUF_FEATURE_BUFFERS;
 	info->page_size = PAGE_SIZE;
-	info->max_buffers_per_fd = max_buffers_per_fd;
+	info->max_buffers_per_fd = p2pbuf_max_buffers_per_fd();
 	info->max_sgls_per_fd = max_sgls_per_fd;
 	info->max_sgl_segments = max_sgl_segments;
 	strscpy(info->driver_version, P2PBUF_DRIVER_VERSION,
@@ -118,11 +114,17 @@ struct p2pbuf_ioctl_op {
 static const struct p2pbuf_ioctl_op p2pbuf_ioctl_ops[] = {
 	P2PBUF_IOCTL_OP(P2PBUF_CMD_INFO, struct p2pbuf_info,
 			P2PBUF_INFO_SIZE_VER0, true, p2pbuf_ioctl_info),
+	P2PBUF_IOCTL_OP(P2PBUF_CMD_ALLOC, struct p2pbuf_alloc,
+			P2PBUF_ALLOC_SIZE_VER0, true, p2pbuf_ioctl_alloc),
+	P2PBUF_IOCTL_OP(P2PBUF_CMD_FREE, struct p2pbuf_free,
+			P2PBUF_FREE_SIZE_VER0, false, p2pbuf_ioctl_free),
 };
 
 /* Large enough for every ioctl argument; grows with the table above. */
 union p2pbuf_ioctl_buf {
 	struct p2pbuf_info info;
+	struct p2pbuf_alloc alloc;
+	struct p2pbuf_free free;
 };
 
 /*
@@ -180,6 +182,8 @@ static int p2pbuf_open(struct inode *inode, struct file *file)
 	if (!pf)
 		return -ENOMEM;
 	mutex_init(&pf->lock);
+	p2pbuf_file_buffers_init(pf);
+	pf->mapping = file->f_mapping;
 	pf->owner = get_task_pid(current, PIDTYPE_TGID);
 	file->private_data = pf;
 	return 0;
@@ -189,6 +193,7 @@ static int p2pbuf_release(struct inode *inode, struct file *file)
 {
 	struct p2pbuf_file *pf = file->private_data;
 
+	p2pbuf_file_buffers_release(pf);
 	put_pid(pf->owner);
 	mutex_destroy(&pf->lock);
 	kfree(pf);
@@ -201,6 +206,7 @@ static const struct file_operations p2pbuf_fops = {
 	.release = p2pbuf_release,
 	.unlocked_ioctl = p2pbuf_ioctl,
 	.compat_ioctl = p2pbuf_compat_ptr_ioctl,
+	.mmap = p2pbuf_mmap,
 };
 
 static struct miscdevice p2pbuf_misc = {
@@ -215,6 +221,9 @@ static int __init p2pbuf_init(void)
 
 	/* The uAPI promises a fixed first layout; catch accidental growth. */
 	BUILD_BUG_ON(sizeof(struct p2pbuf_info) != P2PBUF_INFO_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct p2pbuf_alloc) != P2PBUF_ALLOC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct p2pbuf_free) != P2PBUF_FREE_SIZE_VER0);
+	BUILD_BUG_ON(P2PBUF_BUFFER_MAX_LENGTH != 1ULL << P2PBUF_MMAP_ID_SHIFT);
 
 	ret = p2pbuf_providers_init();
 	if (ret) {
@@ -253,6 +262,7 @@ static void __exit p2pbuf_exit(void)
 {
 	p2pbuf_nl_exit();
 	misc_deregister(&p2pbuf_misc);
+	p2pbuf_buffers_exit();
 	p2pbuf_providers_exit();
 }
 

@@ -13,7 +13,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/genalloc.h>
+#include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/mm.h>
 #include <linux/netlink.h>
 #include <linux/numa.h>
@@ -101,6 +104,120 @@ unsigned int p2pbuf_provider_nr_buffers(struct p2pbuf_provider *prov)
 }
 
 /**
+ * p2pbuf_extent_add() - append a chunk to an extent
+ * @ext: the extent
+ * @phys: CPU physical address of the chunk
+ * @len: its length
+ *
+ * Return: 0 or -ENOMEM (the extent is unchanged then).
+ */
+int p2pbuf_extent_add(struct p2pbuf_extent *ext, phys_addr_t phys, u64 len)
+{
+	struct p2pbuf_chunk *chunks;
+	unsigned int cap;
+
+	if (ext->nr == ext->cap) {
+		cap = ext->cap ? ext->cap * 2 : 16;
+		if (cap < ext->cap)
+			return -ENOMEM;
+		chunks = kvmalloc_array(cap, sizeof(*chunks), GFP_KERNEL);
+		if (!chunks)
+			return -ENOMEM;
+		if (ext->nr)
+			memcpy(chunks, ext->chunks, ext->nr * sizeof(*chunks));
+		kvfree(ext->chunks);
+		ext->chunks = chunks;
+		ext->cap = cap;
+	}
+	ext->chunks[ext->nr].phys = phys;
+	ext->chunks[ext->nr].len = len;
+	ext->nr++;
+	return 0;
+}
+
+/**
+ * p2pbuf_extent_destroy() - free the chunk array of an emptied extent
+ * @ext: the extent; its memory must have been returned already
+ */
+void p2pbuf_extent_destroy(struct p2pbuf_extent *ext)
+{
+	kvfree(ext->chunks);
+	ext->chunks = NULL;
+	ext->nr = 0;
+	ext->cap = 0;
+}
+
+/**
+ * p2pbuf_provider_alloc() - allocate zeroed memory for a buffer
+ * @prov: a provider the caller holds a reference to
+ * @size: bytes, a non-zero multiple of the page size
+ * @ext: an empty extent to fill
+ *
+ * Counts the buffer in @prov->nr_buffers, so that the provider cannot be
+ * removed while the memory is out; p2pbuf_provider_free() undoes both.
+ *
+ * Return: 0; -ENODEV if the provider was removed meanwhile; -ENOMEM if it
+ * has not @size bytes free (or the allocation failed).
+ */
+int p2pbuf_provider_alloc(struct p2pbuf_provider *prov, u64 size,
+			  struct p2pbuf_extent *ext)
+{
+	int ret = 0;
+
+	/* A cheap refusal that spares sysmem an OOM on absurd sizes. */
+	if (size > prov->ops->free_bytes(prov))
+		return -ENOMEM;
+
+	spin_lock(&prov->lock);
+	if (prov->removed)
+		ret = -ENODEV;
+	else
+		prov->nr_buffers++;
+	spin_unlock(&prov->lock);
+	if (ret)
+		return ret;
+
+	ret = prov->ops->alloc(prov, size, ext);
+	if (ret) {
+		spin_lock(&prov->lock);
+		prov->nr_buffers--;
+		spin_unlock(&prov->lock);
+	}
+	return ret;
+}
+
+/**
+ * p2pbuf_provider_free() - give a buffer's memory back to its provider
+ * @prov: the provider the extent came from (referenced by the caller)
+ * @ext: what p2pbuf_provider_alloc() filled; emptied and destroyed here
+ */
+void p2pbuf_provider_free(struct p2pbuf_provider *prov,
+			  struct p2pbuf_extent *ext)
+{
+	prov->ops->free(prov, ext);
+	p2pbuf_extent_destroy(ext);
+	spin_lock(&prov->lock);
+	prov->nr_buffers--;
+	spin_unlock(&prov->lock);
+}
+
+/**
+ * p2pbuf_provider_cache_mode() - CPU caching for mappings of @prov's memory
+ * @prov: the provider
+ *
+ * Return: %P2PBUF_CACHE_WB for host RAM, %P2PBUF_CACHE_WC for prefetchable
+ * device memory, %P2PBUF_CACHE_UC for other device memory.
+ */
+u32 p2pbuf_provider_cache_mode(struct p2pbuf_provider *prov)
+{
+	if (!prov->devmem)
+		return P2PBUF_CACHE_WB;
+	if (prov->flags & P2PBUF_NL_PROVIDER_F_PREFETCHABLE)
+		return P2PBUF_CACHE_WC;
+	return P2PBUF_CACHE_UC;
+}
+
+/**
  * p2pbuf_providers_for_each() - call @fn for registered providers
  * @pos: in: first id to visit; out: id to resume from when @fn failed
  * @fn: called for each provider in id order, with the registry locked (it
@@ -145,11 +262,82 @@ static void p2pbuf_sysmem_release(struct p2pbuf_provider *prov)
 	kfree(prov);
 }
 
+static void p2pbuf_sysmem_free(struct p2pbuf_provider *prov,
+			       struct p2pbuf_extent *ext)
+{
+	unsigned int i;
+
+	for (i = 0; i < ext->nr; i++)
+		__free_pages(pfn_to_page(PHYS_PFN(ext->chunks[i].phys)),
+			     get_order(ext->chunks[i].len));
+	ext->nr = 0;
+}
+
+/*
+ * Chunks of at most 2 MiB (order 9 with 4 KiB pages: a PMD on x86-64), the
+ * size a huge mapping or an IOMMU superpage can use; larger orders only
+ * make the allocation fail more often.
+ */
+#define P2PBUF_SYSMEM_MAX_ORDER	get_order(SZ_2M)
+
+/*
+ * High-order pages first, each order falling back to the next smaller one
+ * when the page allocator has none (without retrying hard or warning);
+ * order 0 is a plain allocation.  Zeroed by the page allocator and charged
+ * to the caller's memory cgroup.  Not compound pages: they are never
+ * mapped with struct page semantics (the VMA is VM_PFNMAP).
+ */
+static int p2pbuf_sysmem_alloc(struct p2pbuf_provider *prov, u64 size,
+			       struct p2pbuf_extent *ext)
+{
+	unsigned int order = P2PBUF_SYSMEM_MAX_ORDER;
+	struct page *page;
+	gfp_t gfp;
+	int ret;
+
+	while (size) {
+		while (order && (PAGE_SIZE << order) > size)
+			order--;
+		if (fatal_signal_pending(current)) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		gfp = GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT;
+		if (order)
+			gfp |= __GFP_NORETRY | __GFP_NOWARN;
+		page = alloc_pages_node(prov->numa_node, gfp, order);
+		if (!page) {
+			if (order) {
+				order--;
+				continue;
+			}
+			ret = -ENOMEM;
+			goto err;
+		}
+		ret = p2pbuf_extent_add(ext, page_to_phys(page),
+					PAGE_SIZE << order);
+		if (ret) {
+			__free_pages(page, order);
+			goto err;
+		}
+		size -= PAGE_SIZE << order;
+		cond_resched();
+	}
+	return 0;
+
+err:
+	p2pbuf_sysmem_free(prov, ext);
+	p2pbuf_extent_destroy(ext);
+	return ret;
+}
+
 static const struct p2pbuf_provider_ops p2pbuf_sysmem_ops = {
 	.kind = P2PBUF_NL_PROVIDER_KIND_SYSMEM,
 	.name = "sysmem",
 	.free_bytes = p2pbuf_sysmem_free_bytes,
 	.release = p2pbuf_sysmem_release,
+	.alloc = p2pbuf_sysmem_alloc,
+	.free = p2pbuf_sysmem_free,
 };
 
 /* --- pcibar: a memory BAR (or part of it) of a PCI device -------------- */
@@ -205,12 +393,83 @@ static void p2pbuf_pcibar_release(struct p2pbuf_provider *prov)
 	kfree(pb);
 }
 
+/*
+ * Zero device memory through a temporary kernel mapping of the same cache
+ * type the user mappings get (BAR memory may hold a previous owner's data:
+ * it is never cleared by anyone else).
+ */
+static int p2pbuf_pcibar_zero(struct p2pbuf_provider *prov, phys_addr_t phys,
+			      u64 size)
+{
+	void __iomem *va;
+
+	if (prov->flags & P2PBUF_NL_PROVIDER_F_PREFETCHABLE)
+		va = ioremap_wc(phys, size);
+	else
+		va = ioremap(phys, size);
+	if (!va)
+		return -ENOMEM;
+	memset_io(va, 0, size);
+	/* Posted writes reach the device before anyone maps the buffer. */
+	wmb();
+	iounmap(va);
+	return 0;
+}
+
+/*
+ * One contiguous range of the pool; 2 MiB aligned when the buffer is that
+ * large and such a hole exists (huge mappings and IOMMU superpages need
+ * it), else first fit.
+ */
+static int p2pbuf_pcibar_alloc(struct p2pbuf_provider *prov, u64 size,
+			       struct p2pbuf_extent *ext)
+{
+	struct p2pbuf_pcibar *pb = to_pcibar(prov);
+	struct genpool_data_align align = { .align = SZ_2M };
+	unsigned long phys = 0;
+	int ret;
+
+	if (size > ULONG_MAX)
+		return -ENOMEM;
+	if (size >= SZ_2M)
+		phys = gen_pool_alloc_algo(pb->pool, size,
+					   gen_pool_first_fit_align, &align);
+	if (!phys)
+		phys = gen_pool_alloc(pb->pool, size);
+	if (!phys)
+		return -ENOMEM;
+	ret = p2pbuf_pcibar_zero(prov, phys, size);
+	if (ret)
+		goto err_free;
+	ret = p2pbuf_extent_add(ext, phys, size);
+	if (ret)
+		goto err_free;
+	return 0;
+
+err_free:
+	gen_pool_free(pb->pool, phys, size);
+	return ret;
+}
+
+static void p2pbuf_pcibar_free(struct p2pbuf_provider *prov,
+			       struct p2pbuf_extent *ext)
+{
+	struct p2pbuf_pcibar *pb = to_pcibar(prov);
+	unsigned int i;
+
+	for (i = 0; i < ext->nr; i++)
+		gen_pool_free(pb->pool, ext->chunks[i].phys, ext->chunks[i].len);
+	ext->nr = 0;
+}
+
 static const struct p2pbuf_provider_ops p2pbuf_pcibar_ops = {
 	.kind = P2PBUF_NL_PROVIDER_KIND_PCIBAR,
 	.name = "pcibar",
 	.free_bytes = p2pbuf_pcibar_free_bytes,
 	.fill_nl = p2pbuf_pcibar_fill_nl,
 	.release = p2pbuf_pcibar_release,
+	.alloc = p2pbuf_pcibar_alloc,
+	.free = p2pbuf_pcibar_free,
 };
 
 /*

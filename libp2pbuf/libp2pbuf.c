@@ -195,6 +195,8 @@ P2PBUF_EXPORT const char *p2pbuf_feature_name(uint64_t bit)
 		return "pci_p2pdma";
 	case P2PBUF_FEATURE_IOMMU:
 		return "iommu";
+	case P2PBUF_FEATURE_BUFFERS:
+		return "buffers";
 	default:
 		return NULL;
 	}

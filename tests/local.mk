@@ -81,3 +81,17 @@ tests_guest_test_provider_lib_LDADD = libp2pbuf/libp2pbuf.la \
 	$(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
 
 VM_GUEST_PROGS += tests/guest/test_provider_lib
+
+# Buffers (P2PBUF_IOC_ALLOC/FREE) and the special VMA, through the raw uAPI;
+# providers are registered through libp2pbuf.
+check_PROGRAMS += tests/guest/test_buffer
+tests_guest_test_buffer_SOURCES = \
+	tests/guest/test_buffer.c \
+	tests/guest/edu.c \
+	tests/guest/edu.h
+tests_guest_test_buffer_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_guest_test_buffer_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_test_buffer_LDADD = libp2pbuf/libp2pbuf.la \
+	$(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+
+VM_GUEST_PROGS += tests/guest/test_buffer

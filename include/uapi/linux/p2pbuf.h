@@ -29,7 +29,7 @@
 
 /* A change of major version means an incompatible uAPI. */
 #define P2PBUF_UAPI_VERSION_MAJOR	1
-#define P2PBUF_UAPI_VERSION_MINOR	0
+#define P2PBUF_UAPI_VERSION_MINOR	1
 
 /* ioctl type; not claimed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define P2PBUF_IOC_MAGIC	0xB7
@@ -39,6 +39,8 @@
 #define P2PBUF_FEATURE_PCI_P2PDMA	_BITULL(0)
 /* A DMA-remapping IOMMU is present and enabled on at least one PCI device. */
 #define P2PBUF_FEATURE_IOMMU		_BITULL(1)
+/* Buffers: P2PBUF_IOC_ALLOC, P2PBUF_IOC_FREE and mmap() (uAPI 1.1). */
+#define P2PBUF_FEATURE_BUFFERS		_BITULL(2)
 
 #define P2PBUF_DRIVER_VERSION_LEN	32
 
@@ -77,11 +79,83 @@ struct p2pbuf_info {
 
 #define P2PBUF_INFO_SIZE_VER0	104
 
+/* Largest buffer P2PBUF_IOC_ALLOC accepts: 1 TiB. */
+#define P2PBUF_BUFFER_MAX_LENGTH	_BITULL(40)
+
+/**
+ * enum p2pbuf_cache_mode - CPU caching of a buffer's mmap() mapping
+ * @P2PBUF_CACHE_WB: write-back (cached): host RAM
+ * @P2PBUF_CACHE_WC: write-combining: prefetchable BAR memory
+ * @P2PBUF_CACHE_UC: uncached: non-prefetchable BAR memory
+ */
+enum p2pbuf_cache_mode {
+	P2PBUF_CACHE_WB = 1,
+	P2PBUF_CACHE_WC = 2,
+	P2PBUF_CACHE_UC = 3,
+};
+
+/**
+ * struct p2pbuf_alloc - argument of %P2PBUF_IOC_ALLOC
+ * @size: in: sizeof(struct p2pbuf_alloc) as the caller knows it, at least
+ *	%P2PBUF_ALLOC_SIZE_VER0; out: number of bytes the kernel wrote
+ * @flags: in: must be 0
+ * @length: in: bytes wanted, 1 to %P2PBUF_BUFFER_MAX_LENGTH; out: the
+ *	length of the buffer, @length rounded up to a multiple of the page size
+ * @provider_id: in: provider to allocate from (%P2PBUF_PROVIDER_ID_SYSMEM
+ *	or a registered provider's id)
+ * @handle: out: names the buffer in %P2PBUF_IOC_FREE; valid only on the
+ *	file descriptor that allocated it
+ * @mmap_offset: out: the offset to pass to mmap() on the same file
+ *	descriptor to map the buffer; opaque, a multiple of the page size;
+ *	@mmap_offset + N maps the buffer from byte N on
+ * @cache_mode: out: enum p2pbuf_cache_mode of the buffer's mappings
+ * @reserved0: in: must be 0; out: 0
+ * @reserved: in: must be 0; out: 0
+ *
+ * The memory is zeroed before the call returns, whatever the provider.
+ */
+struct p2pbuf_alloc {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 length;
+	__u32 provider_id;
+	__u32 handle;
+	__aligned_u64 mmap_offset;
+	__u32 cache_mode;
+	__u32 reserved0;
+	__aligned_u64 reserved[2];
+};
+
+#define P2PBUF_ALLOC_SIZE_VER0	56
+
+/**
+ * struct p2pbuf_free - argument of %P2PBUF_IOC_FREE
+ * @size: in: sizeof(struct p2pbuf_free), at least %P2PBUF_FREE_SIZE_VER0
+ * @flags: in: must be 0
+ * @handle: in: a handle returned by %P2PBUF_IOC_ALLOC on this file
+ * @reserved: in: must be 0
+ *
+ * The handle is invalid afterwards; the memory goes back to its provider
+ * when the last mapping of the buffer is gone too.
+ */
+struct p2pbuf_free {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 reserved;
+};
+
+#define P2PBUF_FREE_SIZE_VER0	16
+
 enum {
 	P2PBUF_CMD_INFO = 0x00,
+	P2PBUF_CMD_ALLOC = 0x01,
+	P2PBUF_CMD_FREE = 0x02,
 };
 
 #define P2PBUF_IOC_INFO	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_INFO, struct p2pbuf_info)
+#define P2PBUF_IOC_ALLOC	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_ALLOC, struct p2pbuf_alloc)
+#define P2PBUF_IOC_FREE	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_FREE, struct p2pbuf_free)
 
 /*
  * Generic netlink family "p2pbuf": the administrative control plane

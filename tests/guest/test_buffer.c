@@ -1,0 +1,904 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest tier: buffers (P2PBUF_IOC_ALLOC/FREE) and the special VMA, against
+ * the real module in the test VM, through the raw uAPI.
+ *
+ * Data checks of device memory go through a second, independent mapping of
+ * the same BAR: ivshmem's sysfs resource2.  Every rule of p2pbuf(4)'s
+ * "Mapping a buffer" section has a test with its exact errno.  The fixture
+ * checks that provider accounting (free bytes, buffer counts) is back to
+ * its starting value after each test and removes leftovers.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/p2pbuf.h>
+
+#include "edu.h"
+#include "libp2pbuf.h"
+
+#define DEV "/dev/p2pbuf"
+#define KIB 1024ULL
+#define MIB (1024ULL * 1024)
+#define PAGE 4096ULL
+
+static struct p2pbuf_ctl *ctl;
+static char ivshmem[RIG_BDF_LEN];
+static uint64_t bar2_size;
+
+static int dev_open(void)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "open %s: %s", DEV, strerror(errno));
+	return fd;
+}
+
+/* P2PBUF_IOC_ALLOC: 0 or the errno. */
+static int try_alloc(int fd, uint32_t prov, uint64_t len,
+		     struct p2pbuf_alloc *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->length = len;
+	a->provider_id = prov;
+	return ioctl(fd, P2PBUF_IOC_ALLOC, a) ? errno : 0;
+}
+
+static void alloc_ok(int fd, uint32_t prov, uint64_t len,
+		     struct p2pbuf_alloc *a)
+{
+	int err = try_alloc(fd, prov, len, a);
+
+	ck_assert_msg(!err, "alloc %llu from %u: %s", (unsigned long long)len,
+		      prov, strerror(err));
+	ck_assert_uint_eq(a->size, sizeof(*a));
+	ck_assert_uint_eq(a->length, (len + PAGE - 1) & ~(PAGE - 1));
+	ck_assert_uint_ne(a->handle, 0);
+	ck_assert_uint_eq(a->mmap_offset % PAGE, 0);
+}
+
+static int try_free(int fd, uint32_t handle)
+{
+	struct p2pbuf_free f = { .size = sizeof(f), .handle = handle };
+
+	return ioctl(fd, P2PBUF_IOC_FREE, &f) ? errno : 0;
+}
+
+static void free_ok(int fd, uint32_t handle)
+{
+	ck_assert_int_eq(try_free(fd, handle), 0);
+}
+
+/* mmap() of a buffer: the mapping or MAP_FAILED with errno set. */
+static void *map(int fd, const struct p2pbuf_alloc *a, uint64_t off,
+		 uint64_t len, int flags)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd,
+		    (off_t)(a->mmap_offset + off));
+}
+
+static void *map_ok(int fd, const struct p2pbuf_alloc *a, uint64_t off,
+		    uint64_t len)
+{
+	void *p = map(fd, a, off, len, MAP_SHARED);
+
+	ck_assert_msg(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	return p;
+}
+
+static void expect_map_err(int fd, const struct p2pbuf_alloc *a, uint64_t off,
+			   uint64_t len, int flags, int err)
+{
+	void *p = map(fd, a, off, len, flags);
+
+	ck_assert_msg(p == MAP_FAILED, "mmap succeeded, expected %s",
+		      strerror(err));
+	ck_assert_msg(errno == err, "mmap: %s, expected %s", strerror(errno),
+		      strerror(err));
+}
+
+static uint64_t pattern(uint64_t seed, uint64_t i)
+{
+	return (seed * 0x9e3779b97f4a7c15ULL) ^ (i * 0xff51afd7ed558ccdULL) ^ i;
+}
+
+static void fill(volatile uint64_t *p, uint64_t len, uint64_t seed)
+{
+	for (uint64_t i = 0; i < len / 8; i++)
+		p[i] = pattern(seed, i);
+	__sync_synchronize();
+}
+
+static void check(const volatile uint64_t *p, uint64_t len, uint64_t seed)
+{
+	for (uint64_t i = 0; i < len / 8; i++)
+		if (p[i] != pattern(seed, i))
+			ck_abort_msg("word %llu: %#llx, expected %#llx",
+				     (unsigned long long)i,
+				     (unsigned long long)p[i],
+				     (unsigned long long)pattern(seed, i));
+}
+
+static void check_zero(const volatile uint64_t *p, uint64_t len)
+{
+	for (uint64_t i = 0; i < len / 8; i++)
+		if (p[i])
+			ck_abort_msg("word %llu not zero: %#llx",
+				     (unsigned long long)i,
+				     (unsigned long long)p[i]);
+}
+
+static void prov_get(uint32_t id, struct p2pbuf_provider_info *info)
+{
+	int ret = p2pbuf_provider_get(ctl, id, info, sizeof(*info));
+
+	ck_assert_msg(!ret, "provider %u: %s", id, p2pbuf_strerror(ret));
+}
+
+/* Register ivshmem BAR2; check it starts empty. */
+static uint32_t add_bar2(void)
+{
+	struct p2pbuf_provider_info info;
+	int ret;
+
+	ret = p2pbuf_provider_add(ctl, ivshmem, 2, 0, 0, 0, &info,
+				  sizeof(info));
+	ck_assert_msg(!ret, "add: %s", p2pbuf_strerror(ret));
+	ck_assert_uint_eq(info.free_bytes, bar2_size);
+	ck_assert_uint_eq(info.buffers, 0);
+	return info.id;
+}
+
+static void assert_prov(uint32_t id, uint64_t free_bytes, uint32_t buffers)
+{
+	struct p2pbuf_provider_info info;
+
+	prov_get(id, &info);
+	ck_assert_uint_eq(info.free_bytes, free_bytes);
+	ck_assert_uint_eq(info.buffers, buffers);
+}
+
+static void assert_buffers(uint32_t id, uint32_t buffers)
+{
+	struct p2pbuf_provider_info info;
+
+	prov_get(id, &info);
+	ck_assert_uint_eq(info.buffers, buffers);
+}
+
+static void del_bar2(uint32_t id)
+{
+	assert_prov(id, bar2_size, 0);
+	ck_assert_int_eq(p2pbuf_provider_del(ctl, id, 0), 0);
+}
+
+static volatile uint64_t *map_resource2(void)
+{
+	volatile uint64_t *r = rig_pci_map_bar(ivshmem, 2, bar2_size);
+
+	ck_assert_ptr_nonnull((void *)r);
+	return r;
+}
+
+/* --- fixture ----------------------------------------------------------- */
+
+static void setup(void)
+{
+	struct p2pbuf_provider_info *l;
+	char bdfs[4][RIG_BDF_LEN];
+	uint64_t start;
+	int n, i;
+
+	ck_assert_int_ge(rig_pci_find(RIG_IVSHMEM_VENDOR, RIG_IVSHMEM_DEVICE,
+				      bdfs, 4),
+			 1);
+	strcpy(ivshmem, bdfs[0]);
+	ck_assert_int_eq(rig_pci_resource(ivshmem, 2, &start, &bar2_size), 0);
+	ck_assert_uint_eq(bar2_size, 64 * MIB);
+	ck_assert_int_eq(p2pbuf_ctl_new(&ctl), 0);
+	/*
+	 * A failed test's process is gone, and its buffers with it; remove
+	 * the provider it may have left so that failures do not cascade.
+	 */
+	n = p2pbuf_provider_list(ctl, &l, sizeof(*l));
+	for (i = 1; i < n; i++)
+		p2pbuf_provider_del(ctl, l[i].id, 0);
+	free(l);
+	ck_assert_int_eq(p2pbuf_provider_list(ctl, &l, sizeof(*l)), 1);
+	ck_assert_uint_eq(l[0].buffers, 0);
+	free(l);
+}
+
+/* Accounting is back to its start: sysmem only, no buffer anywhere. */
+static void teardown(void)
+{
+	struct p2pbuf_provider_info *l;
+	int n, i;
+
+	n = p2pbuf_provider_list(ctl, &l, sizeof(*l));
+	ck_assert_int_ge(n, 1);
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(l[i].buffers == 0, "provider %u: %u buffers left",
+			      l[i].id, l[i].buffers);
+		if (l[i].id != P2PBUF_PROVIDER_ID_SYSMEM) {
+			ck_assert_uint_eq(l[i].free_bytes, l[i].size);
+			p2pbuf_provider_del(ctl, l[i].id, 0);
+		}
+	}
+	free(l);
+	ck_assert_int_eq(n, 1);
+	p2pbuf_ctl_free(ctl);
+	ctl = NULL;
+}
+
+/* --- allocation -------------------------------------------------------- */
+
+START_TEST(test_info_feature)
+{
+	struct p2pbuf_info info = { .size = sizeof(info) };
+	int fd = dev_open();
+
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_INFO, &info), 0);
+	ck_assert(info.features & P2PBUF_FEATURE_BUFFERS);
+	ck_assert_uint_eq(info.version_minor, 1);
+	close(fd);
+}
+END_TEST
+
+/* Pattern across the whole buffer, at sizes including non-2 MiB ones. */
+static const uint64_t sysmem_sizes[] = {
+	1, PAGE, 3 * MIB + 4 * KIB, 2 * MIB, 64 * MIB + 12 * KIB,
+};
+
+START_TEST(test_sysmem_pattern)
+{
+	uint64_t len = sysmem_sizes[_i];
+	struct p2pbuf_alloc a;
+	volatile uint64_t *p;
+	uint64_t mlen;
+	int fd = dev_open();
+
+	alloc_ok(fd, P2PBUF_PROVIDER_ID_SYSMEM, len, &a);
+	ck_assert_uint_eq(a.cache_mode, P2PBUF_CACHE_WB);
+	ck_assert_uint_eq(a.provider_id, P2PBUF_PROVIDER_ID_SYSMEM);
+	assert_buffers(P2PBUF_PROVIDER_ID_SYSMEM, 1);
+	mlen = a.length;
+	p = map_ok(fd, &a, 0, mlen);
+	check_zero(p, mlen);
+	fill(p, mlen, len);
+	check(p, mlen, len);
+	/* A second mapping of the same buffer sees the same memory. */
+	{
+		volatile uint64_t *q = map_ok(fd, &a, 0, mlen);
+
+		check(q, mlen, len);
+		munmap((void *)q, mlen);
+	}
+	ck_assert_int_eq(munmap((void *)p, mlen), 0);
+	free_ok(fd, a.handle);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_alloc_errors)
+{
+	struct p2pbuf_alloc a;
+	uint32_t id;
+	int fd = dev_open();
+
+	ck_assert_int_eq(try_alloc(fd, 0, 0, &a), EINVAL);
+	ck_assert_int_eq(try_alloc(fd, 0, P2PBUF_BUFFER_MAX_LENGTH + 1, &a),
+			 EINVAL);
+	ck_assert_int_eq(try_alloc(fd, 0, UINT64_MAX, &a), EINVAL);
+	/* Sysmem's free space is the guest's available RAM: 1 TiB is not. */
+	ck_assert_int_eq(try_alloc(fd, 0, P2PBUF_BUFFER_MAX_LENGTH, &a),
+			 ENOMEM);
+	ck_assert_int_eq(try_alloc(fd, 12345, PAGE, &a), ENOENT);
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.length = PAGE;
+	a.flags = 1;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_ALLOC, &a), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	a.flags = 0;
+	a.reserved0 = 1;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_ALLOC, &a), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	a.reserved0 = 0;
+	a.reserved[1] = 1;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_ALLOC, &a), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	a.reserved[1] = 0;
+	a.size = P2PBUF_ALLOC_SIZE_VER0 - 8;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_ALLOC, &a), -1);
+	ck_assert_int_eq(errno, EINVAL);
+
+	/* Over the provider's free space: ENOMEM, and nothing is leaked. */
+	id = add_bar2();
+	ck_assert_int_eq(try_alloc(fd, id, bar2_size + PAGE, &a), ENOMEM);
+	alloc_ok(fd, id, bar2_size - 4 * PAGE, &a);
+	ck_assert_uint_eq(a.cache_mode, P2PBUF_CACHE_WC);
+	{
+		struct p2pbuf_alloc b;
+
+		struct p2pbuf_alloc c;
+
+		ck_assert_int_eq(try_alloc(fd, id, 8 * PAGE, &c), ENOMEM);
+		alloc_ok(fd, id, 4 * PAGE, &b);
+		assert_prov(id, 0, 2);
+		ck_assert_int_eq(try_alloc(fd, id, PAGE, &c), ENOMEM);
+		free_ok(fd, b.handle);
+	}
+	free_ok(fd, a.handle);
+	assert_prov(id, bar2_size, 0);
+	close(fd);
+	del_bar2(id);
+}
+END_TEST
+
+/* A larger structure with a non-zero unknown tail is E2BIG; zero is fine. */
+START_TEST(test_alloc_extensible)
+{
+	struct {
+		struct p2pbuf_alloc a;
+		uint64_t tail;
+	} big;
+	int fd = dev_open();
+
+	memset(&big, 0, sizeof(big));
+	big.a.size = sizeof(big);
+	big.a.length = PAGE;
+	big.tail = 1;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_ALLOC, &big), -1);
+	ck_assert_int_eq(errno, E2BIG);
+	big.tail = 0;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_ALLOC, &big), 0);
+	ck_assert_uint_eq(big.a.size, sizeof(big.a));
+	ck_assert_uint_eq(big.a.length, PAGE);
+	free_ok(fd, big.a.handle);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_free_errors)
+{
+	struct p2pbuf_free f = { .size = sizeof(f) };
+	struct p2pbuf_alloc a;
+	int fd = dev_open(), fd2 = dev_open();
+
+	alloc_ok(fd, 0, PAGE, &a);
+	/* Another file's handle, an unknown one, 0. */
+	ck_assert_int_eq(try_free(fd2, a.handle), ENOENT);
+	ck_assert_int_eq(try_free(fd, a.handle + 1000), ENOENT);
+	ck_assert_int_eq(try_free(fd, 0), ENOENT);
+	f.handle = a.handle;
+	f.flags = 1;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_FREE, &f), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	f.flags = 0;
+	f.reserved = 1;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_FREE, &f), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	/* Still there after all that; then the double free. */
+	assert_buffers(0, 1);
+	free_ok(fd, a.handle);
+	ck_assert_int_eq(try_free(fd, a.handle), ENOENT);
+	close(fd2);
+	close(fd);
+}
+END_TEST
+
+/* The per-file limit: ENOSPC, and another file is not affected. */
+START_TEST(test_limit_per_fd)
+{
+	struct p2pbuf_info info = { .size = sizeof(info) };
+	struct p2pbuf_alloc a;
+	uint32_t *h;
+	int fd = dev_open(), fd2 = dev_open();
+
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_INFO, &info), 0);
+	ck_assert_uint_gt(info.max_buffers_per_fd, 0);
+	h = calloc(info.max_buffers_per_fd, sizeof(*h));
+	ck_assert_ptr_nonnull(h);
+	for (uint32_t i = 0; i < info.max_buffers_per_fd; i++) {
+		alloc_ok(fd, 0, PAGE, &a);
+		h[i] = a.handle;
+	}
+	ck_assert_int_eq(try_alloc(fd, 0, PAGE, &a), ENOSPC);
+	alloc_ok(fd2, 0, PAGE, &a);
+	free_ok(fd2, a.handle);
+	free_ok(fd, h[0]);
+	alloc_ok(fd, 0, PAGE, &a);
+	free_ok(fd, a.handle);
+	free(h);
+	/* The rest go with the file. */
+	close(fd);
+	close(fd2);
+	assert_buffers(0, 0);
+}
+END_TEST
+
+/* Drop CAP_IPC_LOCK (effective and permitted) from the calling process. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[0].effective &= ~(1U << CAP_IPC_LOCK);
+	data[0].permitted &= ~(1U << CAP_IPC_LOCK);
+	data[0].inheritable &= ~(1U << CAP_IPC_LOCK);
+	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
+}
+
+/*
+ * RLIMIT_MEMLOCK bounds host memory (EDQUOT), unless CAP_IPC_LOCK; device
+ * memory is not charged.  Runs in a child that gives up CAP_IPC_LOCK.
+ */
+START_TEST(test_memlock_limit)
+{
+	struct rlimit rl = { .rlim_cur = 1 * MIB, .rlim_max = 1 * MIB };
+	struct p2pbuf_alloc a, b, c;
+	uint32_t id = add_bar2();
+	int fd, status;
+	pid_t pid;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		if (drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(10);
+		fd = open(DEV, O_RDWR);
+		if (fd < 0)
+			_exit(11);
+		if (try_alloc(fd, 0, 2 * MIB, &a) != EDQUOT)
+			_exit(12);
+		if (try_alloc(fd, 0, 768 * KIB, &a))
+			_exit(13);
+		/* 768 KiB + 512 KiB > 1 MiB: the charge adds up. */
+		if (try_alloc(fd, 0, 512 * KIB, &b) != EDQUOT)
+			_exit(14);
+		/* Device memory is not charged. */
+		if (try_alloc(fd, id, 8 * MIB, &c))
+			_exit(15);
+		/* Freeing uncharges. */
+		if (try_free(fd, a.handle) || try_alloc(fd, 0, 512 * KIB, &b))
+			_exit(16);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child status %#x", status);
+	/* The child's exit closed its file: everything is back. */
+	del_bar2(id);
+}
+END_TEST
+
+/* --- device memory: data lands where it should ------------------------ */
+
+START_TEST(test_ivshmem_data)
+{
+	volatile uint64_t *res = map_resource2(), *p, *q;
+	struct p2pbuf_alloc a, b;
+	uint32_t id = add_bar2();
+	int fd = dev_open();
+
+	/* An empty pool hands out first fit: A at 0, B at 1 MiB. */
+	alloc_ok(fd, id, 1 * MIB, &a);
+	alloc_ok(fd, id, 1 * MIB, &b);
+	assert_prov(id, bar2_size - 2 * MIB, 2);
+	p = map_ok(fd, &b, 0, 1 * MIB);
+	check_zero(p, 1 * MIB);
+	/* p2pbuf -> resource2 */
+	fill(p, 1 * MIB, 1);
+	check(res + MIB / 8, 1 * MIB, 1);
+	/* resource2 -> p2pbuf */
+	fill(res + MIB / 8, 1 * MIB, 2);
+	check(p, 1 * MIB, 2);
+	/* A partial mapping from 64 KiB on maps the buffer from 64 KiB. */
+	q = map_ok(fd, &b, 64 * KIB, 128 * KIB);
+	fill(q, 128 * KIB, 3);
+	check(res + (MIB + 64 * KIB) / 8, 128 * KIB, 3);
+	check(p + 64 * KIB / 8, 128 * KIB, 3);
+	/* A was not touched. */
+	check_zero(res, 1 * MIB);
+	munmap((void *)q, 128 * KIB);
+	munmap((void *)p, 1 * MIB);
+	free_ok(fd, a.handle);
+	free_ok(fd, b.handle);
+	close(fd);
+	munmap((void *)res, bar2_size);
+	del_bar2(id);
+}
+END_TEST
+
+/* A buffer reusing a previous owner's space reads zeros (both kinds). */
+START_TEST(test_zeroing)
+{
+	volatile uint64_t *res = map_resource2(), *p;
+	struct p2pbuf_alloc a;
+	uint32_t id = add_bar2();
+	int fd = dev_open();
+
+	alloc_ok(fd, id, 2 * MIB, &a);
+	p = map_ok(fd, &a, 0, 2 * MIB);
+	fill(p, 2 * MIB, 7);
+	munmap((void *)p, 2 * MIB);
+	free_ok(fd, a.handle);
+	/* The old data is still in the BAR... */
+	check(res, 2 * MIB, 7);
+	/* ...until the same space is handed out again. */
+	alloc_ok(fd, id, 2 * MIB, &a);
+	check_zero(res, 2 * MIB);
+	p = map_ok(fd, &a, 0, 2 * MIB);
+	check_zero(p, 2 * MIB);
+	munmap((void *)p, 2 * MIB);
+	free_ok(fd, a.handle);
+
+	/* sysmem: dirty a lot of memory, free it, allocate again. */
+	for (int round = 0; round < 2; round++) {
+		alloc_ok(fd, 0, 32 * MIB, &a);
+		p = map_ok(fd, &a, 0, 32 * MIB);
+		check_zero(p, 32 * MIB);
+		fill(p, 32 * MIB, 9);
+		munmap((void *)p, 32 * MIB);
+		free_ok(fd, a.handle);
+	}
+	close(fd);
+	munmap((void *)res, bar2_size);
+	del_bar2(id);
+}
+END_TEST
+
+/* --- the rules of mmap() ----------------------------------------------- */
+
+START_TEST(test_map_private)
+{
+	struct p2pbuf_alloc a;
+	int fd = dev_open();
+
+	alloc_ok(fd, 0, 4 * PAGE, &a);
+	expect_map_err(fd, &a, 0, 4 * PAGE, MAP_PRIVATE, EINVAL);
+	ck_assert(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd,
+		       (off_t)a.mmap_offset) == MAP_FAILED);
+	ck_assert_int_eq(errno, EINVAL);
+	free_ok(fd, a.handle);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_map_range)
+{
+	struct p2pbuf_alloc a, b;
+	int fd = dev_open(), fd2 = dev_open();
+	void *p;
+
+	alloc_ok(fd, 0, 4 * PAGE, &a);
+	alloc_ok(fd2, 0, 4 * PAGE, &b);
+	/* Offset at or past the end. */
+	expect_map_err(fd, &a, 4 * PAGE, PAGE, MAP_SHARED, EINVAL);
+	expect_map_err(fd, &a, 1ULL << 39, PAGE, MAP_SHARED, EINVAL);
+	/* Length beyond the end, from 0 and from inside. */
+	expect_map_err(fd, &a, 0, 5 * PAGE, MAP_SHARED, EINVAL);
+	expect_map_err(fd, &a, 3 * PAGE, 2 * PAGE, MAP_SHARED, EINVAL);
+	/* An offset naming no buffer, and another file's buffer. */
+	expect_map_err(fd, &a, -a.mmap_offset, PAGE, MAP_SHARED, EINVAL);
+	expect_map_err(fd, &b, 0, PAGE, MAP_SHARED, EINVAL);
+	/* The top of the offset space. */
+	ck_assert(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd,
+		       (off_t)0x7ffffffffffff000LL) == MAP_FAILED);
+	ck_assert_int_eq(errno, EINVAL);
+	/* The exact last page works. */
+	p = map_ok(fd, &a, 3 * PAGE, PAGE);
+	munmap(p, PAGE);
+	/* A freed buffer cannot be mapped again. */
+	free_ok(fd, a.handle);
+	expect_map_err(fd, &a, 0, PAGE, MAP_SHARED, EINVAL);
+	free_ok(fd2, b.handle);
+	close(fd2);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_vma_flags)
+{
+	struct p2pbuf_alloc a;
+	char line[512], want[32];
+	bool found = false;
+	int fd = dev_open();
+	void *p;
+	FILE *f;
+
+	alloc_ok(fd, 0, 4 * PAGE, &a);
+	p = map_ok(fd, &a, 0, 4 * PAGE);
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
+	f = fopen("/proc/self/smaps", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, want, strlen(want)))
+			found = true;
+		else if (found && !strncmp(line, "VmFlags:", 8)) {
+			ck_assert_msg(strstr(line, " io") &&
+					      strstr(line, " pf") &&
+					      strstr(line, " dc") &&
+					      strstr(line, " de") &&
+					      strstr(line, " dd") &&
+					      strstr(line, " sh"),
+				      "%s", line);
+			break;
+		}
+	}
+	fclose(f);
+	ck_assert(found);
+	/* VM_IO: MADV_DOFORK cannot undo VM_DONTCOPY. */
+	ck_assert_int_eq(madvise(p, PAGE, MADV_DOFORK), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	munmap(p, 4 * PAGE);
+	free_ok(fd, a.handle);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_mremap)
+{
+	struct p2pbuf_alloc a;
+	volatile uint64_t *p, *q;
+	int fd = dev_open();
+
+	alloc_ok(fd, 0, 8 * PAGE, &a);
+	p = map_ok(fd, &a, 0, 4 * PAGE);
+	fill(p, 4 * PAGE, 5);
+	/* Growing, in place or moving: EFAULT (VM_DONTEXPAND). */
+	ck_assert(mremap((void *)p, 4 * PAGE, 8 * PAGE, 0) == MAP_FAILED);
+	ck_assert_int_eq(errno, EFAULT);
+	ck_assert(mremap((void *)p, 4 * PAGE, 8 * PAGE, MREMAP_MAYMOVE) ==
+		  MAP_FAILED);
+	ck_assert_int_eq(errno, EFAULT);
+	/* Moving keeps the data and the reference (checked at teardown). */
+	q = mremap((void *)p, 4 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   (char *)mmap(NULL, 4 * PAGE, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	ck_assert(q != MAP_FAILED);
+	check(q, 4 * PAGE, 5);
+	/* Shrinking is fine. */
+	ck_assert(mremap((void *)q, 4 * PAGE, 2 * PAGE, 0) == q);
+	check(q, 2 * PAGE, 5);
+	free_ok(fd, a.handle);
+	assert_buffers(0, 1);
+	munmap((void *)q, 2 * PAGE);
+	assert_buffers(0, 0);
+	close(fd);
+}
+END_TEST
+
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t fault_sig;
+
+static void on_fault(int sig)
+{
+	fault_sig = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* Touch p: 0 if it worked, else the signal. */
+static int touch(volatile uint64_t *p)
+{
+	struct sigaction sa = { .sa_handler = on_fault }, old_segv, old_bus;
+	int ret = 0;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	fault_sig = 0;
+	if (!sigsetjmp(fault_jmp, 1))
+		(void)*p;
+	else
+		ret = fault_sig;
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return ret;
+}
+
+START_TEST(test_fork)
+{
+	struct p2pbuf_alloc a;
+	volatile uint64_t *p;
+	int fd = dev_open(), status;
+	pid_t pid;
+
+	alloc_ok(fd, 0, 4 * PAGE, &a);
+	p = map_ok(fd, &a, 0, 4 * PAGE);
+	fill(p, 4 * PAGE, 11);
+	ck_assert_int_eq(touch(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		_exit(touch(p));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), SIGSEGV);
+	/* The parent's mapping is unaffected. */
+	check(p, 4 * PAGE, 11);
+	munmap((void *)p, 4 * PAGE);
+	free_ok(fd, a.handle);
+	close(fd);
+}
+END_TEST
+
+/* Free while mapped: the buffer lives until the last mapping is gone. */
+START_TEST(test_free_while_mapped)
+{
+	volatile uint64_t *res = map_resource2(), *p;
+	struct p2pbuf_alloc a;
+	uint32_t id = add_bar2();
+	int fd = dev_open();
+
+	alloc_ok(fd, id, 4 * MIB, &a);
+	p = map_ok(fd, &a, 0, 4 * MIB);
+	free_ok(fd, a.handle);
+	assert_prov(id, bar2_size - 4 * MIB, 1);
+	fill(p, 4 * MIB, 13);
+	check(res, 4 * MIB, 13);
+	/* The space is not handed out to anyone else meanwhile. */
+	{
+		struct p2pbuf_alloc b;
+
+		alloc_ok(fd, id, bar2_size - 4 * MIB, &b);
+		ck_assert_int_eq(try_alloc(fd, id, PAGE, &a), ENOMEM);
+		free_ok(fd, b.handle);
+	}
+	munmap((void *)p, 4 * MIB);
+	assert_prov(id, bar2_size, 0);
+
+	/* Closing the file while mapped: same. */
+	alloc_ok(fd, id, 4 * MIB, &a);
+	p = map_ok(fd, &a, 0, 4 * MIB);
+	close(fd);
+	assert_prov(id, bar2_size - 4 * MIB, 1);
+	check_zero(p, 4 * MIB);
+	munmap((void *)p, 4 * MIB);
+	assert_prov(id, bar2_size, 0);
+	munmap((void *)res, bar2_size);
+	del_bar2(id);
+}
+END_TEST
+
+/* Partial munmap and mprotect split the VMA; every piece counts. */
+START_TEST(test_split)
+{
+	volatile uint64_t *res = map_resource2(), *p;
+	struct p2pbuf_alloc a;
+	uint32_t id = add_bar2();
+	int fd = dev_open();
+	char *c;
+
+	alloc_ok(fd, id, 16 * PAGE, &a);
+	p = map_ok(fd, &a, 0, 16 * PAGE);
+	c = (char *)p;
+	fill(p, 16 * PAGE, 17);
+	free_ok(fd, a.handle);
+	/* A hole in the middle: two VMAs. */
+	ck_assert_int_eq(munmap(c + 4 * PAGE, 2 * PAGE), 0);
+	/* A read-only middle of the tail: three pieces there. */
+	ck_assert_int_eq(mprotect(c + 8 * PAGE, 2 * PAGE, PROT_READ), 0);
+	/* Every piece still maps its own part of the buffer. */
+	for (uint64_t w = 0; w < 16 * PAGE / 8; w++) {
+		if (w >= 4 * PAGE / 8 && w < 6 * PAGE / 8)
+			continue;
+		ck_assert_uint_eq(p[w], pattern(17, w));
+	}
+	check(res, 16 * PAGE, 17);
+	assert_prov(id, bar2_size - 16 * PAGE, 1);
+	ck_assert_int_eq(munmap(c, 4 * PAGE), 0);
+	assert_prov(id, bar2_size - 16 * PAGE, 1);
+	ck_assert_int_eq(munmap(c + 10 * PAGE, 6 * PAGE), 0);
+	assert_prov(id, bar2_size - 16 * PAGE, 1);
+	/* The last two pieces (read-write and read-only) at once. */
+	ck_assert_int_eq(munmap(c + 6 * PAGE, 4 * PAGE), 0);
+	assert_prov(id, bar2_size, 0);
+	close(fd);
+	munmap((void *)res, bar2_size);
+	del_bar2(id);
+}
+END_TEST
+
+START_TEST(test_gup_refused)
+{
+	struct p2pbuf_alloc a;
+	char local[PAGE];
+	struct iovec liov = { local, sizeof(local) }, riov;
+	volatile uint64_t *p;
+	int fd = dev_open();
+
+	alloc_ok(fd, 0, 4 * PAGE, &a);
+	p = map_ok(fd, &a, 0, 4 * PAGE);
+	fill(p, 4 * PAGE, 19);
+	riov.iov_base = (void *)p;
+	riov.iov_len = PAGE;
+	/* process_vm_readv/writev pin the remote pages: refused. */
+	ck_assert_int_eq(process_vm_readv(getpid(), &liov, 1, &riov, 1, 0), -1);
+	ck_assert_int_eq(errno, EFAULT);
+	ck_assert_int_eq(process_vm_writev(getpid(), &liov, 1, &riov, 1, 0),
+			 -1);
+	ck_assert_int_eq(errno, EFAULT);
+	/* vmsplice() of the mapping into a pipe pins it too. */
+	{
+		int pfd[2];
+		struct iovec v = { (void *)p, PAGE };
+
+		ck_assert_int_eq(pipe(pfd), 0);
+		ck_assert_int_eq(vmsplice(pfd[1], &v, 1, 0), -1);
+		ck_assert_int_eq(errno, EFAULT);
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	/* The data is untouched, and plain CPU access still works. */
+	check(p, 4 * PAGE, 19);
+	munmap((void *)p, 4 * PAGE);
+	free_ok(fd, a.handle);
+	close(fd);
+}
+END_TEST
+
+static Suite *buffer_suite(void)
+{
+	Suite *s = suite_create("buffer");
+	TCase *tc = tcase_create("buffer");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_info_feature);
+	tcase_add_loop_test(tc, test_sysmem_pattern, 0,
+			    sizeof(sysmem_sizes) / sizeof(sysmem_sizes[0]));
+	tcase_add_test(tc, test_alloc_errors);
+	tcase_add_test(tc, test_alloc_extensible);
+	tcase_add_test(tc, test_free_errors);
+	tcase_add_test(tc, test_limit_per_fd);
+	tcase_add_test(tc, test_memlock_limit);
+	tcase_add_test(tc, test_ivshmem_data);
+	tcase_add_test(tc, test_zeroing);
+	tcase_add_test(tc, test_map_private);
+	tcase_add_test(tc, test_map_range);
+	tcase_add_test(tc, test_vma_flags);
+	tcase_add_test(tc, test_mremap);
+	tcase_add_test(tc, test_fork);
+	tcase_add_test(tc, test_free_while_mapped);
+	tcase_add_test(tc, test_split);
+	tcase_add_test(tc, test_gup_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(buffer_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
