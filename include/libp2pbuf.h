@@ -137,6 +137,48 @@ int p2pbuf_provider_get(struct p2pbuf_ctl *ctl, uint32_t id,
 int p2pbuf_provider_list(struct p2pbuf_ctl *ctl,
 			 struct p2pbuf_provider_info **listp, size_t info_size);
 
+/*
+ * Buffers (LIBP2PBUF_3): memory of a provider, allocated on a context's
+ * file and mapped into the process.  A buffer holds a reference on its
+ * context.  p2pbuf_buffer_free() frees the buffer and the object; mappings
+ * made with p2pbuf_buffer_mmap() stay valid until p2pbuf_buffer_munmap()
+ * (the kernel keeps the memory until the last one is gone).  See
+ * p2pbuf_buffer_alloc(3) and the mmap rules in p2pbuf(4).
+ */
+struct p2pbuf_buffer;
+
+/*
+ * Allocate length bytes (rounded up to the page size) of zeroed memory from
+ * provider provider_id.  flags must be 0.  *bufp is set only on success.
+ * Errors are the kernel's (p2pbuf(4)): -EINVAL, -ENOENT, -ENOMEM, -EDQUOT,
+ * -ENOSPC, -ENODEV; -EOPNOTSUPP if the driver has no buffers.
+ */
+int p2pbuf_buffer_alloc(struct p2pbuf_ctx *ctx, uint32_t provider_id,
+			uint64_t length, unsigned int flags,
+			struct p2pbuf_buffer **bufp);
+/* Free the buffer (the handle) and the object; NULL is a no-op (0). */
+int p2pbuf_buffer_free(struct p2pbuf_buffer *buf);
+/*
+ * Map [offset, offset + length) of the buffer (both page-aligned; length 0
+ * means to the end) shared, readable and writable; *addrp receives the
+ * address.
+ */
+int p2pbuf_buffer_mmap(struct p2pbuf_buffer *buf, uint64_t offset,
+		       uint64_t length, void **addrp);
+/* Unmap what p2pbuf_buffer_mmap() mapped (the same length). */
+int p2pbuf_buffer_munmap(struct p2pbuf_buffer *buf, void *addr,
+			 uint64_t length);
+/* The buffer's size in bytes (a multiple of the page size). */
+uint64_t p2pbuf_buffer_get_size(const struct p2pbuf_buffer *buf);
+/* The id of the provider it was allocated from. */
+uint32_t p2pbuf_buffer_get_provider(const struct p2pbuf_buffer *buf);
+/* Its handle on the context's file (for diagnostics). */
+uint32_t p2pbuf_buffer_get_handle(const struct p2pbuf_buffer *buf);
+/* P2PBUF_CACHE_* from <linux/p2pbuf.h>: how mappings are cached. */
+uint32_t p2pbuf_buffer_get_cache_mode(const struct p2pbuf_buffer *buf);
+/* "write-back", "write-combining", "uncached"; NULL for an unknown mode. */
+const char *p2pbuf_cache_mode_name(uint32_t mode);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/p2pbuf.h>
@@ -205,4 +206,125 @@ P2PBUF_EXPORT const char *p2pbuf_feature_name(uint64_t bit)
 P2PBUF_EXPORT const char *p2pbuf_version(void)
 {
 	return PACKAGE_VERSION;
+}
+
+struct p2pbuf_buffer {
+	struct p2pbuf_ctx *ctx; /* referenced */
+	uint64_t size;
+	uint64_t mmap_offset;
+	uint32_t handle;
+	uint32_t provider_id;
+	uint32_t cache_mode;
+};
+
+P2PBUF_EXPORT int p2pbuf_buffer_alloc(struct p2pbuf_ctx *ctx,
+				      uint32_t provider_id, uint64_t length,
+				      unsigned int flags,
+				      struct p2pbuf_buffer **bufp)
+{
+	struct p2pbuf_alloc a = { .size = sizeof(a) };
+	struct p2pbuf_buffer *buf;
+	int err;
+
+	if (!ctx || !bufp || flags)
+		return -EINVAL;
+	if (!(ctx->info.features & P2PBUF_FEATURE_BUFFERS))
+		return -EOPNOTSUPP;
+	buf = calloc(1, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	a.length = length;
+	a.provider_id = provider_id;
+	if (ioctl(ctx->fd, P2PBUF_IOC_ALLOC, &a) < 0) {
+		err = -errno;
+		free(buf);
+		return err;
+	}
+	buf->ctx = p2pbuf_ctx_ref(ctx);
+	buf->size = a.length;
+	buf->mmap_offset = a.mmap_offset;
+	buf->handle = a.handle;
+	buf->provider_id = a.provider_id;
+	buf->cache_mode = a.cache_mode;
+	*bufp = buf;
+	return 0;
+}
+
+P2PBUF_EXPORT int p2pbuf_buffer_free(struct p2pbuf_buffer *buf)
+{
+	struct p2pbuf_free f = { .size = sizeof(f) };
+	int err = 0;
+
+	if (!buf)
+		return 0;
+	f.handle = buf->handle;
+	if (ioctl(buf->ctx->fd, P2PBUF_IOC_FREE, &f) < 0)
+		err = -errno;
+	p2pbuf_ctx_unref(buf->ctx);
+	free(buf);
+	return err;
+}
+
+P2PBUF_EXPORT int p2pbuf_buffer_mmap(struct p2pbuf_buffer *buf, uint64_t offset,
+				     uint64_t length, void **addrp)
+{
+	void *p;
+
+	if (!buf || !addrp || offset >= buf->size ||
+	    length > buf->size - offset)
+		return -EINVAL;
+	if (!length)
+		length = buf->size - offset;
+	if (length > SIZE_MAX)
+		return -ENOMEM;
+	p = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 buf->ctx->fd, (off_t)(buf->mmap_offset + offset));
+	if (p == MAP_FAILED)
+		return -errno;
+	*addrp = p;
+	return 0;
+}
+
+P2PBUF_EXPORT int p2pbuf_buffer_munmap(struct p2pbuf_buffer *buf, void *addr,
+				       uint64_t length)
+{
+	if (!buf || !addr || !length || length > SIZE_MAX)
+		return -EINVAL;
+	return munmap(addr, (size_t)length) ? -errno : 0;
+}
+
+P2PBUF_EXPORT uint64_t p2pbuf_buffer_get_size(const struct p2pbuf_buffer *buf)
+{
+	return buf ? buf->size : 0;
+}
+
+P2PBUF_EXPORT uint32_t
+p2pbuf_buffer_get_provider(const struct p2pbuf_buffer *buf)
+{
+	return buf ? buf->provider_id : 0;
+}
+
+P2PBUF_EXPORT uint32_t p2pbuf_buffer_get_handle(const struct p2pbuf_buffer *buf)
+{
+	return buf ? buf->handle : 0;
+}
+
+P2PBUF_EXPORT uint32_t
+p2pbuf_buffer_get_cache_mode(const struct p2pbuf_buffer *buf)
+{
+	return buf ? buf->cache_mode : 0;
+}
+
+P2PBUF_EXPORT const char *p2pbuf_cache_mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case P2PBUF_CACHE_WB:
+		return "write-back";
+	case P2PBUF_CACHE_WC:
+		return "write-combining";
+	case P2PBUF_CACHE_UC:
+		return "uncached";
+	default:
+		return NULL;
+	}
 }

@@ -19,4 +19,13 @@ dist_man_MANS = \
 	man/p2pbuf_provider_add.3 \
 	man/p2pbuf_provider_del.3 \
 	man/p2pbuf_provider_get.3 \
-	man/p2pbuf_provider_list.3
+	man/p2pbuf_provider_list.3 \
+	man/p2pbuf_buffer_alloc.3 \
+	man/p2pbuf_buffer_free.3 \
+	man/p2pbuf_buffer_mmap.3 \
+	man/p2pbuf_buffer_munmap.3 \
+	man/p2pbuf_buffer_get_size.3 \
+	man/p2pbuf_buffer_get_provider.3 \
+	man/p2pbuf_buffer_get_handle.3 \
+	man/p2pbuf_buffer_get_cache_mode.3 \
+	man/p2pbuf_cache_mode_name.3

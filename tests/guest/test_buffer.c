@@ -863,6 +863,82 @@ START_TEST(test_gup_refused)
 }
 END_TEST
 
+/* --- libp2pbuf and p2pctl ---------------------------------------------- */
+
+START_TEST(test_lib_buffer)
+{
+	struct p2pbuf_buffer *buf;
+	struct p2pbuf_ctx *ctx;
+	volatile uint64_t *p;
+	void *m;
+
+	ck_assert_int_eq(p2pbuf_ctx_new(NULL, &ctx), 0);
+	ck_assert_int_eq(p2pbuf_buffer_alloc(ctx, 0, 0, 0, &buf), -EINVAL);
+	ck_assert_int_eq(p2pbuf_buffer_alloc(ctx, 0, PAGE, 1, &buf), -EINVAL);
+	ck_assert_int_eq(p2pbuf_buffer_alloc(ctx, 4242, PAGE, 0, &buf),
+			 -ENOENT);
+	ck_assert_int_eq(p2pbuf_buffer_alloc(ctx, 0, 1 * MIB + 1, 0, &buf), 0);
+	/* The buffer holds the context. */
+	ck_assert_ptr_nonnull(p2pbuf_ctx_unref(ctx));
+	ck_assert_uint_eq(p2pbuf_buffer_get_size(buf), 1 * MIB + PAGE);
+	ck_assert_uint_eq(p2pbuf_buffer_get_provider(buf), 0);
+	ck_assert_uint_ne(p2pbuf_buffer_get_handle(buf), 0);
+	ck_assert_uint_eq(p2pbuf_buffer_get_cache_mode(buf), P2PBUF_CACHE_WB);
+	ck_assert_str_eq(p2pbuf_cache_mode_name(P2PBUF_CACHE_WB), "write-back");
+	ck_assert_int_eq(p2pbuf_buffer_mmap(buf, 1 * MIB + PAGE, 0, &m),
+			 -EINVAL);
+	ck_assert_int_eq(p2pbuf_buffer_mmap(buf, 0, 2 * MIB, &m), -EINVAL);
+	/* From 4 KiB to the end. */
+	ck_assert_int_eq(p2pbuf_buffer_mmap(buf, PAGE, 0, &m), 0);
+	p = m;
+	check_zero(p, 1 * MIB);
+	fill(p, 1 * MIB, 23);
+	ck_assert_int_eq(p2pbuf_buffer_free(buf), 0);
+	assert_buffers(0, 1);
+	check(p, 1 * MIB, 23);
+	ck_assert_int_eq(munmap(m, 1 * MIB), 0);
+	assert_buffers(0, 0);
+}
+END_TEST
+
+/* p2pctl buffer alloc --fill writes through the mapping: seen in resource2. */
+START_TEST(test_p2pctl_buffer_alloc)
+{
+	volatile uint32_t *res = (volatile uint32_t *)map_resource2();
+	char cmd[256], out[4096];
+	uint32_t id = add_bar2();
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "/bin/p2pctl buffer alloc --provider %u --size 3M "
+		 "--fill 0xa5c3e1f0 2>&1",
+		 id);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = 0;
+	ck_assert_int_eq(pclose(f), 0);
+	ck_assert_msg(strstr(out, "size:          3.0 MiB\n") &&
+			      strstr(out, "caching:       write-combining\n") &&
+			      strstr(out, "\nfill:") &&
+			      strstr(out, "\nverify:"),
+		      "%s", out);
+	for (uint64_t i = 0; i < 3 * MIB / 4; i++)
+		ck_assert_uint_eq(res[i], 0xa5c3e1f0);
+	/* The buffer went with p2pctl. */
+	assert_prov(id, bar2_size, 0);
+	/* Usage errors. */
+	ck_assert_int_ne(
+		system("/bin/p2pctl buffer alloc --size 1M 2>/dev/null"), 0);
+	ck_assert_int_ne(
+		system("/bin/p2pctl buffer alloc --provider 0 --size 1M --fill x 2>/dev/null"),
+		0);
+	munmap((void *)res, bar2_size);
+	del_bar2(id);
+}
+END_TEST
+
 static Suite *buffer_suite(void)
 {
 	Suite *s = suite_create("buffer");
@@ -888,6 +964,8 @@ static Suite *buffer_suite(void)
 	tcase_add_test(tc, test_free_while_mapped);
 	tcase_add_test(tc, test_split);
 	tcase_add_test(tc, test_gup_refused);
+	tcase_add_test(tc, test_lib_buffer);
+	tcase_add_test(tc, test_p2pctl_buffer_alloc);
 	suite_add_tcase(s, tc);
 	return s;
 }
