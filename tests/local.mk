@@ -95,3 +95,16 @@ tests_guest_test_buffer_LDADD = libp2pbuf/libp2pbuf.la \
 	$(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
 
 VM_GUEST_PROGS += tests/guest/test_buffer
+
+# Benchmark of buffers (reported in README, not run by make check):
+# scripts/p2pbuf-vm -- bench_buffer
+check_PROGRAMS += tests/guest/bench_buffer
+tests_guest_bench_buffer_SOURCES = \
+	tests/guest/bench_buffer.c \
+	tests/guest/edu.c \
+	tests/guest/edu.h
+tests_guest_bench_buffer_CFLAGS = $(AM_CFLAGS)
+tests_guest_bench_buffer_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_bench_buffer_LDADD = libp2pbuf/libp2pbuf.la $(LIBNL_STATIC_LIBS)
+
+VM_GUEST_PROGS += tests/guest/bench_buffer
