@@ -193,18 +193,21 @@ int p2pbuf_ioctl_alloc(struct p2pbuf_file *pf, void *arg)
 	ret = p2pbuf_provider_alloc(prov, buf->size, &buf->ext);
 	if (ret)
 		goto err_free_id;
-	ret = xa_insert(&pf->buffers, buf->id, buf, GFP_KERNEL);
-	if (ret)
-		goto err_free_mem;
-	pf->nr_buffers++;
-	mutex_unlock(&pf->lock);
-
+	/*
+	 * Fill the reply first: once the handle is published, another
+	 * thread may free it (and with it @buf) before we return.
+	 */
 	memset(a, 0, sizeof(*a));
 	a->length = buf->size;
 	a->provider_id = prov->id;
 	a->handle = buf->id;
 	a->mmap_offset = (u64)buf->id << P2PBUF_MMAP_ID_SHIFT;
 	a->cache_mode = buf->cache_mode;
+	ret = xa_insert(&pf->buffers, buf->id, buf, GFP_KERNEL);
+	if (ret)
+		goto err_free_mem;
+	pf->nr_buffers++;
+	mutex_unlock(&pf->lock);
 	return 0;
 
 err_free_mem:
