@@ -32,6 +32,7 @@
 #include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -382,7 +383,34 @@ static pgprot_t p2pbuf_buffer_prot(struct p2pbuf_buffer *buf, pgprot_t prot)
 	}
 }
 
-/* Map the whole of @vma now, chunk by chunk. */
+/*
+ * Device memory, page by page: vmf_insert_pfn() takes the memory type
+ * reserved for the provider's range (write-combining for a prefetchable
+ * BAR, see p2pbuf_pcibar_add()) and sets up no per-VMA reservation, so
+ * splits of the VMA are safe on every kernel.
+ */
+static int p2pbuf_vma_insert(struct vm_area_struct *vma, unsigned long addr,
+			     phys_addr_t phys, u64 len)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+	unsigned long end = addr + len;
+	vm_fault_t vmf;
+
+	for (; addr < end; addr += PAGE_SIZE, pfn++) {
+		vmf = vmf_insert_pfn(vma, addr, pfn);
+		if (vmf != VM_FAULT_NOPAGE)
+			return vmf == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+		if (!(pfn & (SZ_2M / PAGE_SIZE - 1)))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Map the whole of @vma now, chunk by chunk.  Host RAM (write-back, which
+ * x86 PAT never reserves, so a split is harmless) goes through
+ * remap_pfn_range(), one page-table pass per chunk.
+ */
 static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
 			       struct vm_area_struct *vma)
 {
@@ -398,8 +426,7 @@ static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
 			return -EINVAL;
 		len = min_t(u64, len, vma->vm_end - addr);
 		if (buf->prov->devmem)
-			ret = io_remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
-						 vma->vm_page_prot);
+			ret = p2pbuf_vma_insert(vma, addr, phys, len);
 		else
 			ret = remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
 					      vma->vm_page_prot);

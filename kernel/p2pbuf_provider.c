@@ -388,6 +388,8 @@ static void p2pbuf_pcibar_release(struct p2pbuf_provider *prov)
 {
 	struct p2pbuf_pcibar *pb = to_pcibar(prov);
 
+	if (prov->flags & P2PBUF_NL_PROVIDER_F_PREFETCHABLE)
+		arch_io_free_memtype_wc(prov->phys, prov->size);
 	gen_pool_destroy(pb->pool);
 	pci_dev_put(pb->pdev);
 	kfree(pb);
@@ -605,6 +607,22 @@ int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *p,
 	ret = gen_pool_add(pb->pool, start, size, pb->prov.numa_node);
 	if (ret)
 		goto err_destroy_pool;
+	/*
+	 * Buffers of prefetchable memory are mapped write-combined.  The
+	 * memory type is reserved once for the whole range (on x86: PAT; a
+	 * no-op elsewhere), and user mappings are populated page by page
+	 * (vmf_insert_pfn()), which takes the reserved type: a per-VMA
+	 * reservation (remap_pfn_range() of a whole VMA) is not split-safe
+	 * before Linux 6.16, a partial munmap() would leak it.
+	 */
+	if (pb->prov.flags & P2PBUF_NL_PROVIDER_F_PREFETCHABLE) {
+		ret = arch_io_reserve_memtype_wc(start, size);
+		if (ret) {
+			NL_SET_ERR_MSG(extack,
+				       "cannot reserve write-combining for the range");
+			goto err_destroy_pool;
+		}
+	}
 
 	mutex_lock(&p2pbuf_providers_lock);
 	if (p2pbuf_provider_overlap(start, size)) {
@@ -636,6 +654,8 @@ int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *p,
 
 err_unlock:
 	mutex_unlock(&p2pbuf_providers_lock);
+	if (pb->prov.flags & P2PBUF_NL_PROVIDER_F_PREFETCHABLE)
+		arch_io_free_memtype_wc(start, size);
 err_destroy_pool:
 	gen_pool_destroy(pb->pool);
 err_free:

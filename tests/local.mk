@@ -92,7 +92,7 @@ tests_guest_test_buffer_SOURCES = \
 tests_guest_test_buffer_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_guest_test_buffer_LDFLAGS = $(AM_LDFLAGS) -all-static
 tests_guest_test_buffer_LDADD = libp2pbuf/libp2pbuf.la \
-	$(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+	$(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS) -lpthread
 
 VM_GUEST_PROGS += tests/guest/test_buffer
 
