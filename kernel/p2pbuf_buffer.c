@@ -14,10 +14,11 @@
  * on the buffer through vm_ops->open/close, so the memory returns to the
  * provider only when the buffer was freed and its last mapping is gone.
  *
- * The whole mapping is populated in mmap() (remap_pfn_range()), unless the
- * prefault parameter is off, in which case pages are inserted one by one
- * on first touch by the fault handler: see p2pbuf(4) and the README's
- * performance section for why prefaulting is the default.  The fault
+ * The whole mapping is populated in mmap() (host RAM: remap_pfn_range();
+ * device memory: vmf_insert_pfn() page by page, see p2pbuf_vma_insert()),
+ * unless the prefault parameter is off, in which case pages are inserted
+ * one by one on first touch by the fault handler: see p2pbuf(4) and the
+ * README's performance section for why prefaulting is the default.  The fault
  * handler also answers SIGBUS for an address that is no longer backed (a
  * zapped mapping, which is how revocation will take memory away).
  */
