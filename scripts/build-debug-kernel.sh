@@ -11,7 +11,7 @@
 #	DIR/built	stamp
 # The directory is keyed by version, Debian revision and a hash of the
 # fragment, so a changed fragment builds a new kernel and an unchanged one
-# costs nothing.  Failed or superseded builds of the version are removed.  Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/p2pbuf/kernels
+# costs nothing.  Unfinished builds of the version are removed.  Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/p2pbuf/kernels
 # (shared with check-kernels.sh), or P2PBUF_KERNEL_CACHE.
 set -eu
 
@@ -57,9 +57,11 @@ for d in "$cache/debug-$version"-*-"$key"/; do
 	fi
 done
 
-# Leftovers: unfinished builds and builds of other fragments.
+# Leftovers of unfinished builds.  Builds of other fragments stay: another
+# branch or work tree may use them (they are 0.5 GB each; remove old ones
+# by hand).
 for d in "$cache/debug-$version"-*/; do
-	[ -d "$d" ] && rm -rf "$d"
+	[ -d "$d" ] && [ ! -f "${d}built" ] && rm -rf "$d"
 done
 
 apt_setup "$suite"

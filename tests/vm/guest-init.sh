@@ -6,6 +6,7 @@
 #          rmmod and verify /dev/p2pbuf is gone      (tests/vm/vm-tier.sh)
 #   cmd    insmod, run /etc/p2pbuf-vm.cmd            (scripts/p2pbuf-vm -- CMD)
 #   shell  insmod, interactive shell on the console  (scripts/p2pbuf-vm)
+# (insmod passes P2PBUF_VM_INSMOD_ARGS: tests/vm/sanitizer-selftest.sh)
 # then dump the kernel log and power off.
 #
 # Results go to ttyS1 (the kernel never prints there, so lines cannot be cut
@@ -15,7 +16,8 @@
 #   P2PBUF-TEST-BEGIN <name> ... its output ... P2PBUF-TEST <name> rc=<n>
 #   P2PBUF-CMD-BEGIN ... output ... P2PBUF-CMD rc=<n>
 #   P2PBUF-RMMOD rc=<n> dev=gone|present module=gone|loaded
-#   P2PBUF-KMEMLEAK leaks=<n>|unavailable   (P2PBUF_VM_KMEMLEAK=1, after rmmod)
+#   P2PBUF-KMEMLEAK leaks=<n>|unavailable|blind (...)
+#                                          (P2PBUF_VM_KMEMLEAK=1, after rmmod)
 #   P2PBUF-DMESG-BEGIN ... dmesg ... P2PBUF-DMESG-END
 #   P2PBUF-DONE uptime=<s>
 
@@ -36,6 +38,7 @@ P2PBUF_VM_CK_TIMEOUT=60
 P2PBUF_VM_ACCEL=unknown
 P2PBUF_VM_RIG=standard
 P2PBUF_VM_KMEMLEAK=0
+P2PBUF_VM_INSMOD_ARGS=''
 # shellcheck disable=SC1091
 [ -r /etc/p2pbuf-vm.conf ] && . /etc/p2pbuf-vm.conf
 export P2PBUF_VM=1 P2PBUF_VM_ACCEL P2PBUF_VM_RIG
@@ -76,9 +79,14 @@ KML=/sys/kernel/debug/kmemleak
 if [ "$P2PBUF_VM_KMEMLEAK" = 1 ] && [ -w $KML ]; then
 	echo clear >$KML
 fi
+# DMA-API debug prints only its first error by default (num_errors=1): one
+# early report would hide every later one.  Print them all.
+DMAD=/sys/kernel/debug/dma-api
+[ -w $DMAD/all_errors ] && echo 1 >$DMAD/all_errors
 
 if [ "$P2PBUF_VM_INSMOD" = 1 ]; then
-	insmod /p2pbuf.ko
+	# shellcheck disable=SC2086 # module parameters, split on purpose
+	insmod /p2pbuf.ko $P2PBUF_VM_INSMOD_ARGS
 	rc=$?
 	if [ -e /dev/p2pbuf ]; then dev=present; else dev=missing; fi
 	say "P2PBUF-INSMOD rc=$rc dev=$dev"
@@ -110,8 +118,35 @@ check)
 		if grep -q '^p2pbuf ' /proc/modules; then mod=loaded; else mod=gone; fi
 		say "P2PBUF-RMMOD rc=$rc dev=$dev module=$mod"
 	fi
+	# DMA-API debug checks for forgotten unmaps only when a device's
+	# driver unbinds; p2pbuf maps for devices it does not drive (edu,
+	# ivshmem: no driver), so look for what is still mapped on a PCI
+	# device without a driver (dev_driver_string() is then the bus, "pci").
+	# Each is reported as a DMA-API line, which scan-log.sh flags; so is a
+	# non-zero error count (errors whose report was suppressed).
+	if [ -r $DMAD/dump ]; then
+		grep '^pci ' $DMAD/dump | while read -r line; do
+			echo "p2pbuf-vm: DMA-API: mapping left on a driverless device: $line" >/dev/kmsg
+		done
+		read -r n <$DMAD/error_count
+		[ "$n" = 0 ] || echo "p2pbuf-vm: DMA-API: error_count=$n" >/dev/kmsg
+	fi
 	if [ "$P2PBUF_VM_KMEMLEAK" = 1 ]; then
-		if [ -w $KML ]; then
+		# kmemleak is blind to any cache with per-CPU sheaves: their
+		# object arrays keep stale pointers to objects handed out
+		# (tests/vm/debug.config: CONFIG_SLUB_DEBUG_ON turns them off).
+		blind=0 eg=
+		for f in /sys/kernel/slab/*/sheaf_capacity; do
+			[ -r "$f" ] || continue
+			read -r c <"$f"
+			[ "$c" = 0 ] && continue
+			blind=$((blind + 1))
+			f=${f%/sheaf_capacity}
+			[ $blind -gt 3 ] || eg="$eg ${f##*/}"
+		done
+		if [ $blind != 0 ]; then
+			say "P2PBUF-KMEMLEAK leaks=blind ($blind slab caches have per-CPU sheaves, e.g.$eg)"
+		elif [ -w $KML ]; then
 			# Whole task stacks are scanned by default, stale parts
 			# included, and exited tasks' stacks are recycled: a
 			# leaked pointer left there hides the leak.  Nothing of

@@ -38,3 +38,12 @@ clean-vm:
 	-rm -rf tests/vm/out
 
 # (.PHONY for these is in the top-level Makefile.am: automake wants one unconditional .PHONY.)
+
+# make check-sanitizers: "the detector detects" -- boots the debug kernel
+# once per deliberate bug of tests/vm/canary and requires each sanitizer
+# (kmemleak, KASAN, lockdep, might_sleep, DMA-API debug, WARN) to report it.
+EXTRA_DIST += tests/vm/sanitizer-selftest.sh tests/vm/canary/canary.c \
+	tests/vm/canary/Kbuild
+check-sanitizers:
+	QEMU='$(QEMU)' BUSYBOX='$(BUSYBOX)' \
+	$(SHELL) $(srcdir)/tests/vm/sanitizer-selftest.sh

@@ -6,7 +6,8 @@
 # there is any, 0 if the log is clean, 2 on usage errors.
 #
 # Flagged: BUG:, WARNING:, Oops, general protection, KASAN, UBSAN, kmemleak
-# leak reports, DMA-API debug reports,
+# leak reports, SLUB debug reports ("BUG kmalloc-256 (Not tainted): ...",
+# slab_debug / CONFIG_SLUB_DEBUG_ON), DMA-API debug reports,
 # Call Trace, lockdep reports, soft/hard lockups, RCU stalls, hung tasks,
 # panics, list/refcount corruption, and every DMAR/IOMMU fault line except
 # those between a "P2PBUF-EXPECT-DMAR-BEGIN" and the next
@@ -34,6 +35,7 @@ function flag(why) {
 	next
 }
 /BUG:/                                    { flag("BUG"); next }
+/BUG [^ ]+ \([^)]*\): |FIX [^ ]+: /          { flag("slab debug (SLUB redzone/poison/consistency)"); next }
 /WARNING:/                                { flag("WARNING"); next }
 /Oops/                                    { flag("Oops"); next }
 /general protection/                      { flag("general protection fault"); next }

@@ -26,14 +26,24 @@ vm_kernel_cache() {
 }
 
 # vm_built_dir KVER: print the cache directory of the self-built kernel whose
-# release is KVER; false when KVER is not a self-built kernel.
+# release is KVER, among the builds of the fragments that tests/vm/kernels
+# names now (builds of other fragments may share the release); false when
+# KVER is not such a kernel.
 vm_built_dir() {
-	for _d in "$(vm_kernel_cache)"/debug-*/; do
-		[ -f "${_d}built" ] || continue
-		[ "$(cat "${_d}linux/include/config/kernel.release" 2>/dev/null)" = "$1" ] ||
-			continue
-		echo "${_d%/}"
-		return 0
+	_cache=$(vm_kernel_cache)
+	# shellcheck disable=SC2013 # specs contain no white space
+	for _spec in $(sed -n 's/^[[:space:]]*build:\([^[:space:]]*\).*/\1/p' "$VM_DIR/kernels"); do
+		_ver=${_spec%%:*}
+		_frag=$VM_DIR/../../${_spec#*:*:}
+		[ -f "$_frag" ] || continue
+		_key=$(sha256sum <"$_frag" | cut -c1-12)
+		for _d in "$_cache/debug-$_ver"-*-"$_key"/; do
+			[ -f "${_d}built" ] || continue
+			[ "$(cat "${_d}linux/include/config/kernel.release" 2>/dev/null)" = "$1" ] ||
+				continue
+			echo "${_d%/}"
+			return 0
+		done
 	done
 	return 1
 }
