@@ -809,6 +809,31 @@ START_TEST(test_free_while_mapped)
 }
 END_TEST
 
+/*
+ * A provider cannot be removed while memory is out: EBUSY while a buffer
+ * exists, and still EBUSY after FREE while a mapping keeps it alive.
+ */
+START_TEST(test_provider_del_busy)
+{
+	struct p2pbuf_alloc a;
+	uint32_t id = add_bar2();
+	int fd = dev_open();
+	void *p;
+
+	alloc_ok(fd, id, 4 * MIB, &a);
+	ck_assert_int_eq(p2pbuf_provider_del(ctl, id, 0), -EBUSY);
+	ck_assert_str_eq(p2pbuf_ctl_last_error(ctl),
+			 "provider still has buffers");
+	p = map_ok(fd, &a, 0, 4 * MIB);
+	free_ok(fd, a.handle);
+	ck_assert_int_eq(p2pbuf_provider_del(ctl, id, 0), -EBUSY);
+	assert_prov(id, bar2_size - 4 * MIB, 1);
+	munmap(p, 4 * MIB);
+	close(fd);
+	del_bar2(id);
+}
+END_TEST
+
 /* Partial munmap and mprotect split the VMA; every piece counts. */
 START_TEST(test_split)
 {
@@ -1069,6 +1094,7 @@ static Suite *buffer_suite(void)
 	tcase_add_test(tc, test_mremap);
 	tcase_add_test(tc, test_fork);
 	tcase_add_test(tc, test_free_while_mapped);
+	tcase_add_test(tc, test_provider_del_busy);
 	tcase_add_test(tc, test_split);
 	tcase_add_test(tc, test_gup_refused);
 	tcase_add_loop_test(tc, test_races, 0, 2);
