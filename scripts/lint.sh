@@ -22,7 +22,8 @@ if [ ! -x "$cache/scripts/checkpatch.pl" ]; then
 fi
 
 echo "lint: checkpatch.pl --no-tree (from $(basename "${tarball:-cached}"))"
-for f in "$top"/kernel/*.c "$top"/kernel/*.h "$top"/include/uapi/linux/*.h; do
+for f in "$top"/kernel/*.c "$top"/kernel/*.h "$top"/include/uapi/linux/*.h \
+	"$top"/tests/vm/canary/*.c; do
 	if ! out=$(perl "$cache/scripts/checkpatch.pl" --no-tree --quiet \
 		--strict --show-types --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
 		-f "$f" 2>&1); then
@@ -36,7 +37,9 @@ if ! command -v clang-format >/dev/null; then
 	exit 1
 fi
 echo "lint: clang-format --dry-run --Werror ($(clang-format --version))"
-files=$(cd "$top" && find libp2pbuf utils tests include/libp2pbuf.h -name '*.[ch]' 2>/dev/null | sort)
+# Userspace only: kernel code (tests/vm/canary too) is checkpatch's.
+files=$(cd "$top" && find libp2pbuf utils tests include/libp2pbuf.h -name '*.[ch]' \
+	! -path 'tests/vm/canary/*' 2>/dev/null | sort)
 for f in $files; do
 	if ! (cd "$top" && clang-format --dry-run --Werror "$f"); then
 		status=1

@@ -75,17 +75,21 @@ static noinline void canary_bug(void)
 	pr_info("bug=%s\n", bug);
 	if (!strcmp(bug, "leak")) {
 		for (i = 0; i < 16; i++) {
-			void * volatile p = kmalloc(256, GFP_KERNEL);
-			(void)p;
+			void *p = kmalloc(256, GFP_KERNEL);
+
+			/* As KASAN's own tests: keep the bug from the optimizer. */
+			OPTIMIZER_HIDE_VAR(p);
 		}
 	} else if (!strcmp(bug, "uaf")) {
-		char * volatile p = kmalloc(64, GFP_KERNEL);
+		char *p = kmalloc(64, GFP_KERNEL);
 
+		OPTIMIZER_HIDE_VAR(p);
 		kfree(p);
 		pr_info("read after free: %d\n", p[8]);
 	} else if (!strcmp(bug, "oob")) {
-		char * volatile p = kmalloc(60, GFP_KERNEL);
+		char *p = kmalloc(60, GFP_KERNEL);
 
+		OPTIMIZER_HIDE_VAR(p);
 		p[64] = 1;
 		kfree(p);
 	} else if (!strcmp(bug, "abba")) {
