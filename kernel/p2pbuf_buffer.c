@@ -390,6 +390,20 @@ struct p2pbuf_pte_fill {
 	pgprot_t prot;
 };
 
+#ifdef CONFIG_X86
+/* Take the protection (memory type included) of an existing entry. */
+static int p2pbuf_pte_read(pte_t *pte, unsigned long addr, void *data)
+{
+	struct p2pbuf_pte_fill *f = data;
+	pte_t val = ptep_get(pte);
+
+	if (WARN_ON_ONCE(!pte_present(val) || pte_pfn(val) != f->pfn))
+		return -EFAULT;
+	f->prot = pte_pgprot(val);
+	f->pfn++;
+	return 0;
+}
+
 static int p2pbuf_pte_fill(pte_t *pte, unsigned long addr, void *data)
 {
 	struct p2pbuf_pte_fill *f = data;
@@ -402,6 +416,38 @@ static int p2pbuf_pte_fill(pte_t *pte, unsigned long addr, void *data)
 }
 
 /*
+ * Write-combined BAR memory before Linux 6.16: the first page goes in with
+ * vmf_insert_pfn(), which takes the memory type x86 PAT has for it (the
+ * provider reserved write-combining for its whole range when it was
+ * registered and keeps it while any buffer exists; PAT may have settled
+ * on uncached-minus if the BAR was already mapped so, e.g. through sysfs
+ * resource2).  The rest gets special entries with that same protection,
+ * written in one apply_to_page_range() pass: no per-page lookup, and no
+ * per-VMA reservation (VM_PAT), so splits need no care.
+ */
+static int p2pbuf_vma_fill_wc(struct vm_area_struct *vma, unsigned long addr,
+			      phys_addr_t phys, u64 len)
+{
+	struct p2pbuf_pte_fill fill = {
+		.mm = vma->vm_mm,
+		.pfn = PHYS_PFN(phys),
+	};
+	vm_fault_t vmf;
+	int ret;
+
+	vmf = vmf_insert_pfn(vma, addr, fill.pfn);
+	if (vmf != VM_FAULT_NOPAGE)
+		return vmf == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+	ret = apply_to_page_range(vma->vm_mm, addr, PAGE_SIZE,
+				  p2pbuf_pte_read, &fill);
+	if (ret || len == PAGE_SIZE)
+		return ret;
+	return apply_to_page_range(vma->vm_mm, addr + PAGE_SIZE,
+				   len - PAGE_SIZE, p2pbuf_pte_fill, &fill);
+}
+#endif
+
+/*
  * Device memory.  A remap_pfn_range() that covers the whole VMA makes x86
  * PAT reserve the memory type for that VMA; before Linux 6.16 (see
  * P2PBUF_HAVE_SPLIT_SAFE_PFNMAP) the reservation was tied to the VMA
@@ -412,34 +458,25 @@ static int p2pbuf_pte_fill(pte_t *pte, unsigned long addr, void *data)
  * Before, a remap of only part of a VMA, or vmf_insert_pfn(), reserves
  * nothing and looks the memory type up page by page, which is what makes
  * them slow (~1.3 us per page in the rig, README).  Write-combined memory
- * needs neither: the pcibar provider reserved write-combining for its whole
- * range when it was registered (p2pbuf_pcibar_add()), for as long as any
- * buffer of it exists, so the page-table entries are written directly
- * (special, like remap_pfn_range()'s, with the VMA's write-combining
- * protection), as i915 does for its aperture (remap_io_mapping()).
- * Nothing per-VMA is reserved, so splits need no care.  Uncached BAR
- * memory has no such reservation and keeps the looked-up path: its first
- * page alone, then a remap of the rest, which is then not the whole VMA.
+ * is filled in one pass (p2pbuf_vma_fill_wc(), the way i915's
+ * remap_io_mapping() fills its aperture).  Uncached BAR memory has no
+ * provider-wide reservation and keeps the looked-up path: its first page
+ * alone, then a remap of the rest, which is then not the whole VMA.
  */
 static int p2pbuf_vma_remap_devmem(struct p2pbuf_buffer *buf,
 				   struct vm_area_struct *vma,
 				   unsigned long addr, phys_addr_t phys,
 				   u64 len)
 {
-	struct p2pbuf_pte_fill fill = {
-		.mm = vma->vm_mm,
-		.pfn = PHYS_PFN(phys),
-		.prot = vma->vm_page_prot,
-	};
 	vm_fault_t vmf;
 
 	if (P2PBUF_HAVE_SPLIT_SAFE_PFNMAP)
 		return remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
 				       vma->vm_page_prot);
-	if (IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL) &&
-	    buf->cache_mode == P2PBUF_CACHE_WC)
-		return apply_to_page_range(vma->vm_mm, addr, len,
-					   p2pbuf_pte_fill, &fill);
+#ifdef CONFIG_X86
+	if (buf->cache_mode == P2PBUF_CACHE_WC)
+		return p2pbuf_vma_fill_wc(vma, addr, phys, len);
+#endif
 	if (addr == vma->vm_start && addr + len == vma->vm_end) {
 		vmf = vmf_insert_pfn(vma, addr, PHYS_PFN(phys));
 		if (vmf != VM_FAULT_NOPAGE)
