@@ -5,7 +5,7 @@ dnl memory type (x86 PAT) in a refcounted context that the pieces of a
 dnl split share, so partial munmap()/mprotect() are safe.  Before it, the
 dnl reservation was tied to the VMA (VM_PAT) and a split freed ranges that
 dnl were never reserved.  pfnmap_track() comes with the same series
-dnl (commit 732253b2b770, same release) and is declared on every
+dnl (commit db44863a4d9d, same release) and is declared on every
 dnl architecture from then on, so it names the rework.
 AC_DEFUN([P2PBUF_KERNEL_SRC_PFNMAP_TRACK], [
 	P2PBUF_LINUX_TEST_SRC([pfnmap_track], [
