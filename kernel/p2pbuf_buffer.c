@@ -14,8 +14,9 @@
  * on the buffer through vm_ops->open/close, so the memory returns to the
  * provider only when the buffer was freed and its last mapping is gone.
  *
- * The whole mapping is populated in mmap() (host RAM: remap_pfn_range();
- * device memory: vmf_insert_pfn() page by page, see p2pbuf_vma_insert()),
+ * The whole mapping is populated in mmap() with remap_pfn_range() (device
+ * memory: never over a whole VMA where x86 PAT cannot split that, see
+ * p2pbuf_vma_remap_devmem()),
  * unless the prefault parameter is off, in which case pages are inserted
  * one by one on first touch by the fault handler: see p2pbuf(4) and the
  * README's performance section for why prefaulting is the default.  The fault
@@ -33,7 +34,6 @@
 #include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -384,33 +384,117 @@ static pgprot_t p2pbuf_buffer_prot(struct p2pbuf_buffer *buf, pgprot_t prot)
 	}
 }
 
-/*
- * Device memory, page by page: vmf_insert_pfn() takes the memory type
- * reserved for the provider's range (write-combining for a prefetchable
- * BAR, see p2pbuf_pcibar_add()) and sets up no per-VMA reservation, so
- * splits of the VMA are safe on every kernel.
- */
-static int p2pbuf_vma_insert(struct vm_area_struct *vma, unsigned long addr,
-			     phys_addr_t phys, u64 len)
-{
-	unsigned long pfn = PHYS_PFN(phys);
-	unsigned long end = addr + len;
-	vm_fault_t vmf;
+struct p2pbuf_pte_fill {
+	struct mm_struct *mm;
+	unsigned long pfn;
+	pgprot_t prot;
+};
 
-	for (; addr < end; addr += PAGE_SIZE, pfn++) {
-		vmf = vmf_insert_pfn(vma, addr, pfn);
-		if (vmf != VM_FAULT_NOPAGE)
-			return vmf == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
-		if (!(pfn & (SZ_2M / PAGE_SIZE - 1)))
-			cond_resched();
-	}
+#ifdef CONFIG_X86
+/* Take the protection (memory type included) of an existing entry. */
+static int p2pbuf_pte_read(pte_t *pte, unsigned long addr, void *data)
+{
+	struct p2pbuf_pte_fill *f = data;
+	pte_t val = ptep_get(pte);
+
+	if (WARN_ON_ONCE(!pte_present(val) || pte_pfn(val) != f->pfn))
+		return -EFAULT;
+	f->prot = pte_pgprot(val);
+	f->pfn++;
+	return 0;
+}
+
+static int p2pbuf_pte_fill(pte_t *pte, unsigned long addr, void *data)
+{
+	struct p2pbuf_pte_fill *f = data;
+
+	if (WARN_ON_ONCE(!pte_none(ptep_get(pte))))
+		return -EBUSY;
+	set_pte_at(f->mm, addr, pte,
+		   pte_mkspecial(pfn_pte(f->pfn++, f->prot)));
 	return 0;
 }
 
 /*
- * Map the whole of @vma now, chunk by chunk.  Host RAM (write-back, which
- * x86 PAT never reserves, so a split is harmless) goes through
- * remap_pfn_range(), one page-table pass per chunk.
+ * Write-combined BAR memory before Linux 6.16: the first page goes in with
+ * vmf_insert_pfn(), which takes the memory type x86 PAT has for it (the
+ * provider reserved write-combining for its whole range when it was
+ * registered and keeps it while any buffer exists; PAT may have settled
+ * on uncached-minus if the BAR was already mapped so, e.g. through sysfs
+ * resource2).  The rest gets special entries with that same protection,
+ * written in one apply_to_page_range() pass: no per-page lookup, and no
+ * per-VMA reservation (VM_PAT), so splits need no care.
+ */
+static int p2pbuf_vma_fill_wc(struct vm_area_struct *vma, unsigned long addr,
+			      phys_addr_t phys, u64 len)
+{
+	struct p2pbuf_pte_fill fill = {
+		.mm = vma->vm_mm,
+		.pfn = PHYS_PFN(phys),
+	};
+	vm_fault_t vmf;
+	int ret;
+
+	vmf = vmf_insert_pfn(vma, addr, fill.pfn);
+	if (vmf != VM_FAULT_NOPAGE)
+		return vmf == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+	ret = apply_to_page_range(vma->vm_mm, addr, PAGE_SIZE,
+				  p2pbuf_pte_read, &fill);
+	if (ret || len == PAGE_SIZE)
+		return ret;
+	return apply_to_page_range(vma->vm_mm, addr + PAGE_SIZE,
+				   len - PAGE_SIZE, p2pbuf_pte_fill, &fill);
+}
+#endif
+
+/*
+ * Device memory.  A remap_pfn_range() that covers the whole VMA makes x86
+ * PAT reserve the memory type for that VMA; before Linux 6.16 (see
+ * P2PBUF_HAVE_SPLIT_SAFE_PFNMAP) the reservation was tied to the VMA
+ * (VM_PAT) and a split of it (partial munmap(), mprotect()) freed ranges
+ * that were never reserved and leaked the real one.  On 6.16+ the whole-VMA
+ * remap is split-safe and is used.
+ *
+ * Before, a remap of only part of a VMA, or vmf_insert_pfn(), reserves
+ * nothing and looks the memory type up page by page, which is what makes
+ * them slow (~1.3 us per page in the rig, README).  Write-combined memory
+ * is filled in one pass (p2pbuf_vma_fill_wc(), the way i915's
+ * remap_io_mapping() fills its aperture).  Uncached BAR memory has no
+ * provider-wide reservation and keeps the looked-up path: its first page
+ * alone, then a remap of the rest, which is then not the whole VMA.
+ */
+static int p2pbuf_vma_remap_devmem(struct p2pbuf_buffer *buf,
+				   struct vm_area_struct *vma,
+				   unsigned long addr, phys_addr_t phys,
+				   u64 len)
+{
+	vm_fault_t vmf;
+
+	if (P2PBUF_HAVE_SPLIT_SAFE_PFNMAP)
+		return remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
+				       vma->vm_page_prot);
+#ifdef CONFIG_X86
+	if (buf->cache_mode == P2PBUF_CACHE_WC)
+		return p2pbuf_vma_fill_wc(vma, addr, phys, len);
+#endif
+	if (addr == vma->vm_start && addr + len == vma->vm_end) {
+		vmf = vmf_insert_pfn(vma, addr, PHYS_PFN(phys));
+		if (vmf != VM_FAULT_NOPAGE)
+			return vmf == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+		addr += PAGE_SIZE;
+		phys += PAGE_SIZE;
+		len -= PAGE_SIZE;
+		if (!len)
+			return 0;
+	}
+	return remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
+			       vma->vm_page_prot);
+}
+
+/*
+ * Map the whole of @vma now, chunk by chunk, one page-table pass per
+ * chunk.  Host RAM (write-back, which x86 PAT never reserves, so a split is
+ * harmless) goes straight through remap_pfn_range().
  */
 static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
 			       struct vm_area_struct *vma)
@@ -427,7 +511,8 @@ static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
 			return -EINVAL;
 		len = min_t(u64, len, vma->vm_end - addr);
 		if (buf->prov->devmem)
-			ret = p2pbuf_vma_insert(vma, addr, phys, len);
+			ret = p2pbuf_vma_remap_devmem(buf, vma, addr, phys,
+						      len);
 		else
 			ret = remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
 					      vma->vm_page_prot);

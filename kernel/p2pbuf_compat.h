@@ -80,6 +80,18 @@ static inline void p2pbuf_vm_flags_clear(struct vm_area_struct *vma,
 }
 #endif
 
+/*
+ * Split-safe memory-type tracking of VM_PFNMAP VMAs: 6.16 (f8e97613fed2).
+ * With it, remap_pfn_range() of a whole VMA of device memory is safe to
+ * split (partial munmap(), mprotect()); before it, x86 PAT tied the
+ * reservation to the VMA (VM_PAT) and a split corrupted it.
+ */
+#ifdef HAVE_PFNMAP_TRACK
+#define P2PBUF_HAVE_SPLIT_SAFE_PFNMAP true
+#else
+#define P2PBUF_HAVE_SPLIT_SAFE_PFNMAP false
+#endif
+
 /* Peer-to-peer DMA core: 4.20 (52916982af48), when CONFIG_PCI_P2PDMA=y. */
 #ifdef HAVE_PCI_P2PDMA
 #define P2PBUF_HAVE_PCI_P2PDMA true

@@ -946,8 +946,14 @@ static void *race_owner(void *arg)
 			munmap((char *)p + 2 * PAGE, 2 * PAGE);
 		}
 		try_free(r->fd, a.handle);
-		if (p != MAP_FAILED)
-			munmap(p, 8 * PAGE);
+		/*
+		 * Unmap only the two pieces: another thread may have mapped
+		 * something in the hole meanwhile.
+		 */
+		if (p != MAP_FAILED) {
+			munmap(p, 2 * PAGE);
+			munmap((char *)p + 4 * PAGE, 4 * PAGE);
+		}
 	}
 	return NULL;
 }
