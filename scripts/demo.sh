@@ -5,5 +5,15 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh"
 cd "$top/build"
-echo "== booting the rig: insmod p2pbuf.ko; p2pctl info =="
-"$top/scripts/p2pbuf-vm" -- sh -c 'p2pctl info && p2pctl info --json'
+echo "== booting the rig: insmod p2pbuf.ko, then p2pctl =="
+# In the guest: what the driver reports, the ivshmem BAR (device memory with
+# no struct page) registered as a provider, and a buffer allocated from it,
+# mapped, filled with a pattern and read back.
+"$top/scripts/p2pbuf-vm" -- sh -c '
+set -e
+echo "# p2pctl info"; p2pctl info
+echo "# p2pctl provider add 0000:00:04.0 --bar 2"; p2pctl provider add 0000:00:04.0 --bar 2
+echo "# p2pctl provider list"; p2pctl provider list
+echo "# p2pctl buffer alloc --provider 1 --size 16M --fill 0x5a5a5a5a"
+p2pctl buffer alloc --provider 1 --size 16M --fill 0x5a5a5a5a
+echo "# p2pctl provider del 1"; p2pctl provider del 1'

@@ -4,12 +4,19 @@
 # VM tier on every kernel in tests/vm/kernels), "make check-sanitizers" (the
 # debug kernel's sanitizers must each catch a deliberate bug) and "make
 # check-kernels" (the module against every kernel source of
-# scripts/kernel-matrix).
+# scripts/kernel-matrix).  Stops at the first failing stage; the last line
+# counts the stages.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh"
 cd "$top/build"
-make lint
-make check
-make check-sanitizers
-make check-kernels
+passed=0
+for stage in lint check check-sanitizers check-kernels; do
+	echo "== make $stage =="
+	if ! make "$stage"; then
+		echo "stages: $passed passed, 1 failed (make $stage)"
+		exit 1
+	fi
+	passed=$((passed + 1))
+done
+echo "stages: $passed passed, 0 failed"
