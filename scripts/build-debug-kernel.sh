@@ -98,26 +98,16 @@ cp "$tree/arch/x86/boot/bzImage" "$dir/bzImage"
 # "make modules" wrote Module.symvers: external modules link against it.
 [ -s "$tree/Module.symvers" ] || die "no Module.symvers in $tree"
 
-# Keep what an external module build needs (as Debian's headers packages
-# do); the objects of the kernel itself are not needed any more.
+# Keep what an external module build needs (prune_tree, as Debian's
+# headers packages do); the objects and images of the kernel itself are
+# not needed any more.
 (
 	cd "$tree"
-	rm -rf Documentation
-	for d in arch/*/; do
-		[ "$d" = arch/x86/ ] || rm -rf "$d"
-	done
 	find . -name '*.o' ! -path './scripts/*' ! -path './tools/*' -delete
-	for d in */; do
-		case $d in
-		include/ | arch/ | scripts/ | tools/) continue ;;
-		esac
-		find "$d" -type f ! -name 'Makefile*' ! -name 'Kbuild*' \
-			! -name 'Kconfig*' -delete
-	done
 	rm -f vmlinux vmlinux.a vmlinux.unstripped .tmp_vmlinux* \
 		arch/x86/boot/compressed/vmlinux*
-	find . -depth -type d -empty -delete
 )
+prune_tree "$tree"
 touch "$dir/built"
 say "built $(cat "$tree/include/config/kernel.release") in $(($(date +%s) - t0)) s"
 echo "$dir"

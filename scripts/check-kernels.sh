@@ -108,32 +108,8 @@ prepare_tree() {
 		return 1
 	fi
 	make -C "$tree" -j"$jobs" modules_prepare >>"$log" 2>&1 || return 1
-	prune_tree "$tree"
+	prune_tree "$tree" || return 1
 	echo "$fraghash" >"$1/prepared"
-}
-
-# prune_tree TREE: keep what an external module build needs, as Debian's
-# linux-headers packages do: the top level, include/, arch/x86/, scripts/
-# and tools/ (objtool) whole, and only the Makefiles and Kconfig files of
-# the rest (the sources are not reachable through the include path).
-# About 1.5 GB of a 7.2 tree goes; a pruned tree cannot be prepared again,
-# so a changed kernel-matrix.config fetches a fresh one.
-prune_tree() {
-	(
-		cd "$1"
-		rm -rf Documentation
-		for d in arch/*/; do
-			[ "$d" = arch/x86/ ] || rm -rf "$d"
-		done
-		for d in */; do
-			case $d in
-			include/ | arch/ | scripts/ | tools/) continue ;;
-			esac
-			find "$d" -type f ! -name 'Makefile*' ! -name 'Kbuild*' \
-				! -name 'Kconfig*' -delete
-		done
-		find . -depth -type d -empty -delete
-	)
 }
 
 # tree_for VERSION SUITE: set dir to the cache directory of a prepared

@@ -1,5 +1,5 @@
 # kernel-source.sh - sourced by check-kernels.sh and build-debug-kernel.sh:
-# fetch Debian's linux-source-VERSION packages through a private apt
+# fetch Debian's linux-source-VERSION packages, and prune prepared trees, through a private apt
 # configuration under $cache/apt (the machine's own apt sources are not
 # touched, nothing is installed).
 #
@@ -87,3 +87,26 @@ fetch_tree() {
 	rm -rf "$dl"
 }
 
+# prune_tree TREE: keep what an external module build needs, as Debian's
+# linux-headers packages do: the top level, include/, arch/x86/, scripts/
+# and tools/ (objtool) whole, and only the Makefiles and Kconfig files of
+# the rest (the sources are not reachable through the include path).
+# About 1.5 GB of a 7.2 tree goes; a pruned tree cannot be prepared again,
+# so a changed kernel-matrix.config fetches a fresh one.
+prune_tree() {
+	(
+		cd "$1" || exit 1
+		rm -rf Documentation
+		for d in arch/*/; do
+			[ "$d" = arch/x86/ ] || rm -rf "$d"
+		done
+		for d in */; do
+			case $d in
+			include/ | arch/ | scripts/ | tools/) continue ;;
+			esac
+			find "$d" -type f ! -name 'Makefile*' ! -name 'Kbuild*' \
+				! -name 'Kconfig*' -delete
+		done
+		find . -depth -type d -empty -delete
+	)
+}
