@@ -28,6 +28,7 @@ mirror_of() {
 }
 
 # apt_setup SUITE...: private apt lists for these suites (once per run).
+# (POSIX sh has no local variables: the loop must not reuse a caller's name.)
 apt_setup() {
 	[ -z "$apt_ready" ] || return 0
 	[ -f "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
@@ -40,12 +41,12 @@ apt_setup() {
 	run apt-get update or set P2PBUF_DEBIAN_SECURITY_MIRROR"
 	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
 	: >"$aptdir/sources.list.tmp"
-	for suite in "$@"; do
-		case $suite in
+	for _suite in "$@"; do
+		case $_suite in
 		*-security) url=$sec ;;
 		*) url=$main ;;
 		esac
-		echo "deb [signed-by=$keyring] $url $suite main" \
+		echo "deb [signed-by=$keyring] $url $_suite main" \
 			>>"$aptdir/sources.list.tmp"
 	done
 	mv "$aptdir/sources.list.tmp" "$aptdir/sources.list"
