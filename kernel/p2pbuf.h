@@ -33,6 +33,10 @@ struct vm_area_struct;
  *	file and mmap()'s lookup; protects @buffers and @nr_buffers
  * @buffers: handle -> struct p2pbuf_buffer; each entry holds a reference
  * @nr_buffers: entries in @buffers, at most the max_buffers_per_fd parameter
+ * @file: the struct file (not referenced: @file owns this structure); a
+ *	dma-sgl made through it takes a reference, see struct p2pbuf_sgl
+ * @nr_sgls: dma-sgls made through this file and not yet released, at most
+ *	the max_sgls_per_fd parameter; atomic, no lock
  *
  * Allocated in open(), freed in release() when the last reference to the
  * struct file is gone (a mapping holds one, so release() runs after the
@@ -45,6 +49,8 @@ struct p2pbuf_file {
 	struct mutex lock; /* see above: serialises object changes */
 	struct xarray buffers;
 	unsigned int nr_buffers;
+	struct file *file;
+	atomic_t nr_sgls;
 };
 
 /**
@@ -180,6 +186,9 @@ struct p2pbuf_provider_ops {
  * @devmem: the provider is device memory at CPU physical addresses
  *	[@phys, @phys + @size), which registrations must not overlap
  * @phys: see @devmem
+ * @pdev: for device memory, the PCI function whose BAR @bar holds it (the
+ *	kind's constructor holds the reference); NULL for host memory
+ * @bar: see @pdev
  * @lock: protects @removed and @nr_buffers, so that buffer creation
  *	(which checks @removed) and removal (which checks @nr_buffers) see
  *	each other
@@ -201,6 +210,8 @@ struct p2pbuf_provider {
 	int numa_node;
 	bool devmem;
 	phys_addr_t phys;
+	struct pci_dev *pdev;
+	u32 bar;
 	spinlock_t lock; /* see above: @removed, @nr_buffers */
 	bool removed;
 	unsigned int nr_buffers;
@@ -214,6 +225,8 @@ struct p2pbuf_provider {
  * @bar: BAR index, 0..5
  * @offset: start of the range in the BAR; page aligned
  * @size: size of the range; page aligned; 0 means up to the end of the BAR
+ * @flags: P2PBUF_NL_PROVIDER_F_* bits the administrator asked for
+ *	(%P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P)
  */
 struct p2pbuf_pcibar_params {
 	u32 domain;
@@ -222,6 +235,7 @@ struct p2pbuf_pcibar_params {
 	u32 bar;
 	u64 offset;
 	u64 size;
+	u32 flags;
 };
 
 /* p2pbuf_provider.c: the registry and the sysmem and pcibar kinds. */
@@ -244,18 +258,67 @@ int p2pbuf_providers_for_each(unsigned long *pos,
 					void *arg),
 			      void *arg);
 
+/**
+ * struct p2pbuf_ioctl_call - one ioctl call, as its handler sees it
+ * @ctx: the object the file descriptor stands for (struct p2pbuf_file of
+ *	/dev/p2pbuf, struct p2pbuf_sgl of a dma-sgl fd)
+ * @install_file: set by a handler that creates a file descriptor: the file,
+ *	with @install_fd reserved (get_unused_fd_flags()) but not installed.
+ *	The dispatcher installs it only after the reply reached userspace,
+ *	and otherwise puts both, so a failed copy never leaks an fd.
+ * @install_fd: see @install_file
+ */
+struct p2pbuf_ioctl_call {
+	void *ctx;
+	struct file *install_file;
+	int install_fd;
+};
+
+/**
+ * struct p2pbuf_ioctl_op - one ioctl command
+ * @size: sizeof the argument structure as this driver knows it
+ * @min_size: size of the first published layout; smaller is -EINVAL
+ * @copy_out: copy the (possibly updated) argument back on success
+ * @copy_out_err: an error after which the argument is copied back too
+ *	(-EMSGSIZE: the needed count), or 0
+ * @handler: does the work on a kernel copy of the argument
+ */
+struct p2pbuf_ioctl_op {
+	u32 size;
+	u32 min_size;
+	bool copy_out;
+	int copy_out_err;
+	int (*handler)(struct p2pbuf_ioctl_call *call, void *arg);
+};
+
+/* Largest ioctl argument; p2pbuf_ioctl_dispatch() copies into this much. */
+#define P2PBUF_IOCTL_ARG_MAX	128
+
+long p2pbuf_ioctl_dispatch(const struct p2pbuf_ioctl_op *ops,
+			   unsigned int nr_ops, void *ctx, unsigned int cmd,
+			   unsigned long uarg);
+bool p2pbuf_dev_translated(struct device *dev);
+unsigned int p2pbuf_max_sgls_per_fd(void);
+unsigned int p2pbuf_max_sgl_segments(void);
+
 /* p2pbuf_buffer.c: buffers and their mappings. */
-int p2pbuf_ioctl_alloc(struct p2pbuf_file *pf, void *arg);
-int p2pbuf_ioctl_free(struct p2pbuf_file *pf, void *arg);
+int p2pbuf_ioctl_alloc(struct p2pbuf_ioctl_call *call, void *arg);
+int p2pbuf_ioctl_free(struct p2pbuf_ioctl_call *call, void *arg);
 int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma);
 void p2pbuf_file_buffers_init(struct p2pbuf_file *pf);
 void p2pbuf_file_buffers_release(struct p2pbuf_file *pf);
 void p2pbuf_buffer_get(struct p2pbuf_buffer *buf);
 void p2pbuf_buffer_put(struct p2pbuf_buffer *buf);
+phys_addr_t p2pbuf_buffer_phys(struct p2pbuf_buffer *buf, u64 off, u64 *len);
 struct p2pbuf_buffer *p2pbuf_vma_buffer(struct vm_area_struct *vma,
 					u64 *offset);
 void p2pbuf_buffers_exit(void);
 unsigned int p2pbuf_max_buffers_per_fd(void);
+
+/* p2pbuf_sgl.c: reachability and dma-sgls. */
+int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg);
+int p2pbuf_ioctl_reach(struct p2pbuf_ioctl_call *call, void *arg);
+void p2pbuf_sgls_exit(void);
 
 /* p2pbuf_netlink.c: the "p2pbuf" generic netlink family. */
 int p2pbuf_nl_init(void);

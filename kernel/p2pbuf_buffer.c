@@ -135,7 +135,7 @@ void p2pbuf_buffer_put(struct p2pbuf_buffer *buf)
 
 /**
  * p2pbuf_ioctl_alloc() - handle %P2PBUF_IOC_ALLOC
- * @pf: the caller's open file
+ * @call: the call; its context is the caller's struct p2pbuf_file
  * @arg: kernel copy of struct p2pbuf_alloc; checked input, filled output
  *
  * Allocates @length bytes rounded up to pages from the provider, zeroed,
@@ -149,8 +149,9 @@ void p2pbuf_buffer_put(struct p2pbuf_buffer *buf)
  * if the provider has not that much free memory (or the kernel has not);
  * -ENODEV if the provider is being removed.
  */
-int p2pbuf_ioctl_alloc(struct p2pbuf_file *pf, void *arg)
+int p2pbuf_ioctl_alloc(struct p2pbuf_ioctl_call *call, void *arg)
 {
+	struct p2pbuf_file *pf = call->ctx;
 	struct p2pbuf_alloc *a = arg;
 	struct p2pbuf_buffer *buf;
 	struct p2pbuf_provider *prov;
@@ -228,7 +229,7 @@ err_put_prov:
 
 /**
  * p2pbuf_ioctl_free() - handle %P2PBUF_IOC_FREE
- * @pf: the caller's open file
+ * @call: the call; its context is the caller's struct p2pbuf_file
  * @arg: kernel copy of struct p2pbuf_free
  *
  * Removes the handle; the buffer itself lives on while mapped.
@@ -237,8 +238,9 @@ err_put_prov:
  * handle is not one of this file's buffers (never allocated here, already
  * freed, or another file's).
  */
-int p2pbuf_ioctl_free(struct p2pbuf_file *pf, void *arg)
+int p2pbuf_ioctl_free(struct p2pbuf_ioctl_call *call, void *arg)
 {
+	struct p2pbuf_file *pf = call->ctx;
 	struct p2pbuf_free *f = arg;
 	struct p2pbuf_buffer *buf;
 
@@ -299,13 +301,19 @@ static u64 p2pbuf_vma_offset(struct vm_area_struct *vma)
 	return (u64)(vma->vm_pgoff & P2PBUF_MMAP_PGOFF_MASK) << PAGE_SHIFT;
 }
 
-/*
- * The physical address of byte @off of @buf, and in *@len the bytes from
- * there to the end of its chunk.  Chunks are few (pcibar: one; sysmem:
- * 2 MiB each unless memory is fragmented), a linear walk is fine here.
+/**
+ * p2pbuf_buffer_phys() - where byte @off of a buffer is
+ * @buf: a buffer the caller holds a reference to
+ * @off: offset in the buffer, below its size
+ * @len: out: the bytes from there to the end of its chunk (0 if @off is
+ *	out of range)
+ *
+ * Chunks are few (pcibar: one; sysmem: 2 MiB each unless memory is
+ * fragmented), a linear walk is fine.
+ *
+ * Return: the CPU physical address of byte @off.
  */
-static phys_addr_t p2pbuf_buffer_phys(struct p2pbuf_buffer *buf, u64 off,
-				      u64 *len)
+phys_addr_t p2pbuf_buffer_phys(struct p2pbuf_buffer *buf, u64 off, u64 *len)
 {
 	const struct p2pbuf_chunk *c = buf->ext.chunks;
 	unsigned int i;

@@ -25,28 +25,57 @@
 #include "p2pbuf.h"
 
 static unsigned int max_sgls_per_fd = 1024;
-module_param(max_sgls_per_fd, uint, 0444);
+module_param(max_sgls_per_fd, uint, 0644);
 MODULE_PARM_DESC(max_sgls_per_fd,
 		 "dma-sgls one open file may create (reported by P2PBUF_IOC_INFO)");
 
 static unsigned int max_sgl_segments = 65536;
-module_param(max_sgl_segments, uint, 0444);
+module_param(max_sgl_segments, uint, 0644);
 MODULE_PARM_DESC(max_sgl_segments,
 		 "Segments in one dma-sgl (reported by P2PBUF_IOC_INFO)");
 
-/*
- * p2pbuf_iommu_translates - whether any PCI device's DMA is translated by an
- * IOMMU: it is attached to a paging domain (DMA API or unmanaged, e.g.
- * VFIO), not to an identity (passthrough) or blocking one.
+/**
+ * p2pbuf_max_sgls_per_fd() - the max_sgls_per_fd parameter
+ *
+ * Return: the limit on dma-sgls made through one open file.
  */
+unsigned int p2pbuf_max_sgls_per_fd(void)
+{
+	return max_sgls_per_fd;
+}
+
+/**
+ * p2pbuf_max_sgl_segments() - the max_sgl_segments parameter
+ *
+ * Return: the limit on segments of one dma-sgl.
+ */
+unsigned int p2pbuf_max_sgl_segments(void)
+{
+	return max_sgl_segments;
+}
+
+/**
+ * p2pbuf_dev_translated() - whether an IOMMU translates a device's DMA
+ * @dev: the device
+ *
+ * Return: true if @dev is attached to a paging domain (DMA API or
+ * unmanaged, e.g. VFIO), false for none, identity (passthrough) or
+ * blocking.
+ */
+bool p2pbuf_dev_translated(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	return domain && (domain->type & __IOMMU_DOMAIN_PAGING);
+}
+
+/* Whether any PCI device's DMA is translated (P2PBUF_FEATURE_IOMMU). */
 static bool p2pbuf_iommu_translates(void)
 {
 	struct pci_dev *pdev = NULL;
-	struct iommu_domain *domain;
 
 	for_each_pci_dev(pdev) {
-		domain = iommu_get_domain_for_dev(&pdev->dev);
-		if (domain && (domain->type & __IOMMU_DOMAIN_PAGING)) {
+		if (p2pbuf_dev_translated(&pdev->dev)) {
 			pci_dev_put(pdev);
 			return true;
 		}
@@ -56,14 +85,14 @@ static bool p2pbuf_iommu_translates(void)
 
 /**
  * p2pbuf_ioctl_info() - handle %P2PBUF_IOC_INFO
- * @pf: the caller's open file
+ * @call: the call (its context, the caller's file, is not needed)
  * @arg: kernel copy of struct p2pbuf_info; checked input, filled output
  *
  * Reports the uAPI version, feature bits and limits of the driver.
  *
  * Return: 0, or -EINVAL for non-zero flags or reserved fields.
  */
-static int p2pbuf_ioctl_info(struct p2pbuf_file *pf, void *arg)
+static int p2pbuf_ioctl_info(struct p2pbuf_ioctl_call *call, void *arg)
 {
 	struct p2pbuf_info *info = arg;
 
@@ -79,7 +108,7 @@ static int p2pbuf_ioctl_info(struct p2pbuf_file *pf, void *arg)
 		info->features |= P2PBUF_FEATURE_PCI_P2PDMA;
 	if (p2pbuf_iommu_translates())
 		info->features |= P2PBUF_FEATURE_IOMMU;
-	info->features |= P2PBUF_FEATURE_BUFFERS;
+	info->features |= P2PBUF_FEATURE_BUFFERS | P2PBUF_FEATURE_DMA_SGL;
 	info->page_size = PAGE_SIZE;
 	info->max_buffers_per_fd = p2pbuf_max_buffers_per_fd();
 	info->max_sgls_per_fd = max_sgls_per_fd;
@@ -88,20 +117,6 @@ static int p2pbuf_ioctl_info(struct p2pbuf_file *pf, void *arg)
 		sizeof(info->driver_version));
 	return 0;
 }
-
-/**
- * struct p2pbuf_ioctl_op - one ioctl command
- * @size: sizeof the argument structure as this driver knows it
- * @min_size: size of the first published layout; smaller is -EINVAL
- * @copy_out: copy the (possibly updated) argument back on success
- * @handler: does the work on a kernel copy of the argument
- */
-struct p2pbuf_ioctl_op {
-	u32 size;
-	u32 min_size;
-	bool copy_out;
-	int (*handler)(struct p2pbuf_file *pf, void *arg);
-};
 
 #define P2PBUF_IOCTL_OP(_nr, _struct, _min, _out, _fn)			\
 	[_nr] = {							\
@@ -118,55 +133,84 @@ static const struct p2pbuf_ioctl_op p2pbuf_ioctl_ops[] = {
 			P2PBUF_ALLOC_SIZE_VER0, true, p2pbuf_ioctl_alloc),
 	P2PBUF_IOCTL_OP(P2PBUF_CMD_FREE, struct p2pbuf_free,
 			P2PBUF_FREE_SIZE_VER0, false, p2pbuf_ioctl_free),
+	P2PBUF_IOCTL_OP(P2PBUF_CMD_MAP, struct p2pbuf_map,
+			P2PBUF_MAP_SIZE_VER0, true, p2pbuf_ioctl_map),
+	P2PBUF_IOCTL_OP(P2PBUF_CMD_REACH, struct p2pbuf_reach,
+			P2PBUF_REACH_SIZE_VER0, true, p2pbuf_ioctl_reach),
 };
 
-/* Large enough for every ioctl argument; grows with the table above. */
-union p2pbuf_ioctl_buf {
-	struct p2pbuf_info info;
-	struct p2pbuf_alloc alloc;
-	struct p2pbuf_free free;
-};
-
-/*
- * p2pbuf_ioctl - dispatch on the ioctl type and number only: the size
- * encoded in @cmd belongs to the caller's version of the structure, the
- * structure's own size field is authoritative.
+/**
+ * p2pbuf_ioctl_dispatch() - run one ioctl of a p2pbuf file
+ * @ops: the file's commands, indexed by ioctl number
+ * @nr_ops: entries in @ops
+ * @ctx: the file's object, passed to the handler as &p2pbuf_ioctl_call.ctx
+ * @cmd: the ioctl command
+ * @uarg: its argument, a user pointer
+ *
+ * Dispatches on the ioctl type and number only: the size encoded in @cmd
+ * belongs to the caller's version of the structure, the structure's own
+ * size field is authoritative (copy_struct_from_user() rules).  Copies
+ * the reply back (its size field set to what the caller gets), then
+ * installs a file descriptor the handler created, if any.
+ *
+ * Return: the handler's result; -ENOTTY for an unknown command; -EINVAL
+ * for a size below the command's first layout; -E2BIG for a larger
+ * structure with non-zero bytes the driver does not know; -EFAULT.
  */
-static long p2pbuf_ioctl(struct file *file, unsigned int cmd,
-			 unsigned long uarg)
+long p2pbuf_ioctl_dispatch(const struct p2pbuf_ioctl_op *ops,
+			   unsigned int nr_ops, void *ctx, unsigned int cmd,
+			   unsigned long uarg)
 {
-	struct p2pbuf_file *pf = file->private_data;
+	struct p2pbuf_ioctl_call call = { .ctx = ctx, .install_fd = -1 };
 	void __user *argp = (void __user *)uarg;
 	const struct p2pbuf_ioctl_op *op;
-	union p2pbuf_ioctl_buf buf;
+	u64 buf[P2PBUF_IOCTL_ARG_MAX / sizeof(u64)];
 	unsigned int nr = _IOC_NR(cmd);
 	u32 usize;
 	int ret;
 
 	if (_IOC_TYPE(cmd) != P2PBUF_IOC_MAGIC ||
 	    _IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE) ||
-	    nr >= ARRAY_SIZE(p2pbuf_ioctl_ops) || !p2pbuf_ioctl_ops[nr].handler)
+	    nr >= nr_ops || !ops[nr].handler)
 		return -ENOTTY;
-	op = &p2pbuf_ioctl_ops[nr];
+	op = &ops[nr];
+	if (WARN_ON_ONCE(op->size > sizeof(buf)))
+		return -ENOTTY;
 
 	if (get_user(usize, (u32 __user *)argp))
 		return -EFAULT;
 	if (usize < op->min_size)
 		return -EINVAL;
-	ret = p2pbuf_copy_struct_from_user(&buf, op->size, argp, usize);
+	ret = p2pbuf_copy_struct_from_user(buf, op->size, argp, usize);
 	if (ret)
 		return ret;
 
-	ret = op->handler(pf, &buf);
-	if (ret || !op->copy_out)
+	ret = op->handler(&call, buf);
+	if (!(ret == 0 && op->copy_out) &&
+	    !(ret && ret == op->copy_out_err))
 		return ret;
 
 	/* Handlers zero what they return; report what the caller gets. */
 	usize = min(usize, op->size);
-	*(u32 *)&buf = usize;
-	if (copy_to_user(argp, &buf, usize))
+	*(u32 *)buf = usize;
+	if (copy_to_user(argp, buf, usize)) {
+		if (call.install_file) {
+			put_unused_fd(call.install_fd);
+			fput(call.install_file);
+		}
 		return -EFAULT;
-	return 0;
+	}
+	if (call.install_file)
+		fd_install(call.install_fd, call.install_file);
+	return ret;
+}
+
+static long p2pbuf_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long uarg)
+{
+	return p2pbuf_ioctl_dispatch(p2pbuf_ioctl_ops,
+				     ARRAY_SIZE(p2pbuf_ioctl_ops),
+				     file->private_data, cmd, uarg);
 }
 
 static int p2pbuf_open(struct inode *inode, struct file *file)
@@ -184,6 +228,8 @@ static int p2pbuf_open(struct inode *inode, struct file *file)
 	mutex_init(&pf->lock);
 	p2pbuf_file_buffers_init(pf);
 	pf->mapping = file->f_mapping;
+	pf->file = file;
+	atomic_set(&pf->nr_sgls, 0);
 	pf->owner = get_task_pid(current, PIDTYPE_TGID);
 	file->private_data = pf;
 	return 0;
@@ -223,6 +269,12 @@ static int __init p2pbuf_init(void)
 	BUILD_BUG_ON(sizeof(struct p2pbuf_info) != P2PBUF_INFO_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct p2pbuf_alloc) != P2PBUF_ALLOC_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct p2pbuf_free) != P2PBUF_FREE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct p2pbuf_map) != P2PBUF_MAP_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct p2pbuf_reach) != P2PBUF_REACH_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct p2pbuf_segments) !=
+		     P2PBUF_SEGMENTS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct p2pbuf_sync) != P2PBUF_SYNC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct p2pbuf_info) > P2PBUF_IOCTL_ARG_MAX);
 	BUILD_BUG_ON(P2PBUF_BUFFER_MAX_LENGTH != 1ULL << P2PBUF_MMAP_ID_SHIFT);
 
 	ret = p2pbuf_providers_init();
@@ -262,6 +314,7 @@ static void __exit p2pbuf_exit(void)
 {
 	p2pbuf_nl_exit();
 	misc_deregister(&p2pbuf_misc);
+	p2pbuf_sgls_exit();
 	p2pbuf_buffers_exit();
 	p2pbuf_providers_exit();
 }

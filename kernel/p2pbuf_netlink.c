@@ -28,7 +28,7 @@
 #include "p2pbuf.h"
 
 static const struct nla_policy
-p2pbuf_nl_provider_add_policy[P2PBUF_NL_A_PROVIDER_SIZE + 1] = {
+p2pbuf_nl_provider_add_policy[P2PBUF_NL_A_PROVIDER_FLAGS + 1] = {
 	[P2PBUF_NL_A_PROVIDER_KIND] =
 		NLA_POLICY_RANGE(NLA_U32, P2PBUF_NL_PROVIDER_KIND_SYSMEM,
 				 P2PBUF_NL_PROVIDER_KIND_MAX),
@@ -37,7 +37,14 @@ p2pbuf_nl_provider_add_policy[P2PBUF_NL_A_PROVIDER_SIZE + 1] = {
 	[P2PBUF_NL_A_PROVIDER_BAR] = NLA_POLICY_MAX(NLA_U32, PCI_STD_RESOURCE_END),
 	[P2PBUF_NL_A_PROVIDER_OFFSET] = { .type = NLA_U64 },
 	[P2PBUF_NL_A_PROVIDER_SIZE] = NLA_POLICY_MIN(NLA_U64, 1),
+	/* Reported, not settable: the free and buffer counts. */
+	[P2PBUF_NL_A_PROVIDER_FREE] = { .type = NLA_REJECT },
+	[P2PBUF_NL_A_PROVIDER_BUFFERS] = { .type = NLA_REJECT },
+	[P2PBUF_NL_A_PROVIDER_FLAGS] = { .type = NLA_U32 },
 };
+
+/* Flags PROVIDER_ADD accepts; the others are reported, not requested. */
+#define P2PBUF_NL_PROVIDER_F_SETTABLE	P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P
 
 /* DEL and GET name a provider by id, and take nothing else. */
 static const struct nla_policy
@@ -193,6 +200,15 @@ static int p2pbuf_nl_provider_add(struct sk_buff *skb, struct genl_info *info)
 		params.offset = nla_get_u64(tb[P2PBUF_NL_A_PROVIDER_OFFSET]);
 	if (tb[P2PBUF_NL_A_PROVIDER_SIZE])
 		params.size = nla_get_u64(tb[P2PBUF_NL_A_PROVIDER_SIZE]);
+	if (tb[P2PBUF_NL_A_PROVIDER_FLAGS]) {
+		params.flags = nla_get_u32(tb[P2PBUF_NL_A_PROVIDER_FLAGS]);
+		if (params.flags & ~P2PBUF_NL_PROVIDER_F_SETTABLE) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[P2PBUF_NL_A_PROVIDER_FLAGS],
+					    "only HOST_BRIDGE_P2P can be requested");
+			return -EINVAL;
+		}
+	}
 
 	ret = p2pbuf_pcibar_add(&params, info->extack, &prov);
 	if (ret)
@@ -274,7 +290,7 @@ static const struct genl_ops p2pbuf_nl_ops[] = {
 		.cmd = P2PBUF_NL_CMD_PROVIDER_ADD,
 		.flags = GENL_ADMIN_PERM,
 		.policy = p2pbuf_nl_provider_add_policy,
-		.maxattr = P2PBUF_NL_A_PROVIDER_SIZE,
+		.maxattr = P2PBUF_NL_A_PROVIDER_FLAGS,
 		.doit = p2pbuf_nl_provider_add,
 	},
 	{

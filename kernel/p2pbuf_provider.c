@@ -585,11 +585,14 @@ int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *p,
 	p2pbuf_provider_init(&pb->prov, &p2pbuf_pcibar_ops);
 	pb->pdev = pdev;
 	pb->bar = p->bar;
+	pb->prov.pdev = pdev;
+	pb->prov.bar = p->bar;
 	pb->offset = p->offset;
 	pb->prov.size = size;
 	pb->prov.devmem = true;
 	pb->prov.phys = start;
 	pb->prov.numa_node = dev_to_node(&pdev->dev);
+	pb->prov.flags = p->flags & P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P;
 	if (pci_resource_flags(pdev, p->bar) & IORESOURCE_PREFETCH)
 		pb->prov.flags |= P2PBUF_NL_PROVIDER_F_PREFETCHABLE;
 

@@ -108,3 +108,28 @@ tests_guest_bench_buffer_LDFLAGS = $(AM_LDFLAGS) -all-static
 tests_guest_bench_buffer_LDADD = libp2pbuf/libp2pbuf.la $(LIBNL_STATIC_LIBS)
 
 VM_GUEST_PROGS += tests/guest/bench_buffer
+
+# dma-sgls (P2PBUF_IOC_MAP/REACH, the sgl fd) with edu as the DMA oracle.
+check_PROGRAMS += tests/guest/test_sgl
+tests_guest_test_sgl_SOURCES = \
+	tests/guest/test_sgl.c \
+	tests/guest/edu.c \
+	tests/guest/edu.h
+tests_guest_test_sgl_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_guest_test_sgl_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_test_sgl_LDADD = libp2pbuf/libp2pbuf.la \
+	$(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+
+VM_GUEST_PROGS += tests/guest/test_sgl
+
+# Benchmark of dma-sgls (reported in README, not run by make check):
+# scripts/p2pbuf-vm [--iommu off] -- bench_sgl
+check_PROGRAMS += tests/guest/bench_sgl
+tests_guest_bench_sgl_SOURCES = \
+	tests/guest/bench_sgl.c \
+	tests/guest/edu.h
+tests_guest_bench_sgl_CFLAGS = $(AM_CFLAGS)
+tests_guest_bench_sgl_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_bench_sgl_LDADD = libp2pbuf/libp2pbuf.la $(LIBNL_STATIC_LIBS)
+
+VM_GUEST_PROGS += tests/guest/bench_sgl

@@ -29,7 +29,7 @@
 
 /* A change of major version means an incompatible uAPI. */
 #define P2PBUF_UAPI_VERSION_MAJOR	1
-#define P2PBUF_UAPI_VERSION_MINOR	1
+#define P2PBUF_UAPI_VERSION_MINOR	2
 
 /* ioctl type; not claimed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define P2PBUF_IOC_MAGIC	0xB7
@@ -41,6 +41,8 @@
 #define P2PBUF_FEATURE_IOMMU		_BITULL(1)
 /* Buffers: P2PBUF_IOC_ALLOC, P2PBUF_IOC_FREE and mmap() (uAPI 1.1). */
 #define P2PBUF_FEATURE_BUFFERS		_BITULL(2)
+/* dma-sgls: P2PBUF_IOC_MAP, P2PBUF_IOC_REACH and the sgl fd (uAPI 1.2). */
+#define P2PBUF_FEATURE_DMA_SGL		_BITULL(3)
 
 #define P2PBUF_DRIVER_VERSION_LEN	32
 
@@ -147,15 +149,261 @@ struct p2pbuf_free {
 
 #define P2PBUF_FREE_SIZE_VER0	16
 
+/**
+ * struct p2pbuf_pci_target - a PCI function, as in "DDDD:BB:DD.F"
+ * @domain: PCI domain (segment)
+ * @bus: bus number, 0..255
+ * @devfn: device << 3 | function, 0..255
+ * @reserved: must be 0
+ */
+struct p2pbuf_pci_target {
+	__u32 domain;
+	__u8 bus;
+	__u8 devfn;
+	__u16 reserved;
+};
+
+/**
+ * enum p2pbuf_dma_dir - direction of the DMA a dma-sgl is mapped for
+ * @P2PBUF_DMA_TO_DEVICE: the target device reads the memory; the mapped
+ *	range must be readable in the caller's mappings
+ * @P2PBUF_DMA_FROM_DEVICE: the target device writes the memory; the range
+ *	must be writable
+ * @P2PBUF_DMA_BIDIRECTIONAL: both; the range must be readable and writable
+ */
+enum p2pbuf_dma_dir {
+	P2PBUF_DMA_TO_DEVICE = 1,
+	P2PBUF_DMA_FROM_DEVICE = 2,
+	P2PBUF_DMA_BIDIRECTIONAL = 3,
+};
+
+/**
+ * enum p2pbuf_map_type - how the DMA addresses of a dma-sgl were made
+ * @P2PBUF_MAP_TYPE_BUS_ADDR: PCI bus addresses of device memory, for a
+ *	target that reaches the provider through a common PCIe switch with
+ *	no ACS redirection on the path: the transactions never reach the
+ *	host bridge or the IOMMU
+ * @P2PBUF_MAP_TYPE_IOMMU: I/O virtual addresses: mapped through the DMA
+ *	API in the target's IOMMU domain, which translates them
+ * @P2PBUF_MAP_TYPE_DIRECT: mapped through the DMA API with no translation
+ *	(no IOMMU, or an identity/passthrough domain): the addresses are
+ *	physical (or bus) addresses as the target emits them
+ * @P2PBUF_MAP_TYPE_MIXED: the range covers buffers mapped in different
+ *	ways (e.g. host memory through the IOMMU and device memory by bus
+ *	address)
+ */
+enum p2pbuf_map_type {
+	P2PBUF_MAP_TYPE_BUS_ADDR = 1,
+	P2PBUF_MAP_TYPE_IOMMU = 2,
+	P2PBUF_MAP_TYPE_DIRECT = 3,
+	P2PBUF_MAP_TYPE_MIXED = 4,
+};
+
+/**
+ * enum p2pbuf_reach_reason - why a target can or cannot reach a provider
+ * @P2PBUF_REACH_HOST_MEMORY: host memory: every DMA-capable target
+ *	reaches it (through the DMA API)
+ * @P2PBUF_REACH_SWITCH: provider and target share an upstream bridge and
+ *	no bridge on the path redirects peer traffic (ACS): bus addresses
+ * @P2PBUF_REACH_HOST_BRIDGE_ALLOWED: the path goes through a host bridge
+ *	known to forward peer-to-peer traffic (the kernel's p2pdma allowlist)
+ * @P2PBUF_REACH_HOST_BRIDGE_ADMIN: the path goes through a host bridge not
+ *	known to forward peer traffic, and the administrator allowed it (the
+ *	provider's %P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P flag or the
+ *	host_bridge_p2p module parameter)
+ * @P2PBUF_UNREACH_HOST_BRIDGE: the path goes through a host bridge not
+ *	known to forward peer traffic, and nobody allowed it
+ * @P2PBUF_UNREACH_SAME_DEVICE: the target is the provider's own device;
+ *	refused (see p2pbuf(4))
+ * @P2PBUF_UNREACH_DMA_MASK: the bus addresses lie above the target's DMA
+ *	mask
+ * @P2PBUF_UNREACH_P2PDMA: the kernel's p2pdma layer, which manages the
+ *	provider's memory, says the target cannot reach it
+ */
+enum p2pbuf_reach_reason {
+	P2PBUF_REACH_HOST_MEMORY = 1,
+	P2PBUF_REACH_SWITCH = 2,
+	P2PBUF_REACH_HOST_BRIDGE_ALLOWED = 3,
+	P2PBUF_REACH_HOST_BRIDGE_ADMIN = 4,
+	P2PBUF_UNREACH_HOST_BRIDGE = 64,
+	P2PBUF_UNREACH_SAME_DEVICE = 65,
+	P2PBUF_UNREACH_DMA_MASK = 66,
+	P2PBUF_UNREACH_P2PDMA = 67,
+};
+
+/* P2PBUF_IOC_MAP flags. */
+/* Leave the new dma-sgl fd open across execve() (default: O_CLOEXEC). */
+#define P2PBUF_MAP_F_NO_CLOEXEC		_BITUL(0)
+
+/**
+ * struct p2pbuf_map - argument of %P2PBUF_IOC_MAP
+ * @size: in: sizeof(struct p2pbuf_map), at least %P2PBUF_MAP_SIZE_VER0;
+ *	out: number of bytes the kernel wrote
+ * @flags: in: P2PBUF_MAP_F_* bits
+ * @addr: in: start of the range in the caller's address space; page
+ *	aligned
+ * @length: in: bytes, a non-zero multiple of the page size; every page of
+ *	[@addr, @addr + @length) must be mapped by p2pbuf mmap()s of the
+ *	caller (any buffers, any /dev/p2pbuf files)
+ * @target: in: the PCI function that will do the DMA
+ * @direction: in: enum p2pbuf_dma_dir
+ * @sgl_fd: out: file descriptor of the new dma-sgl
+ * @nr_segments: out: segments of the dma-sgl (%P2PBUF_IOC_SEGMENTS)
+ * @map_type: out: enum p2pbuf_map_type
+ * @reserved: in: must be 0; out: 0
+ *
+ * The dma-sgl holds a reference on every buffer it covers and on the
+ * target; closing its last file reference unmaps the DMA.
+ */
+struct p2pbuf_map {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 addr;
+	__aligned_u64 length;
+	struct p2pbuf_pci_target target;
+	__u32 direction;
+	__s32 sgl_fd;
+	__u32 nr_segments;
+	__u32 map_type;
+	__aligned_u64 reserved[2];
+};
+
+#define P2PBUF_MAP_SIZE_VER0	64
+
+/**
+ * struct p2pbuf_reach - argument of %P2PBUF_IOC_REACH
+ * @size: in: sizeof(struct p2pbuf_reach), at least %P2PBUF_REACH_SIZE_VER0;
+ *	out: number of bytes the kernel wrote
+ * @flags: in: must be 0
+ * @provider_id: in: a registered provider
+ * @reason: out: enum p2pbuf_reach_reason
+ * @target: in: the PCI function that would do the DMA
+ * @map_type: out: the enum p2pbuf_map_type %P2PBUF_IOC_MAP would use for
+ *	this provider's memory, 0 if the target cannot reach it
+ * @distance: out: PCI hops between provider and target through their
+ *	common upstream bridge (p2pdma's distance), or through the host
+ *	bridge; 0 for host memory
+ * @reserved: in: must be 0; out: 0
+ *
+ * Answers, without mapping anything, what %P2PBUF_IOC_MAP would decide for
+ * memory of @provider_id and @target; a refused path is answered with
+ * success, @map_type 0 and the reason.
+ */
+struct p2pbuf_reach {
+	__u32 size;
+	__u32 flags;
+	__u32 provider_id;
+	__u32 reason;
+	struct p2pbuf_pci_target target;
+	__u32 map_type;
+	__u32 distance;
+	__aligned_u64 reserved[2];
+};
+
+#define P2PBUF_REACH_SIZE_VER0	48
+
+/**
+ * struct p2pbuf_segment - one DMA-contiguous piece of a dma-sgl
+ * @dma_addr: address the target device uses (0 when addresses were not
+ *	asked for)
+ * @length: bytes
+ */
+struct p2pbuf_segment {
+	__aligned_u64 dma_addr;
+	__aligned_u64 length;
+};
+
+/* P2PBUF_IOC_SEGMENTS flags. */
+/* Report lengths only; dma_addr is 0 (no CAP_SYS_RAWIO needed). */
+#define P2PBUF_SEGMENTS_F_LENGTHS_ONLY	_BITUL(0)
+
+/* enum p2pbuf_sgl_state: P2PBUF_IOC_SEGMENTS state values. */
+enum p2pbuf_sgl_state {
+	P2PBUF_SGL_STATE_MAPPED = 1,
+	P2PBUF_SGL_STATE_REVOKED = 2,
+};
+
+/**
+ * struct p2pbuf_segments - argument of %P2PBUF_IOC_SEGMENTS, on a dma-sgl fd
+ * @size: in: sizeof(struct p2pbuf_segments), at least
+ *	%P2PBUF_SEGMENTS_SIZE_VER0; out: number of bytes the kernel wrote
+ * @flags: in: P2PBUF_SEGMENTS_F_* bits
+ * @segments: in: user pointer to an array of @capacity struct
+ *	p2pbuf_segment, or 0 to ask only for the count
+ * @capacity: in: entries @segments has room for
+ * @nr_segments: out: segments of the dma-sgl; when @capacity is too small
+ *	the call fails with EMSGSIZE and still reports this
+ * @length: out: bytes the dma-sgl covers
+ * @map_type: out: enum p2pbuf_map_type
+ * @state: out: enum p2pbuf_sgl_state
+ * @direction: out: enum p2pbuf_dma_dir
+ * @generation: out: changes whenever the dma-sgl's state does (it starts
+ *	at 1)
+ * @target: out: the target device
+ * @reserved: in: must be 0; out: 0
+ *
+ * Raw DMA addresses are physical addresses when no IOMMU translates them,
+ * so reading them needs CAP_SYS_RAWIO (EPERM otherwise) unless
+ * %P2PBUF_SEGMENTS_F_LENGTHS_ONLY is set.
+ */
+struct p2pbuf_segments {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 segments;
+	__u32 capacity;
+	__u32 nr_segments;
+	__aligned_u64 length;
+	__u32 map_type;
+	__u32 state;
+	__u32 direction;
+	__u32 generation;
+	struct p2pbuf_pci_target target;
+	__aligned_u64 reserved[2];
+};
+
+#define P2PBUF_SEGMENTS_SIZE_VER0	72
+
+/* P2PBUF_IOC_SYNC flags: who owns host memory from now on. */
+/* The CPU: device writes become visible to it (dma_sync_*_for_cpu). */
+#define P2PBUF_SYNC_F_FOR_CPU		_BITUL(0)
+/* The device: CPU writes become visible to it (dma_sync_*_for_device). */
+#define P2PBUF_SYNC_F_FOR_DEVICE	_BITUL(1)
+
+/**
+ * struct p2pbuf_sync - argument of %P2PBUF_IOC_SYNC, on a dma-sgl fd
+ * @size: in: sizeof(struct p2pbuf_sync), at least %P2PBUF_SYNC_SIZE_VER0
+ * @flags: in: exactly one of P2PBUF_SYNC_F_FOR_CPU, P2PBUF_SYNC_F_FOR_DEVICE
+ * @reserved: in: must be 0
+ *
+ * Hands the host memory of the dma-sgl over between CPU and device; a
+ * documented no-op for device memory.
+ */
+struct p2pbuf_sync {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 reserved;
+};
+
+#define P2PBUF_SYNC_SIZE_VER0	16
+
 enum {
 	P2PBUF_CMD_INFO = 0x00,
 	P2PBUF_CMD_ALLOC = 0x01,
 	P2PBUF_CMD_FREE = 0x02,
+	P2PBUF_CMD_MAP = 0x03,
+	P2PBUF_CMD_REACH = 0x04,
+	/* Commands of the dma-sgl fd. */
+	P2PBUF_CMD_SEGMENTS = 0x40,
+	P2PBUF_CMD_SYNC = 0x41,
 };
 
 #define P2PBUF_IOC_INFO	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_INFO, struct p2pbuf_info)
 #define P2PBUF_IOC_ALLOC	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_ALLOC, struct p2pbuf_alloc)
 #define P2PBUF_IOC_FREE	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_FREE, struct p2pbuf_free)
+#define P2PBUF_IOC_MAP	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_MAP, struct p2pbuf_map)
+#define P2PBUF_IOC_REACH	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_REACH, struct p2pbuf_reach)
+#define P2PBUF_IOC_SEGMENTS	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_SEGMENTS, struct p2pbuf_segments)
+#define P2PBUF_IOC_SYNC	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_SYNC, struct p2pbuf_sync)
 
 /*
  * Generic netlink family "p2pbuf": the administrative control plane
@@ -197,6 +445,12 @@ enum p2pbuf_nl_provider_kind {
 /* P2PBUF_NL_A_PROVIDER_FLAGS bits. */
 /* The memory is prefetchable (a CPU mapping may be write-combined). */
 #define P2PBUF_NL_PROVIDER_F_PREFETCHABLE	_BITUL(0)
+/*
+ * The administrator allows peer-to-peer DMA to this provider's memory
+ * through host bridges that are not known to forward it (settable in
+ * PROVIDER_ADD; see P2PBUF_REACH_HOST_BRIDGE_ADMIN).
+ */
+#define P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P	_BITUL(1)
 
 /**
  * enum p2pbuf_nl_attrs - attributes of the p2pbuf family
