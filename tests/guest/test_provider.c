@@ -461,6 +461,26 @@ START_TEST(test_add_bar2)
 END_TEST
 
 /* Explicit whole-BAR range, then sub-ranges that overlap it or each other. */
+/* The administrator's host-bridge permission is requested and reported. */
+START_TEST(test_add_host_bridge_flag)
+{
+	struct nl_msg *msg = new_msg(P2PBUF_NL_CMD_PROVIDER_ADD, NLM_F_ACK);
+	static struct reply r;
+
+	put_pcibar(msg, ivshmem, 2);
+	ck_assert_int_eq(nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_FLAGS,
+				     P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P),
+			 0);
+	xfer(msg, &r);
+	ck_assert_msg(r.err == 0, "add: %s (%s)", strerror(r.err), r.ext_msg);
+	ck_assert_int_eq(r.nprovs, 1);
+	ck_assert_uint_eq(r.provs[0].flags,
+			  P2PBUF_NL_PROVIDER_F_PREFETCHABLE |
+				  P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P);
+	del_ok(r.provs[0].id);
+}
+END_TEST
+
 START_TEST(test_add_overlap)
 {
 	static struct reply r;
@@ -753,6 +773,20 @@ static void m_output_attr_valid(struct nl_msg *msg)
 	nla_put_u64(msg, P2PBUF_NL_A_PROVIDER_FREE, 0);
 }
 
+static void m_output_buffers(struct nl_msg *msg)
+{
+	put_pcibar(msg, ivshmem, 2);
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BUFFERS, 0);
+}
+
+static void m_flags_prefetchable(struct nl_msg *msg)
+{
+	put_pcibar(msg, ivshmem, 2);
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_FLAGS,
+		    P2PBUF_NL_PROVIDER_F_PREFETCHABLE |
+			    P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P);
+}
+
 static void m_unknown_attr(struct nl_msg *msg)
 {
 	put_pcibar(msg, ivshmem, 2);
@@ -804,6 +838,10 @@ static const struct malformed malformed[] = {
 	  "missing BAR index", P2PBUF_NL_A_PROVIDER_BAR },
 	{ "output attribute FREE", EINVAL, P2PBUF_NL_CMD_PROVIDER_ADD,
 	  m_output_attr_valid, NULL, 0 },
+	{ "output attribute BUFFERS", EINVAL, P2PBUF_NL_CMD_PROVIDER_ADD,
+	  m_output_buffers, NULL, 0 },
+	{ "flag PREFETCHABLE requested", EINVAL, P2PBUF_NL_CMD_PROVIDER_ADD,
+	  m_flags_prefetchable, "only HOST_BRIDGE_P2P can be requested", 0 },
 	{ "unknown attribute", EINVAL, P2PBUF_NL_CMD_PROVIDER_ADD,
 	  m_unknown_attr, NULL, 0 },
 	{ "size 0", ERANGE, P2PBUF_NL_CMD_PROVIDER_ADD, m_size_zero,
@@ -1036,6 +1074,7 @@ static Suite *provider_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sysmem_listed);
 	tcase_add_test(tc, test_add_bar2);
+	tcase_add_test(tc, test_add_host_bridge_flag);
 	tcase_add_test(tc, test_add_overlap);
 	tcase_add_test(tc, test_add_bar0_unaligned);
 	tcase_add_test(tc, test_add_io_bar);
