@@ -16,6 +16,18 @@
 #   --rig standard|debug   debug adds an NVMe controller with a 64 MiB CMB
 #                          (00:06.0), which a CONFIG_PCI_P2PDMA kernel
 #                          registers as p2pmem
+#   --iommu on|off|pt      the IOMMU (default: on):
+#                          on   intel-iommu (intremap=on); guest
+#                               intel_iommu=on iommu.strict=1: every DMA-API
+#                               device in a translated (DMA) domain
+#                          pt   the same plus guest iommu=pt: DMA-API devices
+#                               in identity (passthrough) domains, DMA
+#                               address = physical address; the IOMMU still
+#                               exists (groups, sysfs type switching)
+#                          off  no intel-iommu device (no DMAR table, no
+#                               interrupt remapping) and no IOMMU options on
+#                               the guest command line: no IOMMU groups, DMA
+#                               address = physical address
 # Exit status: QEMU's (0 after the guest's poweroff), 124 on timeout, 125 when
 # the guest did not reach init in time.
 #
@@ -23,6 +35,7 @@
 # stable (Linux numbers the buses depth first); tests should still find the
 # devices by vendor:device (edu 1234:11e8, ivshmem 1af4:1110):
 #   (sysbus)   intel-iommu, intremap=on   guest: intel_iommu=on iommu.strict=1
+#              (--iommu pt: also iommu=pt; --iommu off: neither)
 #   00:03.0    edu0      1234:11e8   dma_mask=~0
 #   00:04.0    ivshmem0  1af4:1110   BAR2 = 64 MiB RAM backend shm0
 #   00:05.0    pcie-root-port rp0 (chassis 1)           -> bus 01
@@ -39,7 +52,7 @@
 set -eu
 
 kernel='' initrd='' accel=tcg append='' console='' results='' timeout=0 interactive=0
-boot_timeout=0 rig=standard
+boot_timeout=0 rig=standard iommu=on
 qemu=${QEMU:-qemu-system-x86_64}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -54,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--interactive) interactive=1 ;;
 	--qemu) qemu=$2; shift ;;
 	--rig) rig=$2; shift ;;
+	--iommu) iommu=$2; shift ;;
 	*) echo "run-qemu.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -69,7 +83,26 @@ tcg) accel_opts="-accel tcg" ;;
 *) echo "run-qemu.sh: --accel must be kvm or tcg" >&2; exit 2 ;;
 esac
 
-cmdline="console=ttyS0 panic=-1 intel_iommu=on iommu.strict=1 quiet log_buf_len=4M"
+# kernel-irqchip=split (IOAPIC in QEMU, needed by intremap under KVM) is kept
+# without the IOMMU too, so that --iommu changes nothing else; under TCG it
+# has no effect.
+case $iommu in
+on)
+	iommu_dev="-device intel-iommu,intremap=on"
+	iommu_args="intel_iommu=on iommu.strict=1"
+	;;
+pt)
+	iommu_dev="-device intel-iommu,intremap=on"
+	iommu_args="intel_iommu=on iommu=pt iommu.strict=1"
+	;;
+off)
+	iommu_dev=
+	iommu_args=
+	;;
+*) echo "run-qemu.sh: --iommu must be on, off or pt" >&2; exit 2 ;;
+esac
+
+cmdline="console=ttyS0 panic=-1 $iommu_args quiet log_buf_len=4M"
 cmdline="$cmdline softlockup_panic=1 $append"
 
 if [ "$interactive" = 1 ]; then
@@ -106,7 +139,7 @@ esac
 set -- "$qemu" $accel_opts \
 	-machine q35,kernel-irqchip=split -m 2048 -smp 2 \
 	-nodefaults -display none -no-reboot \
-	-device intel-iommu,intremap=on \
+	$iommu_dev \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	$con $res \
 	-object memory-backend-ram,id=shm0,size=64M \
