@@ -7,6 +7,9 @@
 #   cmd    insmod, run /etc/p2pbuf-vm.cmd            (scripts/p2pbuf-vm -- CMD)
 #   shell  insmod, interactive shell on the console  (scripts/p2pbuf-vm)
 # (insmod passes P2PBUF_VM_INSMOD_ARGS: tests/vm/sanitizer-selftest.sh)
+# Exported to the tests and commands: P2PBUF_VM=1, P2PBUF_VM_ACCEL (kvm|tcg),
+# P2PBUF_VM_RIG (standard|debug: run-qemu.sh --rig) and P2PBUF_VM_IOMMU
+# (on|off|pt: run-qemu.sh --iommu, what the rig was booted with; default on).
 # then dump the kernel log and power off.
 #
 # Results go to ttyS1 (the kernel never prints there, so lines cannot be cut
@@ -37,11 +40,12 @@ P2PBUF_VM_TEST_TIMEOUT=300
 P2PBUF_VM_CK_TIMEOUT=60
 P2PBUF_VM_ACCEL=unknown
 P2PBUF_VM_RIG=standard
+P2PBUF_VM_IOMMU=on
 P2PBUF_VM_KMEMLEAK=0
 P2PBUF_VM_INSMOD_ARGS=''
 # shellcheck disable=SC1091
 [ -r /etc/p2pbuf-vm.conf ] && . /etc/p2pbuf-vm.conf
-export P2PBUF_VM=1 P2PBUF_VM_ACCEL P2PBUF_VM_RIG
+export P2PBUF_VM=1 P2PBUF_VM_ACCEL P2PBUF_VM_RIG P2PBUF_VM_IOMMU
 
 RES=/dev/ttyS1
 stty -F "$RES" raw -echo 2>/dev/null
