@@ -28,6 +28,8 @@
 #                               interrupt remapping) and no IOMMU options on
 #                               the guest command line: no IOMMU groups, DMA
 #                               address = physical address
+#   --qmp PATH             QMP server on the unix socket PATH (not waited
+#                          for), for host-side tests (e.g. hot-unplug)
 # Exit status: QEMU's (0 after the guest's poweroff), 124 on timeout, 125 when
 # the guest did not reach init in time.
 #
@@ -52,7 +54,7 @@
 set -eu
 
 kernel='' initrd='' accel=tcg append='' console='' results='' timeout=0 interactive=0
-boot_timeout=0 rig=standard iommu=on
+boot_timeout=0 rig=standard iommu=on qmp=''
 qemu=${QEMU:-qemu-system-x86_64}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -68,6 +70,7 @@ while [ $# -gt 0 ]; do
 	--qemu) qemu=$2; shift ;;
 	--rig) rig=$2; shift ;;
 	--iommu) iommu=$2; shift ;;
+	--qmp) qmp=$2; shift ;;
 	*) echo "run-qemu.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -128,10 +131,12 @@ standard) rig_opts= ;;
 debug) rig_opts="-device nvme,id=nvme0,serial=p2pbufcmb,cmb_size_mb=64,bus=pcie.0,addr=06.0" ;;
 *) echo "run-qemu.sh: --rig must be standard or debug" >&2; exit 2 ;;
 esac
+qmp_opts=
+[ -z "$qmp" ] || qmp_opts="-qmp unix:$qmp,server=on,wait=off"
 
 # Word splitting of the option strings is intended (no spaces in the paths
 # we generate; the caller's paths are checked below).
-case "$kernel$initrd$console$results" in
+case "$kernel$initrd$console$results$qmp" in
 *[[:space:]]*) echo "run-qemu.sh: paths must not contain white space" >&2; exit 2 ;;
 esac
 
@@ -152,7 +157,7 @@ set -- "$qemu" $accel_opts \
 	-device xio3130-downstream,id=dp1,bus=up0,addr=01.0,chassis=2,slot=1 \
 	-device edu,id=edu1,dma_mask=0xffffffffffffffff,bus=dp0,addr=00.0 \
 	-device ivshmem-plain,id=ivshmem1,memdev=shm1,bus=dp1,addr=00.0 \
-	$rig_opts
+	$rig_opts $qmp_opts
 
 if [ "$interactive" = 1 ] || [ "$timeout" = 0 ]; then
 	exec "$@"
