@@ -22,8 +22,9 @@ EXTRA_DIST += \
 	scripts/p2pbuf-vm
 
 # make check-vm: only the VM tier (all kernels of tests/vm/kernels).
-# P2PBUF_VM_KERNEL=GLOB, P2PBUF_VM_TESTS=GLOB, P2PBUF_VM_ACCEL=tcg|kvm,
-# P2PBUF_VM_VERBOSE=1 narrow or change it (see tests/vm/vm-tier.sh).
+# P2PBUF_VM_KERNEL=GLOB, P2PBUF_VM_TESTS=GLOB, P2PBUF_VM_IOMMU_TESTS=GLOB,
+# P2PBUF_VM_IOMMU_VARIANTS=0, P2PBUF_VM_ACCEL=tcg|kvm, P2PBUF_VM_VERBOSE=1
+# narrow or change it (see tests/vm/vm-tier.sh).
 check-vm: $(VM_GUEST_PROGS)
 	abs_top_srcdir='$(abs_top_srcdir)' abs_top_builddir='$(abs_top_builddir)' \
 	VM_GUEST_PROGS='$(VM_GUEST_PROGS)' QEMU='$(QEMU)' BUSYBOX='$(BUSYBOX)' \

@@ -2,7 +2,11 @@
 # The VM tier of `make check`: for every kernel of tests/vm/kernels, build
 # p2pbuf.ko against that kernel's headers, boot the kernel under QEMU on the
 # test rig (tests/vm/run-qemu.sh), run the guest test programs there against
-# the real /dev/p2pbuf, and judge the results.
+# the real /dev/p2pbuf, and judge the results.  Every kernel but the debug
+# kernel is then booted twice more with the IOMMU off and in passthrough
+# (run-qemu.sh --iommu off, --iommu pt), each running only the guest tests
+# matching P2PBUF_VM_IOMMU_TESTS and judged like the normal boot; each boot
+# has its own verdict (PASS:<kver>, PASS:<kver>/iommu=off, .../iommu=pt).
 #
 # Run from the top build directory with, in the environment:
 #   abs_top_srcdir, abs_top_builddir   (as in the Makefiles)
@@ -13,13 +17,20 @@
 #   P2PBUF_VM_KERNEL=GLOB    test only the kernels of the list matching GLOB
 #   P2PBUF_VM_ACCEL=kvm|tcg  force the accelerator (default: KVM if usable)
 #   P2PBUF_VM_TIMEOUT=SECS   per-boot limit (default 300)
-#   P2PBUF_VM_TESTS=GLOB     run only the guest tests matching GLOB
+#   P2PBUF_VM_TESTS=GLOB     run only the guest tests matching GLOB (normal
+#                            boots; all of those must run)
+#   P2PBUF_VM_IOMMU_TESTS=GLOB  the guest tests of the IOMMU off/pt boots
+#                            (default 'test_sgl*'); when no guest test
+#                            program matches, those boots are skipped (and
+#                            the tier says so)
+#   P2PBUF_VM_IOMMU_VARIANTS=0  no IOMMU off/pt boots
 #   P2PBUF_VM_VERBOSE=1      also show the guest console live
 #   P2PBUF_SKIP_VM=1         skip the tier (says so loudly; for distcheck)
 # Fails (exit 1) when a prerequisite is missing, a module does not build,
 # the guest does not boot or times out, insmod fails, a guest test fails,
 # the module does not unload cleanly, or the guest kernel log shows trouble
-# (tests/vm/scan-log.sh).  Everything is kept in tests/vm/out/<kver>/.
+# (tests/vm/scan-log.sh).  Everything is kept in tests/vm/out/<kver>/
+# (the IOMMU variants in tests/vm/out/<kver>/iommu-off/ and iommu-pt/).
 set -u
 
 : "${abs_top_srcdir:?abs_top_srcdir must be set (run from make check)}"
@@ -47,14 +58,12 @@ command -v timeout >/dev/null 2>&1 || vm_die "timeout (coreutils) not found"
 [ -n "${VM_GUEST_PROGS:-}" ] ||
 	vm_die "VM_GUEST_PROGS is empty: there would be no guest tests to run"
 progs=
-ntests=0
 for p in $VM_GUEST_PROGS; do
 	f=$abs_top_builddir/$p
 	[ -f "$f" ] || vm_die "guest program $p not built ($f missing)"
 	vm_is_static_elf "$f" ||
 		vm_die "guest program $p is not a static executable (link with -all-static)"
 	progs="$progs $f"
-	case ${p##*/} in test_*) ntests=$((ntests + 1)) ;; esac
 done
 
 kernels=
@@ -83,7 +92,37 @@ if [ "$timeout_s" -gt 120 ]; then
 else
 	test_timeout=$((timeout_s * 3 / 4))
 fi
+# ntests_matching GLOB: how many of the guest test programs the guest runs
+# for P2PBUF_VM_TESTS=GLOB (it runs /tests/GLOB, and only test_* are there).
+ntests_matching() {
+	_n=0
+	for _p in $VM_GUEST_PROGS; do
+		_p=${_p##*/}
+		case $_p in test_*) ;; *) continue ;; esac
+		# shellcheck disable=SC2254 # GLOB is a pattern on purpose
+		case $_p in $1) _n=$((_n + 1)) ;; esac
+	done
+	echo "$_n"
+}
+
+# The IOMMU variants (off, pt) of every kernel but the debug kernel.
+iommu_tests=${P2PBUF_VM_IOMMU_TESTS:-test_sgl*}
+variants=${P2PBUF_VM_IOMMU_VARIANTS:-1}
+case $variants in
+0) variants_line="disabled (P2PBUF_VM_IOMMU_VARIANTS=0)" ;;
+1)
+	n=$(ntests_matching "$iommu_tests")
+	if [ "$n" = 0 ]; then
+		variants=0
+		variants_line="SKIPPED: no guest test program matches P2PBUF_VM_IOMMU_TESTS='$iommu_tests'"
+	else
+		variants_line="each kernel but the debug kernel also boots with the IOMMU off and pt, running the $n guest test program(s) matching '$iommu_tests'"
+	fi
+	;;
+*) vm_die "P2PBUF_VM_IOMMU_VARIANTS must be 0 or 1" ;;
+esac
 echo "VM tier: kernels:$kernels"
+echo "VM tier: IOMMU variants: $variants_line"
 echo "VM tier: accelerator: $accel_line; QEMU $qemu; per-boot timeout ${timeout_s}s"
 
 # --- build the module for every kernel (in parallel) -----------------------
@@ -122,11 +161,32 @@ echo "VM tier: modules built for all kernels in $(($(date +%s) - t0))s"
 cr=$(printf '\r')
 verdicts=
 overall=0
-for kver in $kernels; do
-	d=$out_root/$kver
-	ko=$(cat "$d/build.ok")
-	echo
-	echo "=== VM tier: $kver ==="
+
+problem() {
+	problems="$problems
+    - $*"
+}
+
+# boot KVER IOMMU TESTS: build the initramfs for kernel KVER, boot it with
+# run-qemu.sh --iommu IOMMU running the guest tests matching the glob TESTS,
+# judge the results, print them and add the verdict to $verdicts (label KVER
+# for the normal boot, KVER/iommu=IOMMU for a variant).  Everything is kept
+# in $out_root/KVER/ (variants: $out_root/KVER/iommu-IOMMU/).
+boot() {
+	kver=$1 iommu=$2 tests=$3
+	ko=$(cat "$out_root/$kver/build.ok")
+	if [ "$iommu" = on ]; then
+		label=$kver
+		d=$out_root/$kver
+		echo
+		echo "=== VM tier: $kver ==="
+	else
+		label=$kver/iommu=$iommu
+		d=$out_root/$kver/iommu-$iommu
+		mkdir -p "$d"
+		echo
+		echo "=== VM tier: $kver, IOMMU $iommu (guest tests '$tests') ==="
+	fi
 	image=$(vm_kernel_image "$kver")
 	rig=standard
 	debug=0
@@ -135,11 +195,15 @@ for kver in $kernels; do
 		debug=1
 		echo "  debug kernel: debug rig (NVMe CMB as p2pmem), kmemleak scan at the end"
 	fi
+	expected=$(ntests_matching "$tests")
+	[ "$expected" != 0 ] ||
+		echo "  note: no guest test program matches '$tests'"
 	cat >"$d/guest.conf" <<EOF
 P2PBUF_VM_MODE=check
 P2PBUF_VM_RIG=$rig
+P2PBUF_VM_IOMMU=$iommu
 P2PBUF_VM_KMEMLEAK=$debug
-P2PBUF_VM_TESTS='${P2PBUF_VM_TESTS:-test_*}'
+P2PBUF_VM_TESTS='$tests'
 P2PBUF_VM_TEST_TIMEOUT=$test_timeout
 P2PBUF_VM_CK_TIMEOUT=60
 P2PBUF_VM_ACCEL=$accel
@@ -148,10 +212,10 @@ EOF
 	sh "$VM_DIR/mkinitramfs.sh" -o "$d/initramfs.cpio" --busybox "$busybox" \
 		--init "$VM_DIR/guest-init.sh" --module "$ko" \
 		--conf "$d/guest.conf" $progs || {
-		echo "VM tier: FAIL: $kver: could not build the initramfs"
+		echo "VM tier: FAIL: $label: could not build the initramfs"
 		overall=1
-		verdicts="$verdicts FAIL:$kver"
-		continue
+		verdicts="$verdicts FAIL:$label"
+		return
 	}
 	rm -f "$d/console.log" "$d/results.log" "$d/dmesg.log"
 	while :; do
@@ -164,7 +228,8 @@ EOF
 		boot_to=0
 		[ "$accel" = kvm ] && boot_to=60
 		sh "$VM_DIR/run-qemu.sh" --qemu "$qemu" --accel "$accel" \
-			--kernel "$image" --rig "$rig" --initrd "$d/initramfs.cpio" \
+			--kernel "$image" --rig "$rig" --iommu "$iommu" \
+			--initrd "$d/initramfs.cpio" \
 			--console "$d/console.log" --results "$d/results.log" \
 			--timeout "$timeout_s" --boot-timeout "$boot_to" 2>"$d/qemu.err"
 		qrc=$?
@@ -186,10 +251,6 @@ EOF
 	[ -f "$res" ] || : >"$res"
 	tr -d "$cr" <"$res" >"$res.tmp" && mv "$res.tmp" "$res"
 	problems=
-	problem() {
-		problems="$problems
-    - $*"
-	}
 
 	boot_up=$(sed -n 's/^P2PBUF-BOOT .*uptime=\([0-9.]*\).*/\1/p' "$res" | head -n 1)
 	done_up=$(sed -n 's/^P2PBUF-DONE uptime=\([0-9.]*\).*/\1/p' "$res" | head -n 1)
@@ -235,9 +296,12 @@ EOF
 		*) problem "$t exited with status $rc" ;;
 		esac
 	done
-	if [ -n "$insmod" ] && [ "${P2PBUF_VM_TESTS:-test_*}" = 'test_*' ] &&
-		[ $ran -lt $ntests ]; then
-		problem "only $ran of $ntests guest test programs ran"
+	if [ -n "$insmod" ] && [ $ran -lt "$expected" ]; then
+		if [ "$tests" = 'test_*' ]; then
+			problem "only $ran of $expected guest test programs ran"
+		else
+			problem "only $ran of $expected guest test programs ran (those matching '$tests')"
+		fi
 	fi
 
 	rmmod=$(grep '^P2PBUF-RMMOD ' "$res" | head -n 1)
@@ -274,19 +338,28 @@ $findings"
 	fi
 
 	if [ -z "$problems" ]; then
-		echo "  PASS $kver"
-		verdicts="$verdicts PASS:$kver"
+		echo "  PASS $label"
+		verdicts="$verdicts PASS:$label"
 	else
-		echo "  FAIL $kver:$problems"
+		echo "  FAIL $label:$problems"
 		echo "  guest console log: $d/console.log"
 		echo "  results channel:   $res"
 		if [ -z "$done_up" ] || [ "$qrc" != 0 ]; then
 			echo "  last console lines:"
 			tr -d "$cr" <"$d/console.log" 2>/dev/null | tail -n 15 | sed 's/^/    | /'
 		fi
-		verdicts="$verdicts FAIL:$kver"
+		verdicts="$verdicts FAIL:$label"
 		overall=1
 	fi
+}
+
+for kver in $kernels; do
+	boot "$kver" on "${P2PBUF_VM_TESTS:-test_*}"
+	[ "$variants" = 1 ] || continue
+	vm_kernel_is_debug "$kver" && continue
+	for iommu in off pt; do
+		boot "$kver" "$iommu" "$iommu_tests"
+	done
 done
 
 echo
