@@ -48,9 +48,12 @@
 #   04:00.0          ivshmem1  1af4:1110   BAR2 = 64 MiB RAM backend shm1
 #   ttyS0 (0x3f8)  console;  ttyS1 (0x2f8)  results channel (kernel never
 #                  prints there, so results do not interleave with printk)
-# The ports behind the switch expose ACS: with the IOMMU on, each edu and
-# each ivshmem is in its own IOMMU group and peer traffic goes through the
-# IOMMU (QEMU routes all DMA through the root complex anyway).
+# QEMU 7.2's xio3130 downstream ports have no ACS capability (only AER), so
+# Linux redirects no peer traffic and p2pdma's rules (and p2pbuf's) route
+# edu1 <-> ivshmem1 below the switch (bus addresses).  QEMU itself routes
+# every DMA through the root complex and the IOMMU: with the IOMMU
+# translating, a bus address faults.  With the IOMMU on each downstream port
+# and the device behind it form one IOMMU group.
 set -eu
 
 kernel='' initrd='' accel=tcg append='' console='' results='' timeout=0 interactive=0
