@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/p2pbuf.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -118,7 +120,9 @@ struct p2pbuf_provider_info {
 /*
  * Register BAR bar of PCI device pci_addr ("DDDD:BB:DD.F") as a provider:
  * the range [offset, offset + size), size 0 meaning up to the end of the
- * BAR.  flags must be 0.  info (may be NULL) receives the new provider.
+ * BAR.  flags: 0 or P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P (uAPI 1.2 kernels;
+ * libp2pbuf with LIBP2PBUF_4).  info (may be NULL) receives the new
+ * provider.
  */
 int p2pbuf_provider_add(struct p2pbuf_ctl *ctl, const char *pci_addr,
 			unsigned int bar, uint64_t offset, uint64_t size,
@@ -178,6 +182,118 @@ uint32_t p2pbuf_buffer_get_handle(const struct p2pbuf_buffer *buf);
 uint32_t p2pbuf_buffer_get_cache_mode(const struct p2pbuf_buffer *buf);
 /* "write-back", "write-combining", "uncached"; NULL for an unknown mode. */
 const char *p2pbuf_cache_mode_name(uint32_t mode);
+
+/*
+ * dma-sgls (LIBP2PBUF_4): a range of the caller's p2pbuf mappings, mapped
+ * for DMA by one PCI function (the target), as a list of DMA addresses.
+ * A struct p2pbuf_sgl owns the dma-sgl's file descriptor and holds a
+ * reference on its context; the DMA mapping lasts until the last reference
+ * to that file is closed.  The calls are thread-safe.  All of them need a
+ * driver with P2PBUF_FEATURE_DMA_SGL (uAPI 1.2), -EOPNOTSUPP otherwise.
+ * See p2pbuf_map(3) and p2pbuf(4).
+ */
+struct p2pbuf_sgl;
+
+/*
+ * Map [addr, addr + length) of the calling process (page aligned, every
+ * page mapped by p2pbuf mmap()s, any buffers) for DMA by target in
+ * direction dir.  flags: P2PBUF_MAP_F_NO_CLOEXEC or 0.  *sglp is set only
+ * on success.  -EXDEV if the target cannot reach a provider's memory
+ * (p2pbuf_reach() says why).
+ */
+int p2pbuf_map(struct p2pbuf_ctx *ctx, uint64_t addr, uint64_t length,
+	       const struct p2pbuf_pci_target *target, enum p2pbuf_dma_dir dir,
+	       uint32_t flags, struct p2pbuf_sgl **sglp);
+/* Close the dma-sgl's fd, drop the context reference; NULL is a no-op. */
+void p2pbuf_sgl_close(struct p2pbuf_sgl *sgl);
+/* The dma-sgl's file descriptor (owned by sgl); -EINVAL for NULL. */
+int p2pbuf_sgl_get_fd(const struct p2pbuf_sgl *sgl);
+
+/**
+ * struct p2pbuf_sgl_info - a dma-sgl as the kernel describes it now.
+ * Append-only, used like struct p2pbuf_driver_info: callers pass
+ * sizeof(struct p2pbuf_sgl_info) as they know it, at least the
+ * LIBP2PBUF_4 layout (40 bytes); the library zeroes what it does not know.
+ */
+struct p2pbuf_sgl_info {
+	uint64_t length; /* bytes covered */
+	uint32_t nr_segments; /* DMA segments (p2pbuf_sgl_segments()) */
+	uint32_t map_type; /* enum p2pbuf_map_type */
+	uint32_t state; /* enum p2pbuf_sgl_state */
+	uint32_t direction; /* enum p2pbuf_dma_dir */
+	uint32_t generation; /* changes with the state; starts at 1 */
+	uint32_t reserved; /* 0: keeps the layout free of padding */
+	struct p2pbuf_pci_target target; /* the device the addresses are for */
+};
+
+int p2pbuf_sgl_info(const struct p2pbuf_sgl *sgl, struct p2pbuf_sgl_info *info,
+		    size_t info_size);
+/*
+ * The segments, into segs[0..capacity); *nr receives their number, also
+ * when the call fails with -EMSGSIZE because capacity is too small.  segs
+ * may be NULL with capacity 0 to ask only for the number.  flags: 0 or
+ * P2PBUF_SEGMENTS_F_LENGTHS_ONLY (dma_addr 0).  DMA addresses need
+ * CAP_SYS_RAWIO: -EPERM without it.
+ */
+int p2pbuf_sgl_segments(const struct p2pbuf_sgl *sgl,
+			struct p2pbuf_segment *segs, uint32_t capacity,
+			uint32_t *nr, uint32_t flags);
+/*
+ * Hand the dma-sgl's host memory over: flags is P2PBUF_SYNC_F_FOR_CPU or
+ * P2PBUF_SYNC_F_FOR_DEVICE.  A no-op for device memory.
+ */
+int p2pbuf_sgl_sync(struct p2pbuf_sgl *sgl, uint32_t flags);
+
+/**
+ * struct p2pbuf_reach_info - whether and how a target reaches a provider.
+ * Append-only, used like struct p2pbuf_sgl_info; first layout 24 bytes.
+ */
+struct p2pbuf_reach_info {
+	uint32_t provider_id;
+	uint32_t reason; /* enum p2pbuf_reach_reason */
+	/* enum p2pbuf_map_type p2pbuf_map() would use; 0: unreachable */
+	uint32_t map_type;
+	/* PCI hops between provider and target; 0 for host memory */
+	uint32_t distance;
+	struct p2pbuf_pci_target target; /* as the kernel names it */
+};
+
+/*
+ * What p2pbuf_map() would decide for memory of provider_id and target,
+ * without mapping anything; an unreachable target is an answer (0, map_type
+ * 0 and the reason), not an error.
+ */
+int p2pbuf_reach(struct p2pbuf_ctx *ctx, uint32_t provider_id,
+		 const struct p2pbuf_pci_target *target,
+		 struct p2pbuf_reach_info *info, size_t info_size);
+
+/* Longest output of p2pbuf_pci_target_format(), NUL included. */
+#define P2PBUF_PCI_TARGET_STRLEN 17
+
+/*
+ * "DDDD:BB:DD.F" (the domain 4 to 8 hexadecimal digits, as sysfs names
+ * devices) or "BB:DD.F" (domain 0), hexadecimal in either case, device at
+ * most 0x1f, function at most 7, nothing else: 0 or -EINVAL.
+ */
+int p2pbuf_pci_target_parse(const char *s, struct p2pbuf_pci_target *target);
+/*
+ * target as "dddd:bb:dd.f" (lower case, the domain at least 4 digits) into
+ * buf; -EINVAL for a non-zero reserved field, -ENOSPC if len is too small
+ * (P2PBUF_PCI_TARGET_STRLEN always suffices).
+ */
+int p2pbuf_pci_target_format(const struct p2pbuf_pci_target *target, char *buf,
+			     size_t len);
+
+/* Short stable names, as p2pctl prints them; NULL for an unknown value. */
+/* "bus-addr", "iommu", "direct", "mixed" */
+const char *p2pbuf_map_type_name(uint32_t type);
+/*
+ * "host-memory", "switch", "host-bridge-allowed", "host-bridge-admin",
+ * "host-bridge-refused", "same-device", "dma-mask", "p2pdma"
+ */
+const char *p2pbuf_reach_reason_name(uint32_t reason);
+/* "to-device", "from-device", "bidirectional" */
+const char *p2pbuf_dma_dir_name(uint32_t dir);
 
 #ifdef __cplusplus
 }

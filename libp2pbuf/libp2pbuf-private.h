@@ -11,6 +11,13 @@
  */
 #define P2PBUF_EXPORT __attribute__((visibility("default")))
 
+#include <stdint.h>
+
+struct p2pbuf_ctx;
+
+/* The P2PBUF_FEATURE_* bits the driver reported when ctx was opened. */
+uint64_t p2pbuf_ctx_features(const struct p2pbuf_ctx *ctx);
+
 /*
  * Control plane internals (netlink.c), not exported; the host tests call
  * them directly.

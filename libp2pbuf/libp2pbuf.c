@@ -142,6 +142,11 @@ P2PBUF_EXPORT int p2pbuf_ctx_get_fd(const struct p2pbuf_ctx *ctx)
 	return ctx->fd;
 }
 
+uint64_t p2pbuf_ctx_features(const struct p2pbuf_ctx *ctx)
+{
+	return ctx->info.features;
+}
+
 P2PBUF_EXPORT int p2pbuf_ctx_get_info(const struct p2pbuf_ctx *ctx,
 				      struct p2pbuf_driver_info *info,
 				      size_t info_size)
@@ -198,6 +203,8 @@ P2PBUF_EXPORT const char *p2pbuf_feature_name(uint64_t bit)
 		return "iommu";
 	case P2PBUF_FEATURE_BUFFERS:
 		return "buffers";
+	case P2PBUF_FEATURE_DMA_SGL:
+		return "dma_sgl";
 	default:
 		return NULL;
 	}

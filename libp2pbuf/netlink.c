@@ -521,7 +521,8 @@ P2PBUF_EXPORT int p2pbuf_provider_add(struct p2pbuf_ctl *ctl,
 		set_error(ctl, "no PCI address");
 		return -EINVAL;
 	}
-	if (flags) {
+	/* Settable flags only: the kernel reports the others. */
+	if (flags & ~(unsigned int)P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P) {
 		set_error(ctl, "unknown flags");
 		return -EINVAL;
 	}
@@ -537,7 +538,9 @@ P2PBUF_EXPORT int p2pbuf_provider_add(struct p2pbuf_ctl *ctl,
 	    nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, pci_addr) ||
 	    nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, bar) ||
 	    nla_put_u64(msg, P2PBUF_NL_A_PROVIDER_OFFSET, offset) ||
-	    (size && nla_put_u64(msg, P2PBUF_NL_A_PROVIDER_SIZE, size))) {
+	    (size && nla_put_u64(msg, P2PBUF_NL_A_PROVIDER_SIZE, size)) ||
+	    /* Only when set: kernels before uAPI 1.2 refuse the attribute. */
+	    (flags && nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_FLAGS, flags))) {
 		nlmsg_free(msg);
 		/* Only an absurdly long address overflows the message. */
 		set_error(ctl, "PCI address too long");

@@ -30,6 +30,20 @@ tests_host_test_p2pctl_CFLAGS = $(host_test_cflags) $(LIBNL_CFLAGS)
 tests_host_test_p2pctl_LDFLAGS = $(host_test_ldflags)
 tests_host_test_p2pctl_LDADD = $(LIBNL_LIBS) $(CHECK_LIBS)
 
+# The dma-sgl calls of libp2pbuf (LIBP2PBUF_4): PCI targets, names,
+# argument checks and request plumbing against scripted replies.
+check_PROGRAMS += tests/host/test_sgl
+TESTS += tests/host/test_sgl
+tests_host_test_sgl_SOURCES = \
+	tests/host/test_sgl.c \
+	tests/host/fake-info.c \
+	tests/host/fake-info.h \
+	libp2pbuf/libp2pbuf.c \
+	libp2pbuf/sgl.c
+tests_host_test_sgl_CFLAGS = $(host_test_cflags)
+tests_host_test_sgl_LDFLAGS = $(host_test_ldflags)
+tests_host_test_sgl_LDADD = $(CHECK_LIBS)
+
 # The control plane's message parsing and error translation, on netlink
 # messages built in the test (no socket, no kernel).
 check_PROGRAMS += tests/host/test_netlink

@@ -40,6 +40,12 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 	info = va_arg(ap, struct p2pbuf_info *);
 	va_end(ap);
 
+	if (fake_info.enabled && fake_info.other &&
+	    _IOC_TYPE(request) == P2PBUF_IOC_MAGIC &&
+	    request != P2PBUF_IOC_INFO) {
+		fake_info.other_calls++;
+		return fake_info.other(fd, request, info);
+	}
 	if (!fake_info.enabled || request != P2PBUF_IOC_INFO)
 		return __real_ioctl(fd, request, info);
 
