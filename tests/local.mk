@@ -25,7 +25,8 @@ tests_host_test_p2pctl_SOURCES = \
 	tests/host/fake-info.h \
 	utils/p2pctl-cli.c \
 	libp2pbuf/libp2pbuf.c \
-	libp2pbuf/netlink.c
+	libp2pbuf/netlink.c \
+	libp2pbuf/sgl.c
 tests_host_test_p2pctl_CFLAGS = $(host_test_cflags) $(LIBNL_CFLAGS)
 tests_host_test_p2pctl_LDFLAGS = $(host_test_ldflags)
 tests_host_test_p2pctl_LDADD = $(LIBNL_LIBS) $(CHECK_LIBS)

@@ -41,6 +41,10 @@ static int cmd_provider_show(const struct p2pctl *p,
 static int cmd_buffer_alloc(const struct p2pctl *p,
 			    const struct p2pctl_cmd *cmd, int argc,
 			    char **argv);
+static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		   int argc, char **argv);
+static int cmd_reach(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		     int argc, char **argv);
 
 /* A new command is one entry here. */
 static const struct p2pctl_cmd commands[] = {
@@ -57,13 +61,16 @@ static const struct p2pctl_cmd commands[] = {
 		.noun = "provider",
 		.verb = "add",
 		.run = cmd_provider_add,
-		.args = "PCI-ADDRESS --bar N [--offset SIZE] [--size SIZE] [--json] [--bytes]",
+		.args = "PCI-ADDRESS --bar N [--offset SIZE] [--size SIZE] [--allow-host-bridge] [--json] [--bytes]",
 		.summary =
 			"Register a PCI BAR (or a page-aligned part of it) as a provider",
 		.options =
 			"  --bar N        BAR index of the device (0-5)\n"
 			"  --offset SIZE  start of the range in the BAR (default 0)\n"
 			"  --size SIZE    length of the range (default: to the end of the BAR)\n"
+			"  --allow-host-bridge\n"
+			"                 allow peer-to-peer DMA to this memory through host\n"
+			"                 bridges the kernel does not know to forward it\n"
 			"  --json         print the new provider as a JSON object\n"
 			"  --bytes        print sizes in bytes, not human-readable\n"
 			"  PCI-ADDRESS is DDDD:BB:DD.F or BB:DD.F; a SIZE is a number of\n"
@@ -116,6 +123,41 @@ static const struct p2pctl_cmd commands[] = {
 			"  The buffer is freed when p2pctl exits.\n",
 	},
 	{
+		.noun = "map",
+		.run = cmd_map,
+		.args = "--buffer-size SIZE [--provider ID] --target PCI-ADDRESS [--direction DIR] [--offset SIZE] [--length SIZE] [--lengths-only] [--json] [--hold] [--device PATH]",
+		.summary =
+			"Allocate a buffer, map it for DMA by a PCI device, show the DMA segments",
+		.options =
+			"  --buffer-size SIZE    bytes to allocate, rounded up to the page size\n"
+			"  --provider ID         provider to allocate from (default 0: host RAM)\n"
+			"  --target PCI-ADDRESS  the device that will do the DMA\n"
+			"  --direction DIR       to-device, from-device or bidirectional (default)\n"
+			"  --offset SIZE         start of the mapped range in the buffer (default 0)\n"
+			"  --length SIZE         length of the range (default: to the end of the\n"
+			"                        buffer); both multiples of the page size\n"
+			"  --lengths-only        print segment lengths only (DMA addresses need\n"
+			"                        CAP_SYS_RAWIO)\n"
+			"  --json                print a JSON object, not a table\n"
+			"  --hold                keep the mapping until interrupted\n"
+			"  --device PATH         use PATH instead of /dev/p2pbuf\n"
+			"  PCI-ADDRESS is DDDD:BB:DD.F or BB:DD.F.  The mapping and the buffer\n"
+			"  are released when p2pctl exits.\n",
+	},
+	{
+		.noun = "reach",
+		.run = cmd_reach,
+		.args = "--provider ID --target PCI-ADDRESS [--json] [--device PATH]",
+		.summary =
+			"Tell whether and how a PCI device reaches a provider's memory",
+		.options =
+			"  --provider ID         the provider (0: host RAM)\n"
+			"  --target PCI-ADDRESS  the device that would do the DMA\n"
+			"  --json                print a JSON object, not a table\n"
+			"  --device PATH         use PATH instead of /dev/p2pbuf\n"
+			"  Exits with 6 when the device cannot reach the memory.\n",
+	},
+	{
 		.noun = "help",
 		.run = cmd_help,
 		.args = "[COMMAND]",
@@ -131,7 +173,9 @@ static const char exit_status_help[] =
 	"  3  the device node or the p2pbuf module is missing, or the device\n"
 	"     is not a p2pbuf device\n"
 	"  4  the driver's uAPI version is incompatible with libp2pbuf\n"
-	"  5  permission denied by the kernel (CAP_SYS_ADMIN is needed)\n";
+	"  5  permission denied by the kernel (CAP_SYS_ADMIN for providers,\n"
+	"     CAP_SYS_RAWIO for DMA addresses)\n"
+	"  6  the target device cannot reach the provider's memory\n";
 
 __attribute__((format(printf, 3, 4))) static int
 fail(const struct p2pctl *p, int status, const char *fmt, ...)
@@ -624,6 +668,11 @@ static bool prefetchable(const struct p2pbuf_provider_info *p)
 	return p->flags & P2PBUF_NL_PROVIDER_F_PREFETCHABLE;
 }
 
+static bool host_bridge_p2p(const struct p2pbuf_provider_info *p)
+{
+	return p->flags & P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P;
+}
+
 /* One provider as a JSON object; members separated by sep. */
 static void print_provider_json(FILE *out, const struct p2pbuf_provider_info *p,
 				const char *open, const char *sep,
@@ -644,9 +693,10 @@ static void print_provider_json(FILE *out, const struct p2pbuf_provider_info *p,
 	fprintf(out,
 		"%s\"size\": %" PRIu64 "%s\"free\": %" PRIu64
 		"%s\"buffers\": %" PRIu32 "%s\"prefetchable\": %s"
-		"%s\"numa_node\": %" PRId32 "%s",
+		"%s\"numa_node\": %" PRId32 "%s\"host_bridge_p2p\": %s%s",
 		sep, p->size, sep, p->free_bytes, sep, p->buffers, sep,
-		prefetchable(p) ? "true" : "false", sep, p->numa_node, close);
+		prefetchable(p) ? "true" : "false", sep, p->numa_node, sep,
+		host_bridge_p2p(p) ? "true" : "false", close);
 }
 
 static void size_str(uint64_t v, bool bytes, char buf[P2PCTL_SIZE_STRLEN])
@@ -779,6 +829,11 @@ void p2pctl_print_provider(FILE *out, const struct p2pbuf_provider_info *p,
 		"prefetchable:  %s\nNUMA node:     %s\n",
 		cells[COL_SIZE], cells[COL_FREE], cells[COL_BUFFERS],
 		cells[COL_PREFETCH], cells[COL_NUMA]);
+	if (is_pcibar(p))
+		fprintf(out, "host bridges:  %s\n",
+			host_bridge_p2p(p) ?
+				"any (allowed by the administrator)" :
+				"known to forward P2P only");
 }
 
 /* Open the control context, reporting failures as p2pctl does. */
@@ -853,7 +908,7 @@ static int size_arg(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 
 /* Options of the provider commands: which ones each takes is in allowed. */
 struct provider_opts {
-	bool json, bytes, has_bar;
+	bool json, bytes, has_bar, allow_host_bridge;
 	uint32_t bar;
 	uint64_t offset, size;
 	const char *positional;
@@ -869,6 +924,7 @@ static int provider_opts(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		{ "bar", required_argument, NULL, 'B' },
 		{ "offset", required_argument, NULL, 'o' },
 		{ "size", required_argument, NULL, 's' },
+		{ "allow-host-bridge", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -890,6 +946,9 @@ static int provider_opts(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 			break;
 		case 'b':
 			o->bytes = true;
+			break;
+		case 'A':
+			o->allow_host_bridge = true;
 			break;
 		case 'B':
 			if (parse_u32(optarg, &o->bar))
@@ -946,7 +1005,7 @@ static int cmd_provider_add(const struct p2pctl *p,
 	struct p2pbuf_ctl *ctl;
 	int ret;
 
-	PROVIDER_OPTS(p, cmd, argc, argv, "jbBos", "PCI address", &o);
+	PROVIDER_OPTS(p, cmd, argc, argv, "jbBosA", "PCI address", &o);
 	if (p2pctl_parse_pci_addr(o.positional, addr))
 		return usage_error(
 			p, cmd,
@@ -957,8 +1016,10 @@ static int cmd_provider_add(const struct p2pctl *p,
 	ret = open_ctl(p, &ctl);
 	if (ret)
 		return ret;
-	ret = p2pbuf_provider_add(ctl, addr, o.bar, o.offset, o.size, 0, &info,
-				  sizeof(info));
+	ret = p2pbuf_provider_add(
+		ctl, addr, o.bar, o.offset, o.size,
+		o.allow_host_bridge ? P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P : 0,
+		&info, sizeof(info));
 	if (ret) {
 		snprintf(what, sizeof(what), "provider add %s BAR %" PRIu32,
 			 addr, o.bar);
@@ -1206,6 +1267,562 @@ out_unmap:
 out_free:
 	p2pbuf_buffer_free(buf);
 	return ret;
+}
+
+/* --- dma-sgls ----------------------------------------------------------- */
+
+int p2pctl_parse_target(const char *s, struct p2pbuf_pci_target *target)
+{
+	char canon[P2PBUF_PCI_ADDR_STRLEN];
+
+	if (p2pctl_parse_pci_addr(s, canon))
+		return -EINVAL;
+	return p2pbuf_pci_target_parse(canon, target);
+}
+
+int p2pctl_parse_dma_dir(const char *s, enum p2pbuf_dma_dir *dir)
+{
+	static const enum p2pbuf_dma_dir dirs[] = {
+		P2PBUF_DMA_TO_DEVICE,
+		P2PBUF_DMA_FROM_DEVICE,
+		P2PBUF_DMA_BIDIRECTIONAL,
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (!strcmp(s, p2pbuf_dma_dir_name(dirs[i]))) {
+			*dir = dirs[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* A name of libp2pbuf's, or "PREFIX-N" for a value it does not know. */
+static const char *name_str(const char *name, const char *prefix, uint32_t v,
+			    char buf[P2PCTL_SIZE_STRLEN])
+{
+	if (name)
+		return name;
+	snprintf(buf, P2PCTL_SIZE_STRLEN, "%s-%" PRIu32, prefix, v);
+	return buf;
+}
+
+static const char *map_type_str(uint32_t type, char buf[P2PCTL_SIZE_STRLEN])
+{
+	return name_str(p2pbuf_map_type_name(type), "type", type, buf);
+}
+
+static const char *reason_str(uint32_t reason, char buf[P2PCTL_SIZE_STRLEN])
+{
+	return name_str(p2pbuf_reach_reason_name(reason), "reason", reason,
+			buf);
+}
+
+static const char *dir_str(uint32_t dir, char buf[P2PCTL_SIZE_STRLEN])
+{
+	return name_str(p2pbuf_dma_dir_name(dir), "direction", dir, buf);
+}
+
+static void target_str(const struct p2pbuf_pci_target *t,
+		       char buf[P2PBUF_PCI_TARGET_STRLEN])
+{
+	if (p2pbuf_pci_target_format(t, buf, P2PBUF_PCI_TARGET_STRLEN))
+		snprintf(buf, P2PBUF_PCI_TARGET_STRLEN, "?");
+}
+
+void p2pctl_print_segments(FILE *out, const struct p2pbuf_segment *segs,
+			   uint32_t n, bool lengths_only, int indent)
+{
+	char idx[16];
+	int w;
+	uint32_t i;
+
+	w = snprintf(idx, sizeof(idx), "%" PRIu32, n ? n - 1 : 0);
+	if (w < 3)
+		w = 3;
+	fprintf(out, "%*s%-*s  %-18s  %s\n", indent, "", w, "SEG",
+		"DMA ADDRESS", "LENGTH");
+	for (i = 0; i < n; i++) {
+		fprintf(out, "%*s%-*" PRIu32 "  ", indent, "", w, i);
+		if (lengths_only)
+			fprintf(out, "%-18s", "-");
+		else
+			fprintf(out, "0x%016" PRIx64,
+				(uint64_t)segs[i].dma_addr);
+		fprintf(out, "  %" PRIu64 "\n", (uint64_t)segs[i].length);
+	}
+}
+
+void p2pctl_print_map(FILE *out, const struct p2pctl_map_view *v, bool json)
+{
+	char tgt[P2PBUF_PCI_TARGET_STRLEN], b1[P2PCTL_SIZE_STRLEN],
+		b2[P2PCTL_SIZE_STRLEN], b3[P2PCTL_SIZE_STRLEN];
+	const char *mode = p2pbuf_cache_mode_name(v->cache_mode);
+	uint32_t i;
+
+	target_str(&v->info.target, tgt);
+	if (json) {
+		fprintf(out,
+			"{\n  \"provider\": %" PRIu32 ",\n"
+			"  \"buffer_size\": %" PRIu64 ",\n  \"caching\": ",
+			v->provider, v->buffer_size);
+		p2pctl_json_string(out, mode ? mode : "unknown");
+		fputs(",\n  \"target\": ", out);
+		p2pctl_json_string(out, tgt);
+		fputs(",\n  \"direction\": ", out);
+		p2pctl_json_string(out, dir_str(v->info.direction, b1));
+		fputs(",\n  \"map_type\": ", out);
+		p2pctl_json_string(out, map_type_str(v->info.map_type, b2));
+		fprintf(out,
+			",\n  \"offset\": %" PRIu64 ",\n  \"length\": %" PRIu64
+			",\n  \"segments\": [",
+			v->offset, v->info.length);
+		for (i = 0; i < v->nr_segs; i++) {
+			fputs(i ? ",\n    " : "\n    ", out);
+			if (v->lengths_only)
+				fputs("{\"dma_address\": null", out);
+			else
+				fprintf(out,
+					"{\"dma_address\": \"0x%016" PRIx64
+					"\"",
+					(uint64_t)v->segs[i].dma_addr);
+			fprintf(out, ", \"length\": %" PRIu64 "}",
+				(uint64_t)v->segs[i].length);
+		}
+		fputs(v->nr_segs ? "\n  ]\n}\n" : "]\n}\n", out);
+		return;
+	}
+	p2pctl_format_size(v->buffer_size, b1);
+	p2pctl_format_size(v->offset, b2);
+	p2pctl_format_size(v->info.length, b3);
+	fprintf(out,
+		"provider:      %" PRIu32 "\n"
+		"buffer size:   %s\n"
+		"caching:       %s\n"
+		"target:        %s\n",
+		v->provider, b1, mode ? mode : "unknown", tgt);
+	fprintf(out, "direction:     %s\n", dir_str(v->info.direction, b1));
+	fprintf(out, "map type:      %s\n", map_type_str(v->info.map_type, b1));
+	fprintf(out,
+		"offset:        %s\n"
+		"length:        %s\n"
+		"segments:      %" PRIu32 "\n",
+		b2, b3, v->nr_segs);
+	p2pctl_print_segments(out, v->segs, v->nr_segs, v->lengths_only, 2);
+}
+
+void p2pctl_print_reach(FILE *out, const struct p2pbuf_reach_info *r, bool json)
+{
+	char tgt[P2PBUF_PCI_TARGET_STRLEN], b1[P2PCTL_SIZE_STRLEN],
+		b2[P2PCTL_SIZE_STRLEN];
+	bool ok = r->map_type != 0;
+
+	target_str(&r->target, tgt);
+	if (json) {
+		fprintf(out, "{\n  \"provider\": %" PRIu32 ",\n  \"target\": ",
+			r->provider_id);
+		p2pctl_json_string(out, tgt);
+		fprintf(out, ",\n  \"reachable\": %s,\n  \"reason\": ",
+			ok ? "true" : "false");
+		p2pctl_json_string(out, reason_str(r->reason, b1));
+		fputs(",\n  \"map_type\": ", out);
+		if (ok)
+			p2pctl_json_string(out, map_type_str(r->map_type, b2));
+		else
+			fputs("null", out);
+		fprintf(out, ",\n  \"distance\": %" PRIu32 "\n}\n",
+			r->distance);
+		return;
+	}
+	fprintf(out,
+		"provider:      %" PRIu32 "\n"
+		"target:        %s\n"
+		"reachable:     %s\n"
+		"reason:        %s\n"
+		"map type:      %s\n"
+		"distance:      %" PRIu32 "\n",
+		r->provider_id, tgt, ok ? "yes" : "no",
+		reason_str(r->reason, b1),
+		ok ? map_type_str(r->map_type, b2) : "-", r->distance);
+}
+
+static int target_arg(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		      const char *arg, struct p2pbuf_pci_target *t)
+{
+	if (p2pctl_parse_target(arg, t))
+		return usage_error(
+			p, cmd,
+			"invalid target '%s' (expected DDDD:BB:DD.F or BB:DD.F)",
+			arg);
+	return 0;
+}
+
+/* The driver has dma-sgls, or why not (exit status). */
+static int need_sgls(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		     const char *device, struct p2pbuf_ctx *ctx,
+		     struct p2pbuf_driver_info *info)
+{
+	int ret = p2pbuf_ctx_get_info(ctx, info, sizeof(*info));
+
+	if (ret)
+		return fail(p, P2PCTL_EXIT_FAILED, "%s: %s: %s", cmd->noun,
+			    device, p2pbuf_strerror(ret));
+	if (info->features & P2PBUF_FEATURE_DMA_SGL)
+		return P2PCTL_EXIT_OK;
+	return fail(p, P2PCTL_EXIT_FAILED,
+		    "%s: %s: the driver (uAPI %" PRIu32 ".%" PRIu32
+		    ") does not support dma-sgls",
+		    cmd->noun, device, info->version_major,
+		    info->version_minor);
+}
+
+/*
+ * A request about target failed with err: the message and exit status of
+ * "p2pctl CMD", naming the target and the provider where they are the
+ * cause.
+ */
+static int sgl_failed(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		      int err, const char *tgt, uint32_t prov)
+{
+	switch (err) {
+	case -ENODEV:
+		return fail(p, P2PCTL_EXIT_FAILED,
+			    "%s: no PCI device %s (or it cannot do DMA)",
+			    cmd->noun, tgt);
+	case -ENOENT:
+		return fail(p, P2PCTL_EXIT_FAILED, "%s: no provider %" PRIu32,
+			    cmd->noun, prov);
+	case -EPERM:
+		return fail(p, P2PCTL_EXIT_PERM, "%s: %s", cmd->noun,
+			    p2pbuf_strerror(err));
+	default:
+		return fail(p, P2PCTL_EXIT_FAILED, "%s: target %s: %s",
+			    cmd->noun, tgt, p2pbuf_strerror(err));
+	}
+}
+
+/* p2pbuf_map() said EXDEV: say why, as REACH tells it. */
+static int unreachable(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		       struct p2pbuf_ctx *ctx, uint32_t prov,
+		       const struct p2pbuf_pci_target *target, const char *tgt)
+{
+	struct p2pbuf_reach_info r;
+	char b[P2PCTL_SIZE_STRLEN];
+	int ret = p2pbuf_reach(ctx, prov, target, &r, sizeof(r));
+
+	if (ret)
+		return fail(
+			p, P2PCTL_EXIT_UNREACHABLE,
+			"%s: %s cannot reach the memory of provider %" PRIu32,
+			cmd->noun, tgt, prov);
+	if (r.map_type)
+		return fail(
+			p, P2PCTL_EXIT_UNREACHABLE,
+			"%s: %s cannot reach the memory of provider %" PRIu32
+			" (refused with EXDEV, although 'p2pctl reach' answers %s)",
+			cmd->noun, tgt, prov, reason_str(r.reason, b));
+	return fail(
+		p, P2PCTL_EXIT_UNREACHABLE,
+		"%s: %s cannot reach the memory of provider %" PRIu32 ": %s%s",
+		cmd->noun, tgt, prov, reason_str(r.reason, b),
+		r.reason == P2PBUF_UNREACH_HOST_BRIDGE ?
+			" (a host bridge not known to forward peer-to-peer"
+			" traffic; 'p2pctl provider add --allow-host-bridge'"
+			" allows it)" :
+			"");
+}
+
+/*
+ * The segments of sgl into *segsp (malloc()ed) and *np; an exit status,
+ * the failure reported.
+ */
+static int get_segments(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+			const struct p2pbuf_sgl *sgl, bool lengths_only,
+			struct p2pbuf_segment **segsp, uint32_t *np)
+{
+	uint32_t flags = lengths_only ? P2PBUF_SEGMENTS_F_LENGTHS_ONLY : 0;
+	struct p2pbuf_segment *segs = NULL;
+	uint32_t n = 0;
+	int ret;
+
+	/* The count, then the segments (a dma-sgl never changes). */
+	ret = p2pbuf_sgl_segments(sgl, NULL, 0, &n, flags);
+	if (!ret) {
+		segs = calloc(n ? n : 1, sizeof(*segs));
+		ret = segs ? p2pbuf_sgl_segments(sgl, segs, n, &n, flags) :
+			     -ENOMEM;
+	}
+	if (!ret) {
+		*segsp = segs;
+		*np = n;
+		return P2PCTL_EXIT_OK;
+	}
+	free(segs);
+	if (ret == -EPERM)
+		return fail(
+			p, P2PCTL_EXIT_PERM,
+			"%s: reading the DMA addresses: %s (CAP_SYS_RAWIO is needed; --lengths-only does without)",
+			cmd->noun, p2pbuf_strerror(ret));
+	return fail(p, P2PCTL_EXIT_FAILED, "%s: reading the segments: %s",
+		    cmd->noun, p2pbuf_strerror(ret));
+}
+
+static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		   int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "buffer-size", required_argument, NULL, 's' },
+		{ "provider", required_argument, NULL, 'P' },
+		{ "target", required_argument, NULL, 't' },
+		{ "direction", required_argument, NULL, 'D' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "length", required_argument, NULL, 'l' },
+		{ "lengths-only", no_argument, NULL, 'L' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "hold", no_argument, NULL, 'H' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *device = P2PBUF_DEFAULT_DEVICE;
+	bool has_size = false, has_target = false, has_len = false;
+	bool lengths_only = false, json = false, hold = false;
+	enum p2pbuf_dma_dir dir = P2PBUF_DMA_BIDIRECTIONAL;
+	struct p2pctl_map_view v = { .provider = 0 };
+	char tgt[P2PBUF_PCI_TARGET_STRLEN];
+	struct p2pbuf_segment *segs = NULL;
+	uint64_t size = 0, offset = 0, length = 0, rounded;
+	struct p2pbuf_pci_target target;
+	struct p2pbuf_driver_info info;
+	struct p2pbuf_sgl *sgl = NULL;
+	struct p2pbuf_buffer *buf;
+	struct p2pbuf_ctx *ctx;
+	void *map = NULL;
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			ret = size_arg(p, cmd, "buffer size", optarg, &size);
+			if (ret)
+				return ret;
+			has_size = true;
+			break;
+		case 'P':
+			ret = id_arg(p, cmd, optarg, &v.provider);
+			if (ret)
+				return ret;
+			break;
+		case 't':
+			ret = target_arg(p, cmd, optarg, &target);
+			if (ret)
+				return ret;
+			has_target = true;
+			break;
+		case 'D':
+			if (p2pctl_parse_dma_dir(optarg, &dir))
+				return usage_error(
+					p, cmd,
+					"invalid direction '%s' (to-device, from-device or bidirectional)",
+					optarg);
+			break;
+		case 'o':
+			ret = size_arg(p, cmd, "offset", optarg, &offset);
+			if (ret)
+				return ret;
+			break;
+		case 'l':
+			ret = size_arg(p, cmd, "length", optarg, &length);
+			if (ret)
+				return ret;
+			has_len = true;
+			break;
+		case 'L':
+			lengths_only = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'H':
+			hold = true;
+			break;
+		case 'd':
+			device = optarg;
+			break;
+		case 'h':
+			print_cmd_usage(p->out, cmd);
+			return P2PCTL_EXIT_OK;
+		default:
+			return opt_error(p, cmd, c, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error(p, cmd, "unexpected argument '%s'",
+				   argv[optind]);
+	if (!has_size)
+		return usage_error(p, cmd, "missing --buffer-size");
+	if (!has_target)
+		return usage_error(p, cmd, "missing --target");
+	if (!size || size > P2PBUF_BUFFER_MAX_LENGTH)
+		return usage_error(p, cmd,
+				   "the buffer size must be 1 byte to 1T");
+	target_str(&target, tgt);
+
+	ret = p2pctl_open(p, device, &ctx);
+	if (ret)
+		return ret;
+	ret = need_sgls(p, cmd, device, ctx, &info);
+	if (ret)
+		goto out_ctx;
+	/* The range, checked here to say which option is wrong. */
+	rounded = (size + info.page_size - 1) / info.page_size * info.page_size;
+	if (!has_len)
+		length = offset < rounded ? rounded - offset : 0;
+	if (offset % info.page_size || length % info.page_size) {
+		ret = usage_error(
+			p, cmd,
+			"--offset and --length must be multiples of the page size (%" PRIu32
+			")",
+			info.page_size);
+		goto out_ctx;
+	}
+	if (offset >= rounded || !length || length > rounded - offset) {
+		ret = usage_error(
+			p, cmd,
+			"the range (--offset, --length) must be a non-empty part of the buffer");
+		goto out_ctx;
+	}
+
+	ret = p2pbuf_buffer_alloc(ctx, v.provider, size, 0, &buf);
+	if (ret) {
+		ret = fail(p, P2PCTL_EXIT_FAILED,
+			   "%s: buffer alloc: provider %" PRIu32 ": %s",
+			   cmd->noun, v.provider, p2pbuf_strerror(ret));
+		goto out_ctx;
+	}
+	v.buffer_size = p2pbuf_buffer_get_size(buf);
+	v.cache_mode = p2pbuf_buffer_get_cache_mode(buf);
+	v.offset = offset;
+	v.lengths_only = lengths_only;
+	ret = p2pbuf_buffer_mmap(buf, 0, 0, &map);
+	if (ret) {
+		ret = fail(p, P2PCTL_EXIT_FAILED, "%s: buffer mmap: %s",
+			   cmd->noun, p2pbuf_strerror(ret));
+		map = NULL;
+		goto out_free;
+	}
+	ret = p2pbuf_map(ctx, (uintptr_t)map + offset, length, &target, dir, 0,
+			 &sgl);
+	if (ret == -EXDEV) {
+		ret = unreachable(p, cmd, ctx, v.provider, &target, tgt);
+		goto out_free;
+	}
+	if (ret) {
+		ret = sgl_failed(p, cmd, ret, tgt, v.provider);
+		goto out_free;
+	}
+	ret = p2pbuf_sgl_info(sgl, &v.info, sizeof(v.info));
+	if (ret) {
+		ret = fail(p, P2PCTL_EXIT_FAILED, "%s: %s", cmd->noun,
+			   p2pbuf_strerror(ret));
+		goto out_free;
+	}
+	ret = get_segments(p, cmd, sgl, lengths_only, &segs, &v.nr_segs);
+	if (ret)
+		goto out_free;
+	v.segs = segs;
+	p2pctl_print_map(p->out, &v, json);
+	if (hold) {
+		fprintf(p->err,
+			"p2pctl: holding the mapping until interrupted\n");
+		fflush(p->out);
+		pause();
+	}
+	ret = P2PCTL_EXIT_OK;
+out_free:
+	free(segs);
+	p2pbuf_sgl_close(sgl);
+	if (map)
+		p2pbuf_buffer_munmap(buf, map, p2pbuf_buffer_get_size(buf));
+	p2pbuf_buffer_free(buf);
+out_ctx:
+	p2pbuf_ctx_unref(ctx);
+	return ret;
+}
+
+static int cmd_reach(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		     int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "provider", required_argument, NULL, 'P' },
+		{ "target", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *device = P2PBUF_DEFAULT_DEVICE;
+	bool has_prov = false, has_target = false, json = false;
+	char tgt[P2PBUF_PCI_TARGET_STRLEN];
+	struct p2pbuf_pci_target target;
+	struct p2pbuf_driver_info info;
+	struct p2pbuf_reach_info r;
+	struct p2pbuf_ctx *ctx;
+	uint32_t prov = 0;
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			ret = id_arg(p, cmd, optarg, &prov);
+			if (ret)
+				return ret;
+			has_prov = true;
+			break;
+		case 't':
+			ret = target_arg(p, cmd, optarg, &target);
+			if (ret)
+				return ret;
+			has_target = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'd':
+			device = optarg;
+			break;
+		case 'h':
+			print_cmd_usage(p->out, cmd);
+			return P2PCTL_EXIT_OK;
+		default:
+			return opt_error(p, cmd, c, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error(p, cmd, "unexpected argument '%s'",
+				   argv[optind]);
+	if (!has_prov)
+		return usage_error(p, cmd, "missing --provider");
+	if (!has_target)
+		return usage_error(p, cmd, "missing --target");
+	target_str(&target, tgt);
+
+	ret = p2pctl_open(p, device, &ctx);
+	if (ret)
+		return ret;
+	ret = need_sgls(p, cmd, device, ctx, &info);
+	if (!ret)
+		ret = p2pbuf_reach(ctx, prov, &target, &r, sizeof(r));
+	p2pbuf_ctx_unref(ctx);
+	if (ret > 0)
+		return ret;
+	if (ret)
+		return sgl_failed(p, cmd, ret, tgt, prov);
+	p2pctl_print_reach(p->out, &r, json);
+	return r.map_type ? P2PCTL_EXIT_OK : P2PCTL_EXIT_UNREACHABLE;
 }
 
 static int run(const struct p2pctl *p, int argc, char **argv)

@@ -20,7 +20,8 @@ enum p2pctl_exit {
 	P2PCTL_EXIT_USAGE = 2, /* bad command line */
 	P2PCTL_EXIT_NODEV = 3, /* no device node, no module, not p2pbuf */
 	P2PCTL_EXIT_VERSION = 4, /* driver uAPI incompatible with libp2pbuf */
-	P2PCTL_EXIT_PERM = 5, /* the kernel refused: CAP_SYS_ADMIN needed */
+	P2PCTL_EXIT_PERM = 5, /* the kernel refused: a capability is missing */
+	P2PCTL_EXIT_UNREACHABLE = 6, /* the target cannot reach the memory */
 };
 
 /* One run of p2pctl: where it writes and what it consults. */
@@ -99,5 +100,40 @@ void p2pctl_print_providers(FILE *out, const struct p2pbuf_provider_info *l,
 /* "p2pctl provider show": one provider, as "key: value" lines or JSON. */
 void p2pctl_print_provider(FILE *out, const struct p2pbuf_provider_info *p,
 			   bool json, bool bytes);
+
+/*
+ * A PCI target as p2pctl takes it (any form p2pctl_parse_pci_addr()
+ * accepts) into the uAPI's structure.  0 or -EINVAL.
+ */
+int p2pctl_parse_target(const char *s, struct p2pbuf_pci_target *target);
+
+/* "to-device", "from-device", "bidirectional": 0 or -EINVAL. */
+int p2pctl_parse_dma_dir(const char *s, enum p2pbuf_dma_dir *dir);
+
+/* What "p2pctl map" made, for p2pctl_print_map(). */
+struct p2pctl_map_view {
+	uint32_t provider;
+	uint64_t buffer_size;
+	uint32_t cache_mode; /* P2PBUF_CACHE_* */
+	uint64_t offset; /* of the mapped range in the buffer */
+	struct p2pbuf_sgl_info info;
+	const struct p2pbuf_segment *segs;
+	uint32_t nr_segs;
+	bool lengths_only; /* no DMA addresses were asked for */
+};
+
+/*
+ * "p2pctl map": "key: value" lines and a segment table, or a JSON object
+ * (DMA addresses as "0x..." strings, null with lengths_only).
+ */
+void p2pctl_print_map(FILE *out, const struct p2pctl_map_view *v, bool json);
+
+/* The segment table alone, indented by indent spaces. */
+void p2pctl_print_segments(FILE *out, const struct p2pbuf_segment *segs,
+			   uint32_t n, bool lengths_only, int indent);
+
+/* "p2pctl reach": "key: value" lines or a JSON object. */
+void p2pctl_print_reach(FILE *out, const struct p2pbuf_reach_info *r,
+			bool json);
 
 #endif /* P2PCTL_CLI_H */

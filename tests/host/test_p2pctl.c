@@ -586,12 +586,13 @@ START_TEST(test_provider_json)
 		"  {\"id\": 7, \"kind\": \"pcibar\", \"pci_address\": \"0000:00:04.0\", "
 		"\"bar\": 2, \"offset\": 4194304, \"size\": 16777216, "
 		"\"free\": 12582912, \"buffers\": 2, \"prefetchable\": true, "
-		"\"numa_node\": 0},\n"));
+		"\"numa_node\": 0, \"host_bridge_p2p\": false},\n"));
 	ck_assert_ptr_nonnull(strstr(
 		out,
 		"\"kind\": \"sysmem\", \"pci_address\": null, \"bar\": null, "
 		"\"offset\": null, \"size\": 8324079616,"));
-	ck_assert_ptr_nonnull(strstr(out, "\"numa_node\": -1}"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "\"numa_node\": -1, \"host_bridge_p2p\": false}"));
 	/* Unknown kinds are named, never a bare number; --bytes is moot. */
 	ck_assert_ptr_nonnull(strstr(out, "\"kind\": \"kind-77\""));
 	free(out);
@@ -617,10 +618,12 @@ START_TEST(test_provider_show)
 			      "free:          12.0 MiB\n"
 			      "buffers:       2\n"
 			      "prefetchable:  yes\n"
-			      "NUMA node:     0\n");
+			      "NUMA node:     0\n"
+			      "host bridges:  known to forward P2P only\n");
 	free(out);
 	out = capture(show_sysmem, false, true);
 	ck_assert_ptr_null(strstr(out, "PCI address"));
+	ck_assert_ptr_null(strstr(out, "host bridges"));
 	ck_assert_ptr_nonnull(strstr(out, "size:          8324079616\n"));
 	ck_assert_ptr_nonnull(strstr(out, "NUMA node:     -\n"));
 	free(out);
@@ -663,6 +666,446 @@ START_TEST(test_provider_usage)
 	ck_assert_int_eq(run("provider", "list", "--help"), 0);
 	ck_assert_ptr_nonnull(strstr(res.out, "Usage: p2pctl provider list"));
 	ck_assert_str_eq(res.err, "");
+}
+END_TEST
+
+START_TEST(test_provider_host_bridge_flag)
+{
+	struct p2pbuf_provider_info p = sample[1];
+	size_t len;
+	char *buf;
+	FILE *f = open_memstream(&buf, &len);
+
+	p.flags |= P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P;
+	p2pctl_print_provider(f, &p, false, false);
+	p2pctl_print_provider(f, &p, true, false);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(
+		buf, "\nhost bridges:  any (allowed by the administrator)\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, ",\n  \"host_bridge_p2p\": true\n}\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "prefetchable:  yes\n"));
+	free(buf);
+
+	/* Only "provider add" takes the option. */
+	run("provider", "show", "1", "--allow-host-bridge");
+	expect_usage_error(
+		"p2pctl: provider show: invalid option '--allow-host-bridge' (see 'p2pctl provider show --help')\n");
+	ck_assert_int_eq(run("provider", "add", "--help"), 0);
+	ck_assert_ptr_nonnull(strstr(res.out, " [--allow-host-bridge] "));
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  --allow-host-bridge\n"));
+	/* Parsed, then refused for want of the netlink family (no module). */
+	ck_assert_int_eq(run("provider", "add", "00:04.0", "--bar", "2",
+			     "--allow-host-bridge"),
+			 P2PCTL_EXIT_NODEV);
+	ck_assert_ptr_nonnull(strstr(res.err, "netlink family"));
+}
+END_TEST
+
+/* --- map, reach ----------------------------------------------------------- */
+
+START_TEST(test_sgl_help)
+{
+	static const char *const cmds[] = { "map", "reach" };
+	char prefix[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(prefix, sizeof(prefix), "Usage: p2pctl %s ", cmds[i]);
+		ck_assert_int_eq(run(cmds[i], "--help"), 0);
+		ck_assert_str_eq(res.err, "");
+		ck_assert_msg(!strncmp(res.out, prefix, strlen(prefix)), "%s",
+			      res.out);
+		ck_assert_ptr_nonnull(strstr(res.out, "  -h, --help "));
+		ck_assert_int_eq(run("help", cmds[i]), 0);
+		ck_assert_msg(!strncmp(res.out, prefix, strlen(prefix)), "%s",
+			      res.out);
+	}
+	ck_assert_int_eq(run("map", "-h"), 0);
+	ck_assert_ptr_nonnull(strstr(res.out, "--buffer-size SIZE"));
+	ck_assert_ptr_nonnull(strstr(res.out, "--lengths-only"));
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "to-device, from-device or bidirectional"));
+	ck_assert_int_eq(run("reach", "--help"), 0);
+	ck_assert_ptr_nonnull(strstr(res.out, "Exits with 6 when"));
+
+	/* The command list and the exit statuses know them. */
+	ck_assert_int_eq(run("--help"), 0);
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  map --buffer-size SIZE "));
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  reach --provider ID "));
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"\n  6  the target device cannot reach the provider's memory\n"));
+}
+END_TEST
+
+START_TEST(test_map_usage)
+{
+	run("map", "--target", "00:03.0");
+	expect_usage_error(
+		"p2pctl: map: missing --buffer-size (see 'p2pctl map --help')\n");
+	run("map", "--buffer-size", "8K");
+	expect_usage_error(
+		"p2pctl: map: missing --target (see 'p2pctl map --help')\n");
+	run("map", "--buffer-size", "8K", "--target", "00:03");
+	expect_usage_error(
+		"p2pctl: map: invalid target '00:03' (expected DDDD:BB:DD.F or BB:DD.F) (see 'p2pctl map --help')\n");
+	run("map", "--buffer-size", "8K", "--target", "00:20.0");
+	ck_assert_int_eq(res.status, 2);
+	run("map", "--buffer-size", "8K", "--target", "00:03.0", "--direction",
+	    "sideways");
+	expect_usage_error(
+		"p2pctl: map: invalid direction 'sideways' (to-device, from-device or bidirectional) (see 'p2pctl map --help')\n");
+	run("map", "--buffer-size", "8X", "--target", "00:03.0");
+	expect_usage_error(
+		"p2pctl: map: invalid buffer size '8X' (a number of bytes with an optional K, M, G or T suffix) (see 'p2pctl map --help')\n");
+	run("map", "--buffer-size", "0", "--target", "00:03.0");
+	expect_usage_error(
+		"p2pctl: map: the buffer size must be 1 byte to 1T (see 'p2pctl map --help')\n");
+	run("map", "--buffer-size", "2T", "--target", "00:03.0");
+	ck_assert_int_eq(res.status, 2);
+	run("map", "--buffer-size", "8K", "--target", "00:03.0", "--provider",
+	    "x");
+	expect_usage_error(
+		"p2pctl: map: invalid provider id 'x' (see 'p2pctl map --help')\n");
+	run("map", "--buffer-size", "8K", "--target", "00:03.0", "extra");
+	expect_usage_error(
+		"p2pctl: map: unexpected argument 'extra' (see 'p2pctl map --help')\n");
+	run("map", "--buffer-size", "8K", "--target", "00:03.0", "--bytes");
+	expect_usage_error(
+		"p2pctl: map: invalid option '--bytes' (see 'p2pctl map --help')\n");
+	run("map", "--buffer-size");
+	expect_usage_error(
+		"p2pctl: map: option '--buffer-size' requires an argument (see 'p2pctl map --help')\n");
+}
+END_TEST
+
+START_TEST(test_reach_usage)
+{
+	run("reach", "--target", "00:03.0");
+	expect_usage_error(
+		"p2pctl: reach: missing --provider (see 'p2pctl reach --help')\n");
+	run("reach", "--provider", "1");
+	expect_usage_error(
+		"p2pctl: reach: missing --target (see 'p2pctl reach --help')\n");
+	run("reach", "--provider", "1", "--target", "0000:00:03.0.0");
+	ck_assert_int_eq(res.status, 2);
+	ck_assert_ptr_nonnull(strstr(res.err, "invalid target"));
+	run("reach", "--provider", "-1", "--target", "00:03.0");
+	ck_assert_int_eq(res.status, 2);
+	run("reach", "--provider", "1", "--target", "00:03.0", "--hold");
+	ck_assert_int_eq(res.status, 2);
+}
+END_TEST
+
+START_TEST(test_parse_helpers)
+{
+	struct p2pbuf_pci_target t;
+	enum p2pbuf_dma_dir dir = 0;
+
+	ck_assert_int_eq(p2pctl_parse_dma_dir("to-device", &dir), 0);
+	ck_assert_int_eq(dir, P2PBUF_DMA_TO_DEVICE);
+	ck_assert_int_eq(p2pctl_parse_dma_dir("from-device", &dir), 0);
+	ck_assert_int_eq(dir, P2PBUF_DMA_FROM_DEVICE);
+	ck_assert_int_eq(p2pctl_parse_dma_dir("bidirectional", &dir), 0);
+	ck_assert_int_eq(dir, P2PBUF_DMA_BIDIRECTIONAL);
+	ck_assert_int_eq(p2pctl_parse_dma_dir("To-Device", &dir), -EINVAL);
+	ck_assert_int_eq(p2pctl_parse_dma_dir("", &dir), -EINVAL);
+	ck_assert_int_eq(p2pctl_parse_dma_dir("both", &dir), -EINVAL);
+
+	/* Every form "provider add" takes, as the same target. */
+	ck_assert_int_eq(p2pctl_parse_target("1:2:3.4", &t), 0);
+	ck_assert_uint_eq(t.domain, 1);
+	ck_assert_uint_eq(t.bus, 2);
+	ck_assert_uint_eq(t.devfn, 3 << 3 | 4);
+	ck_assert_int_eq(p2pctl_parse_target("00:04.0", &t), 0);
+	ck_assert_uint_eq(t.devfn, 0x20);
+	ck_assert_int_eq(p2pctl_parse_target("0000:00:04.8", &t), -EINVAL);
+	ck_assert_int_eq(p2pctl_parse_target("10000:00:04.0", &t), -EINVAL);
+}
+END_TEST
+
+/* A driver without dma-sgls: refused after the handshake, exit 1. */
+START_TEST(test_sgl_unsupported)
+{
+	fake_info_reset();
+	fake_info.reply.features = P2PBUF_FEATURE_BUFFERS;
+	fake_info.reply.version_minor = 1;
+	ck_assert_int_eq(run("map", "--buffer-size", "8K", "--target",
+			     "00:03.0", "--device", "/dev/null"),
+			 P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: map: /dev/null: the driver (uAPI 1.1) does not support dma-sgls\n");
+	ck_assert_int_eq(run("reach", "--provider", "0", "--target", "00:03.0",
+			     "--device", "/dev/null"),
+			 P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: reach: /dev/null: the driver (uAPI 1.1) does not support dma-sgls\n");
+	/* And the usual exits when there is no driver at all. */
+	ck_assert_int_eq(run("map", "--buffer-size", "8K", "--target",
+			     "00:03.0", "--device", "/nonexistent/p2pbuf"),
+			 P2PCTL_EXIT_NODEV);
+	ck_assert_int_eq(run("reach", "--provider", "0", "--target", "00:03.0",
+			     "--device", "/dev/null"),
+			 P2PCTL_EXIT_FAILED);
+}
+END_TEST
+
+/* The range is checked against the page size before anything is made. */
+START_TEST(test_map_range)
+{
+	fake_info_reset();
+	fake_info.reply.features = P2PBUF_FEATURE_BUFFERS |
+				   P2PBUF_FEATURE_DMA_SGL;
+	run("map", "--buffer-size", "8K", "--target", "00:03.0", "--offset",
+	    "100", "--device", "/dev/null");
+	expect_usage_error(
+		"p2pctl: map: --offset and --length must be multiples of the page size (4096) (see 'p2pctl map --help')\n");
+	run("map", "--buffer-size", "8K", "--target", "00:03.0", "--length",
+	    "6K", "--device", "/dev/null");
+	ck_assert_int_eq(res.status, 2);
+	run("map", "--buffer-size", "8K", "--target", "00:03.0", "--offset",
+	    "8K", "--device", "/dev/null");
+	expect_usage_error(
+		"p2pctl: map: the range (--offset, --length) must be a non-empty part of the buffer (see 'p2pctl map --help')\n");
+	run("map", "--buffer-size", "5000", "--target", "00:03.0", "--offset",
+	    "4K", "--length", "8K", "--device", "/dev/null");
+	ck_assert_int_eq(res.status, 2);
+	run("map", "--buffer-size", "8K", "--target", "00:03.0", "--length",
+	    "0", "--device", "/dev/null");
+	ck_assert_int_eq(res.status, 2);
+	ck_assert_uint_eq(fake_info.other_calls, 0);
+}
+END_TEST
+
+static const struct p2pbuf_segment sample_segs[] = {
+	{ 0xfffff000, 4096 },
+	{ 0x1fe000000, 65536 },
+	{ 0xfedcba9876543000, 8192 },
+};
+
+static void print_map_sample(FILE *f, bool json, bool lengths_only)
+{
+	struct p2pctl_map_view v = {
+		.provider = 1,
+		.buffer_size = 128 << 10,
+		.cache_mode = P2PBUF_CACHE_WC,
+		.offset = 4096,
+		.info = { .length = 77824,
+			  .nr_segments = 3,
+			  .map_type = P2PBUF_MAP_TYPE_IOMMU,
+			  .state = P2PBUF_SGL_STATE_MAPPED,
+			  .direction = P2PBUF_DMA_TO_DEVICE,
+			  .generation = 1,
+			  .target = { .bus = 3, .devfn = 0 } },
+		.segs = sample_segs,
+		.nr_segs = 3,
+		.lengths_only = lengths_only,
+	};
+
+	p2pctl_print_map(f, &v, json);
+}
+
+START_TEST(test_map_output)
+{
+	char *out = capture(print_map_sample, false, false);
+
+	ck_assert_str_eq(out, "provider:      1\n"
+			      "buffer size:   128.0 KiB\n"
+			      "caching:       write-combining\n"
+			      "target:        0000:03:00.0\n"
+			      "direction:     to-device\n"
+			      "map type:      iommu\n"
+			      "offset:        4.0 KiB\n"
+			      "length:        76.0 KiB\n"
+			      "segments:      3\n"
+			      "  SEG  DMA ADDRESS         LENGTH\n"
+			      "  0    0x00000000fffff000  4096\n"
+			      "  1    0x00000001fe000000  65536\n"
+			      "  2    0xfedcba9876543000  8192\n");
+	free(out);
+	out = capture(print_map_sample, false, true);
+	ck_assert_ptr_nonnull(
+		strstr(out, "\n  1    -                   65536\n"));
+	ck_assert_ptr_null(strstr(out, "0x"));
+	free(out);
+
+	out = capture(print_map_sample, true, false);
+	ck_assert(json_valid(out));
+	ck_assert_str_eq(
+		out,
+		"{\n"
+		"  \"provider\": 1,\n"
+		"  \"buffer_size\": 131072,\n"
+		"  \"caching\": \"write-combining\",\n"
+		"  \"target\": \"0000:03:00.0\",\n"
+		"  \"direction\": \"to-device\",\n"
+		"  \"map_type\": \"iommu\",\n"
+		"  \"offset\": 4096,\n"
+		"  \"length\": 77824,\n"
+		"  \"segments\": [\n"
+		"    {\"dma_address\": \"0x00000000fffff000\", \"length\": 4096},\n"
+		"    {\"dma_address\": \"0x00000001fe000000\", \"length\": 65536},\n"
+		"    {\"dma_address\": \"0xfedcba9876543000\", \"length\": 8192}\n"
+		"  ]\n"
+		"}\n");
+	free(out);
+	out = capture(print_map_sample, true, true);
+	ck_assert(json_valid(out));
+	ck_assert_ptr_nonnull(
+		strstr(out, "{\"dma_address\": null, \"length\": 65536},\n"));
+	free(out);
+}
+END_TEST
+
+static void print_map_odd(FILE *f, bool json, bool unused)
+{
+	/* Values of a newer kernel, and no segments at all. */
+	struct p2pctl_map_view v = {
+		.cache_mode = 9,
+		.info = { .map_type = 17, .direction = 8 },
+	};
+
+	p2pctl_print_map(f, &v, json);
+}
+
+START_TEST(test_map_output_unknown)
+{
+	char *out = capture(print_map_odd, true, false);
+
+	ck_assert(json_valid(out));
+	ck_assert_ptr_nonnull(strstr(out, "\"caching\": \"unknown\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"direction\": \"direction-8\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"map_type\": \"type-17\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"segments\": []\n}\n"));
+	free(out);
+	out = capture(print_map_odd, false, false);
+	ck_assert_ptr_nonnull(strstr(out, "map type:      type-17\n"));
+	ck_assert_ptr_nonnull(strstr(out, "segments:      0\n  SEG  DMA"));
+	free(out);
+}
+END_TEST
+
+static const struct p2pbuf_reach_info reach_ok = {
+	.provider_id = 1,
+	.reason = P2PBUF_REACH_HOST_BRIDGE_ADMIN,
+	.map_type = P2PBUF_MAP_TYPE_IOMMU,
+	.distance = 4,
+	.target = { .bus = 0, .devfn = 3 << 3 },
+};
+
+static const struct p2pbuf_reach_info reach_no = {
+	.provider_id = 2,
+	.reason = P2PBUF_UNREACH_HOST_BRIDGE,
+	.distance = 4,
+	.target = { .domain = 1, .bus = 0x3a, .devfn = 0xff },
+};
+
+static void print_reach_ok(FILE *f, bool json, bool unused)
+{
+	p2pctl_print_reach(f, &reach_ok, json);
+}
+
+static void print_reach_no(FILE *f, bool json, bool unused)
+{
+	p2pctl_print_reach(f, &reach_no, json);
+}
+
+START_TEST(test_reach_output)
+{
+	char *out = capture(print_reach_ok, false, false);
+
+	ck_assert_str_eq(out, "provider:      1\n"
+			      "target:        0000:00:03.0\n"
+			      "reachable:     yes\n"
+			      "reason:        host-bridge-admin\n"
+			      "map type:      iommu\n"
+			      "distance:      4\n");
+	free(out);
+	out = capture(print_reach_no, false, false);
+	ck_assert_str_eq(out, "provider:      2\n"
+			      "target:        0001:3a:1f.7\n"
+			      "reachable:     no\n"
+			      "reason:        host-bridge-refused\n"
+			      "map type:      -\n"
+			      "distance:      4\n");
+	free(out);
+	out = capture(print_reach_ok, true, false);
+	ck_assert(json_valid(out));
+	ck_assert_str_eq(out, "{\n"
+			      "  \"provider\": 1,\n"
+			      "  \"target\": \"0000:00:03.0\",\n"
+			      "  \"reachable\": true,\n"
+			      "  \"reason\": \"host-bridge-admin\",\n"
+			      "  \"map_type\": \"iommu\",\n"
+			      "  \"distance\": 4\n"
+			      "}\n");
+	free(out);
+	out = capture(print_reach_no, true, false);
+	ck_assert(json_valid(out));
+	ck_assert_ptr_nonnull(strstr(out,
+				     "\"reachable\": false,\n"
+				     "  \"reason\": \"host-bridge-refused\",\n"
+				     "  \"map_type\": null,\n"));
+	free(out);
+}
+END_TEST
+
+/* The answer of a scripted REACH, for p2pctl reach's exit status. */
+static struct p2pbuf_reach_info reach_answer;
+static int reach_errno;
+
+static int scripted_reach(int fd, unsigned long request, void *arg)
+{
+	struct p2pbuf_reach *r = arg;
+
+	ck_assert_uint_eq(request, P2PBUF_IOC_REACH);
+	if (reach_errno) {
+		errno = reach_errno;
+		return -1;
+	}
+	r->reason = reach_answer.reason;
+	r->map_type = reach_answer.map_type;
+	r->distance = reach_answer.distance;
+	return 0;
+}
+
+START_TEST(test_reach_exit_status)
+{
+	fake_info_reset();
+	fake_info.reply.features = P2PBUF_FEATURE_DMA_SGL;
+	fake_info.other = scripted_reach;
+	reach_errno = 0;
+	reach_answer = reach_ok;
+	ck_assert_int_eq(run("reach", "--provider", "1", "--target", "00:03.0",
+			     "--device", "/dev/null"),
+			 P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.err, "");
+	ck_assert_ptr_nonnull(strstr(res.out, "reachable:     yes\n"));
+	reach_answer = reach_no;
+	ck_assert_int_eq(run("reach", "--provider", "1", "--target", "00:03.0",
+			     "--device", "/dev/null", "--json"),
+			 P2PCTL_EXIT_UNREACHABLE);
+	ck_assert_str_eq(res.err, "");
+	ck_assert(json_valid(res.out));
+	ck_assert_ptr_nonnull(strstr(res.out, "\"reachable\": false"));
+
+	reach_errno = ENOENT;
+	ck_assert_int_eq(run("reach", "--provider", "9", "--target", "00:03.0",
+			     "--device", "/dev/null"),
+			 P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(res.err, "p2pctl: reach: no provider 9\n");
+	reach_errno = ENODEV;
+	ck_assert_int_eq(run("reach", "--provider", "1", "--target", "00:09.0",
+			     "--device", "/dev/null"),
+			 P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: reach: no PCI device 0000:00:09.0 (or it cannot do DMA)\n");
 }
 END_TEST
 
@@ -710,7 +1153,23 @@ static Suite *p2pctl_suite(void)
 	tcase_add_test(tc, test_provider_json);
 	tcase_add_test(tc, test_provider_show);
 	tcase_add_test(tc, test_provider_usage);
+	tcase_add_test(tc, test_provider_host_bridge_flag);
 	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sgl");
+	tcase_add_checked_fixture(tc, setup, free_result);
+	tcase_add_test(tc, test_sgl_help);
+	tcase_add_test(tc, test_map_usage);
+	tcase_add_test(tc, test_reach_usage);
+	tcase_add_test(tc, test_parse_helpers);
+	tcase_add_test(tc, test_sgl_unsupported);
+	tcase_add_test(tc, test_map_range);
+	tcase_add_test(tc, test_map_output);
+	tcase_add_test(tc, test_map_output_unknown);
+	tcase_add_test(tc, test_reach_output);
+	tcase_add_test(tc, test_reach_exit_status);
+	suite_add_tcase(s, tc);
+
 	return s;
 }
 
