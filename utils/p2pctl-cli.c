@@ -45,6 +45,8 @@ static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		   int argc, char **argv);
 static int cmd_reach(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		     int argc, char **argv);
+static int cmd_demo(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		    int argc, char **argv);
 
 /* A new command is one entry here. */
 static const struct p2pctl_cmd commands[] = {
@@ -156,6 +158,22 @@ static const struct p2pctl_cmd commands[] = {
 			"  --json                print a JSON object, not a table\n"
 			"  --device PATH         use PATH instead of /dev/p2pbuf\n"
 			"  Exits with 6 when the device cannot reach the memory.\n",
+	},
+	{
+		.noun = "demo",
+		.run = cmd_demo,
+		.args = "[--edu PCI-ADDRESS] [--ivshmem PCI-ADDRESS] [--device PATH]",
+		.summary =
+			"On the QEMU rig: edu copies ivshmem memory by peer-to-peer DMA",
+		.options =
+			"  --edu PCI-ADDRESS      the edu device (default: the first 1234:11e8)\n"
+			"  --ivshmem PCI-ADDRESS  the ivshmem device whose BAR 2 is the memory\n"
+			"                         (default: the first 1af4:1110)\n"
+			"  --device PATH          use PATH instead of /dev/p2pbuf\n"
+			"  Registers the BAR as a provider, allocates a buffer, maps it for edu,\n"
+			"  has edu copy 4095 bytes out of it and back by DMA and verifies them\n"
+			"  through the CPU mapping; cleans up.  Needs root (CAP_SYS_ADMIN,\n"
+			"  CAP_SYS_RAWIO, edu's sysfs files); takes over edu while it runs.\n",
 	},
 	{
 		.noun = "help",
@@ -1823,6 +1841,52 @@ static int cmd_reach(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		return sgl_failed(p, cmd, ret, tgt, prov);
 	p2pctl_print_reach(p->out, &r, json);
 	return r.map_type ? P2PCTL_EXIT_OK : P2PCTL_EXIT_UNREACHABLE;
+}
+
+static int cmd_demo(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		    int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "edu", required_argument, NULL, 'e' },
+		{ "ivshmem", required_argument, NULL, 'i' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	char edu[P2PBUF_PCI_ADDR_STRLEN], ivshmem[P2PBUF_PCI_ADDR_STRLEN];
+	struct p2pctl_demo_opts o = { .device = P2PBUF_DEFAULT_DEVICE };
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+		case 'i':
+			if (p2pctl_parse_pci_addr(optarg,
+						  c == 'e' ? edu : ivshmem))
+				return usage_error(
+					p, cmd,
+					"invalid PCI address '%s' (expected DDDD:BB:DD.F or BB:DD.F)",
+					optarg);
+			if (c == 'e')
+				o.edu = edu;
+			else
+				o.ivshmem = ivshmem;
+			break;
+		case 'd':
+			o.device = optarg;
+			break;
+		case 'h':
+			print_cmd_usage(p->out, cmd);
+			return P2PCTL_EXIT_OK;
+		default:
+			return opt_error(p, cmd, c, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error(p, cmd, "unexpected argument '%s'",
+				   argv[optind]);
+	return p2pctl_demo(p, &o);
 }
 
 static int run(const struct p2pctl *p, int argc, char **argv)

@@ -30,6 +30,8 @@ struct p2pctl {
 	FILE *err;
 	/* Present iff the module is loaded: normally "/sys/module/p2pbuf". */
 	const char *sysfs_module;
+	/* The PCI devices (demo); NULL means "/sys/bus/pci/devices". */
+	const char *sysfs_pci;
 };
 
 /*
@@ -135,5 +137,15 @@ void p2pctl_print_segments(FILE *out, const struct p2pbuf_segment *segs,
 /* "p2pctl reach": "key: value" lines or a JSON object. */
 void p2pctl_print_reach(FILE *out, const struct p2pbuf_reach_info *r,
 			bool json);
+
+/* Options of "p2pctl demo"; NULL BDFs are found through sysfs. */
+struct p2pctl_demo_opts {
+	const char *device;
+	const char *edu; /* canonical "DDDD:BB:DD.F" or NULL */
+	const char *ivshmem; /* canonical "DDDD:BB:DD.F" or NULL */
+};
+
+/* "p2pctl demo" (p2pctl-demo.c); returns the exit status. */
+int p2pctl_demo(const struct p2pctl *p, const struct p2pctl_demo_opts *o);
 
 #endif /* P2PCTL_CLI_H */

@@ -12,7 +12,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "fake-info.h"
 #include <linux/p2pbuf.h>
@@ -33,6 +35,9 @@ struct result {
 
 static struct result res;
 
+/* The PCI devices p2pctl demo sees; NULL: the real ones (never used). */
+static const char *sysfs_pci = "/nonexistent/sys/bus/pci/devices";
+
 static void free_result(void)
 {
 	free(res.out);
@@ -45,7 +50,8 @@ static int run_module(const char *sysfs_module, const char *arg, ...)
 {
 	char *argv[MAX_ARGS] = { "p2pctl" };
 	size_t outlen, errlen;
-	struct p2pctl p = { .sysfs_module = sysfs_module };
+	struct p2pctl p = { .sysfs_module = sysfs_module,
+			    .sysfs_pci = sysfs_pci };
 	int argc = 1;
 	va_list ap;
 
@@ -706,7 +712,7 @@ END_TEST
 
 START_TEST(test_sgl_help)
 {
-	static const char *const cmds[] = { "map", "reach" };
+	static const char *const cmds[] = { "map", "reach", "demo" };
 	char prefix[64];
 	size_t i;
 
@@ -728,11 +734,15 @@ START_TEST(test_sgl_help)
 		strstr(res.out, "to-device, from-device or bidirectional"));
 	ck_assert_int_eq(run("reach", "--help"), 0);
 	ck_assert_ptr_nonnull(strstr(res.out, "Exits with 6 when"));
+	ck_assert_int_eq(run("demo", "--help"), 0);
+	ck_assert_ptr_nonnull(strstr(res.out, "--edu PCI-ADDRESS"));
+	ck_assert_ptr_nonnull(strstr(res.out, "--ivshmem PCI-ADDRESS"));
 
 	/* The command list and the exit statuses know them. */
 	ck_assert_int_eq(run("--help"), 0);
 	ck_assert_ptr_nonnull(strstr(res.out, "\n  map --buffer-size SIZE "));
 	ck_assert_ptr_nonnull(strstr(res.out, "\n  reach --provider ID "));
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  demo [--edu "));
 	ck_assert_ptr_nonnull(strstr(
 		res.out,
 		"\n  6  the target device cannot reach the provider's memory\n"));
@@ -780,7 +790,7 @@ START_TEST(test_map_usage)
 }
 END_TEST
 
-START_TEST(test_reach_usage)
+START_TEST(test_reach_demo_usage)
 {
 	run("reach", "--target", "00:03.0");
 	expect_usage_error(
@@ -794,6 +804,17 @@ START_TEST(test_reach_usage)
 	run("reach", "--provider", "-1", "--target", "00:03.0");
 	ck_assert_int_eq(res.status, 2);
 	run("reach", "--provider", "1", "--target", "00:03.0", "--hold");
+	ck_assert_int_eq(res.status, 2);
+
+	run("demo", "--edu", "00:3.0.0");
+	expect_usage_error(
+		"p2pctl: demo: invalid PCI address '00:3.0.0' (expected DDDD:BB:DD.F or BB:DD.F) (see 'p2pctl demo --help')\n");
+	run("demo", "--ivshmem", "");
+	ck_assert_int_eq(res.status, 2);
+	run("demo", "now");
+	expect_usage_error(
+		"p2pctl: demo: unexpected argument 'now' (see 'p2pctl demo --help')\n");
+	run("demo", "--json");
 	ck_assert_int_eq(res.status, 2);
 }
 END_TEST
@@ -1109,6 +1130,131 @@ START_TEST(test_reach_exit_status)
 }
 END_TEST
 
+/* --- demo: everything before the driver is asked ------------------------ */
+
+static char sysfs_dir[64];
+
+static void add_pci_dev(const char *bdf, const char *vendor, const char *device)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", sysfs_dir, bdf);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/%s/vendor", sysfs_dir, bdf);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\n", vendor);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s/device", sysfs_dir, bdf);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\n", device);
+	fclose(f);
+}
+
+static void sysfs_setup(void)
+{
+	setup();
+	snprintf(sysfs_dir, sizeof(sysfs_dir), "/tmp/test_p2pctl.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(sysfs_dir));
+	sysfs_pci = sysfs_dir;
+}
+
+static void sysfs_teardown(void)
+{
+	char cmd[128];
+
+	free_result();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sysfs_dir);
+	ck_assert_int_eq(system(cmd), 0);
+	sysfs_pci = "/nonexistent/sys/bus/pci/devices";
+}
+
+static void add_rig(void)
+{
+	add_pci_dev("0000:00:00.0", "0x8086", "0x29c0");
+	add_pci_dev("0000:00:04.0", "0x1af4", "0x1110");
+	add_pci_dev("0000:00:03.0", "0x1234", "0x11e8");
+	add_pci_dev("0000:04:00.0", "0x1af4", "0x1110");
+	add_pci_dev("0000:03:00.0", "0x1234", "0x11e8");
+	add_pci_dev("0000:00:1f.0", "0x8086", "0x2918");
+}
+
+START_TEST(test_demo_no_rig)
+{
+	char want[256];
+
+	add_pci_dev("0000:00:00.0", "0x8086", "0x29c0");
+	ck_assert_int_eq(run("demo"), P2PCTL_EXIT_FAILED);
+	snprintf(
+		want, sizeof(want),
+		"p2pctl: demo: no ivshmem device (1af4:1110) in %s: is this the QEMU rig? (or name one with --ivshmem)\n",
+		sysfs_dir);
+	ck_assert_str_eq(res.err, want);
+	ck_assert(!strncmp(res.out, "[1/9] Finding the rig's devices in ", 35));
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "\nFAIL: p2pctl demo (exit status 1)\n"));
+
+	add_pci_dev("0000:00:04.0", "0x1af4", "0x1110");
+	ck_assert_int_eq(run("demo"), P2PCTL_EXIT_FAILED);
+	ck_assert_ptr_nonnull(strstr(res.err, "no edu device (1234:11e8)"));
+	ck_assert_ptr_nonnull(strstr(res.err, "--edu"));
+}
+END_TEST
+
+START_TEST(test_demo_overrides)
+{
+	add_rig();
+	ck_assert_int_eq(run("demo", "--edu", "00:04.0"), P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: demo: 0000:00:04.0 is 1af4:1110, not edu (1234:11e8)\n");
+	ck_assert_int_eq(run("demo", "--ivshmem", "00:09.0"),
+			 P2PCTL_EXIT_FAILED);
+	ck_assert_ptr_nonnull(strstr(
+		res.err, "p2pctl: demo: 0000:00:09.0: no such PCI device in "));
+}
+END_TEST
+
+START_TEST(test_demo_finds_then_needs_driver)
+{
+	add_rig();
+	/* The first of each, named; then no device node. */
+	ck_assert_int_eq(run("demo", "--device", "/nonexistent/p2pbuf"),
+			 P2PCTL_EXIT_NODEV);
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"\n      ivshmem  0000:00:04.0 (1af4:1110)\n"
+		"               the first of 2; --ivshmem picks another\n"
+		"      edu      0000:00:03.0 (1234:11e8)\n"
+		"               the first of 2; --edu picks another\n"
+		"[2/9] Opening /nonexistent/p2pbuf\n"));
+	ck_assert_ptr_nonnull(strstr(res.err, "/nonexistent/p2pbuf not found"));
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "\nFAIL: p2pctl demo (exit status 3)\n"));
+
+	ck_assert_int_eq(run("demo", "--edu", "03:00.0", "--ivshmem",
+			     "0000:04:00.0", "--device", "/nonexistent/p2pbuf"),
+			 P2PCTL_EXIT_NODEV);
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"ivshmem  0000:04:00.0 (1af4:1110, given by --ivshmem)\n"
+		"      edu      0000:03:00.0 (1234:11e8, given by --edu)\n"));
+
+	/* A driver without dma-sgls stops it before anything is made. */
+	fake_info_reset();
+	fake_info.reply.features = P2PBUF_FEATURE_BUFFERS;
+	ck_assert_int_eq(run("demo", "--device", "/dev/null"),
+			 P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: demo: /dev/null: the driver does not support dma-sgls\n");
+	ck_assert_ptr_null(strstr(res.out, "[3/9]"));
+	ck_assert_uint_eq(fake_info.other_calls, 0);
+}
+END_TEST
+
 static Suite *p2pctl_suite(void)
 {
 	Suite *s = suite_create("p2pctl");
@@ -1160,7 +1306,7 @@ static Suite *p2pctl_suite(void)
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_sgl_help);
 	tcase_add_test(tc, test_map_usage);
-	tcase_add_test(tc, test_reach_usage);
+	tcase_add_test(tc, test_reach_demo_usage);
 	tcase_add_test(tc, test_parse_helpers);
 	tcase_add_test(tc, test_sgl_unsupported);
 	tcase_add_test(tc, test_map_range);
@@ -1170,6 +1316,12 @@ static Suite *p2pctl_suite(void)
 	tcase_add_test(tc, test_reach_exit_status);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("demo");
+	tcase_add_checked_fixture(tc, sysfs_setup, sysfs_teardown);
+	tcase_add_test(tc, test_demo_no_rig);
+	tcase_add_test(tc, test_demo_overrides);
+	tcase_add_test(tc, test_demo_finds_then_needs_driver);
+	suite_add_tcase(s, tc);
 	return s;
 }
 
