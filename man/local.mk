@@ -28,4 +28,16 @@ dist_man_MANS = \
 	man/p2pbuf_buffer_get_provider.3 \
 	man/p2pbuf_buffer_get_handle.3 \
 	man/p2pbuf_buffer_get_cache_mode.3 \
-	man/p2pbuf_cache_mode_name.3
+	man/p2pbuf_cache_mode_name.3 \
+	man/p2pbuf_map.3 \
+	man/p2pbuf_sgl_close.3 \
+	man/p2pbuf_sgl_get_fd.3 \
+	man/p2pbuf_sgl_info.3 \
+	man/p2pbuf_sgl_segments.3 \
+	man/p2pbuf_sgl_sync.3 \
+	man/p2pbuf_reach.3 \
+	man/p2pbuf_pci_target_parse.3 \
+	man/p2pbuf_pci_target_format.3 \
+	man/p2pbuf_map_type_name.3 \
+	man/p2pbuf_reach_reason_name.3 \
+	man/p2pbuf_dma_dir_name.3
