@@ -1714,6 +1714,11 @@ static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 	}
 
 	ret = p2pbuf_buffer_alloc(ctx, v.provider, size, 0, &buf);
+	if (ret == -ENOENT) {
+		ret = fail(p, P2PCTL_EXIT_FAILED, "%s: no provider %" PRIu32,
+			   cmd->noun, v.provider);
+		goto out_ctx;
+	}
 	if (ret) {
 		ret = fail(p, P2PCTL_EXIT_FAILED,
 			   "%s: buffer alloc: provider %" PRIu32 ": %s",

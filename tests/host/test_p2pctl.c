@@ -902,6 +902,28 @@ START_TEST(test_map_range)
 }
 END_TEST
 
+static int alloc_enoent(int fd, unsigned long request, void *arg)
+{
+	ck_assert_uint_eq(request, P2PBUF_IOC_ALLOC);
+	errno = ENOENT;
+	return -1;
+}
+
+START_TEST(test_map_no_provider)
+{
+	fake_info_reset();
+	fake_info.reply.features = P2PBUF_FEATURE_BUFFERS |
+				   P2PBUF_FEATURE_DMA_SGL;
+	fake_info.other = alloc_enoent;
+	ck_assert_int_eq(run("map", "--buffer-size", "8K", "--provider", "7",
+			     "--target", "00:03.0", "--device", "/dev/null"),
+			 P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(res.err, "p2pctl: map: no provider 7\n");
+	ck_assert_uint_eq(fake_info.other_calls, 1);
+}
+END_TEST
+
 static const struct p2pbuf_segment sample_segs[] = {
 	{ 0xfffff000, 4096 },
 	{ 0x1fe000000, 65536 },
@@ -1310,6 +1332,7 @@ static Suite *p2pctl_suite(void)
 	tcase_add_test(tc, test_parse_helpers);
 	tcase_add_test(tc, test_sgl_unsupported);
 	tcase_add_test(tc, test_map_range);
+	tcase_add_test(tc, test_map_no_provider);
 	tcase_add_test(tc, test_map_output);
 	tcase_add_test(tc, test_map_output_unknown);
 	tcase_add_test(tc, test_reach_output);
