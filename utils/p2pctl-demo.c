@@ -70,6 +70,7 @@ struct demo {
 	struct p2pbuf_pci_target edu_target;
 	struct p2pbuf_ctx *ctx;
 	uint32_t page_size;
+	bool iommu;
 	struct p2pbuf_ctl *ctl;
 	bool provider_added;
 	uint32_t provider;
@@ -381,14 +382,15 @@ static int open_driver(struct demo *d, const char *device)
 	if (ret)
 		return demo_fail(d, P2PCTL_EXIT_FAILED, "%s: %s", device,
 				 p2pbuf_strerror(ret));
-	say(d, "driver %s, uAPI %" PRIu32 ".%" PRIu32 ", IOMMU %s",
+	say(d, "driver %s, uAPI %" PRIu32 ".%" PRIu32 ", IOMMU translation %s",
 	    info.driver_version, info.version_major, info.version_minor,
-	    info.features & P2PBUF_FEATURE_IOMMU ? "on" : "off");
+	    info.features & P2PBUF_FEATURE_IOMMU ? "on" : "off (or none)");
 	if (!(info.features & P2PBUF_FEATURE_DMA_SGL))
 		return demo_fail(d, P2PCTL_EXIT_FAILED,
 				 "%s: the driver does not support dma-sgls",
 				 device);
 	d->page_size = info.page_size;
+	d->iommu = info.features & P2PBUF_FEATURE_IOMMU;
 	return 0;
 }
 
@@ -410,15 +412,16 @@ static int add_provider(struct demo *d)
 	char sz[P2PCTL_SIZE_STRLEN];
 	int ret;
 
-	step(d,
-	     "Registering BAR %d of ivshmem %s as a provider "
-	     "(p2pctl provider add %s --bar %d --allow-host-bridge)",
-	     IVSHMEM_BAR, d->ivshmem, d->ivshmem, IVSHMEM_BAR);
+	step(d, "Registering BAR %d of ivshmem %s as a provider", IVSHMEM_BAR,
+	     d->ivshmem);
+	say(d, "(p2pctl provider add %s --bar %d --allow-host-bridge)",
+	    d->ivshmem, IVSHMEM_BAR);
 	say(d, "--allow-host-bridge: peer traffic between the rig's devices "
-	       "goes through its q35 host");
-	say(d, "bridge, which is not on the kernel's list of host bridges "
-	       "known to forward it, so the");
-	say(d, "administrator must allow it (QEMU does forward it).");
+	       "goes through");
+	say(d, "its q35 host bridge, which is not on the kernel's list of host "
+	       "bridges");
+	say(d, "known to forward it, so the administrator must allow it (QEMU "
+	       "does).");
 	say_host_bridge(d);
 	ret = p2pbuf_ctl_new(&d->ctl);
 	if (ret)
@@ -456,10 +459,9 @@ static int ask_reach(struct demo *d)
 	const char *name;
 	int ret;
 
-	step(d,
-	     "Asking whether edu %s reaches the provider's memory "
-	     "(p2pctl reach --provider %" PRIu32 " --target %s)",
-	     d->edu, d->provider, d->edu);
+	step(d, "Asking whether edu %s reaches the provider's memory", d->edu);
+	say(d, "(p2pctl reach --provider %" PRIu32 " --target %s)", d->provider,
+	    d->edu);
 	ret = p2pbuf_reach(d->ctx, d->provider, &d->edu_target, &r, sizeof(r));
 	if (ret)
 		return demo_fail(d, P2PCTL_EXIT_FAILED, "reach: %s",
@@ -494,9 +496,7 @@ static int alloc_fill(struct demo *d, uint32_t seed)
 	uint64_t i;
 	int ret;
 
-	step(d,
-	     "Allocating 2 pages from provider %" PRIu32
-	     ", writing a pattern through the CPU mapping",
+	step(d, "Allocating 2 pages from provider %" PRIu32 ", filling them",
 	     d->provider);
 	ret = p2pbuf_buffer_alloc(d->ctx, d->provider, 2ULL * d->page_size, 0,
 				  &d->buf);
@@ -565,6 +565,14 @@ static int map_for_edu(struct demo *d, struct p2pbuf_segment **segsp,
 	    p2pbuf_sgl_get_fd(d->sgl), name ? name : "unknown", n,
 	    n == 1 ? "" : "s");
 	p2pctl_print_segments(d->p->out, segs, n, false, 6);
+	if (info.map_type == P2PBUF_MAP_TYPE_BUS_ADDR && d->iommu) {
+		say(d, "PCI bus addresses: on hardware the switch routes these "
+		       "to the BAR itself.");
+		say(d, "QEMU sends all DMA up to the root complex, where the "
+		       "IOMMU refuses");
+		say(d, "them: in the rig this works only with the IOMMU off or "
+		       "in passthrough.");
+	}
 	*segsp = segs;
 	*np = n;
 	return 0;
@@ -576,9 +584,7 @@ static int run_dma(struct demo *d, const struct p2pbuf_segment *segs,
 	uint64_t src, dst;
 	int ret;
 
-	step(d,
-	     "edu copies %d bytes: buffer page 0 -> edu memory %#llx -> "
-	     "buffer page 1",
+	step(d, "edu copies %d bytes: page 0 -> edu memory %#llx -> page 1",
 	     EDU_DMA_LEN, EDU_BUF_ADDR);
 	if (dma_at(segs, n, 0, EDU_DMA_LEN, &src) ||
 	    dma_at(segs, n, d->page_size, EDU_DMA_LEN, &dst))
@@ -607,7 +613,7 @@ static int run_dma(struct demo *d, const struct p2pbuf_segment *segs,
 
 static int verify(struct demo *d, uint32_t seed)
 {
-	uint64_t i, bad = 0, first = 0, zeros = 0;
+	uint64_t i, bad = 0, first = 0, zeros = 0, poison = 0;
 	uint8_t got, want;
 
 	step(d, "Verifying buffer page 1 through the CPU mapping");
@@ -620,6 +626,7 @@ static int verify(struct demo *d, uint32_t seed)
 		if (!bad++)
 			first = i;
 		zeros += !got;
+		poison += got == POISON;
 	}
 	if (!bad) {
 		say(d,
@@ -633,9 +640,16 @@ static int verify(struct demo *d, uint32_t seed)
 	    ": %#04x, expected %#04x",
 	    bad, EDU_DMA_LEN + 1, first, d->map[d->page_size + first],
 	    first < EDU_DMA_LEN ? pattern(seed, first) : POISON);
-	if (zeros == bad)
-		say(d, "they read as zeros: QEMU's IOMMU refused the DMA "
-		       "(see the kernel log for a DMAR fault)");
+	if (poison == bad)
+		say(d,
+		    "page 1 still holds its %#04x bytes: edu's writes never "
+		    "arrived",
+		    POISON);
+	else if (zeros == bad)
+		say(d, "they read as zeros: edu's reads were refused (QEMU "
+		       "then reads zeros)");
+	if (poison == bad || zeros == bad)
+		say(d, "an IOMMU fault? (the kernel log says: DMAR ... fault)");
 	return demo_fail(d, P2PCTL_EXIT_FAILED,
 			 "the data edu copied does not match");
 }
@@ -728,9 +742,8 @@ int p2pctl_demo(const struct p2pctl *p, const struct p2pctl_demo_opts *o)
 		return ret;
 	}
 	fprintf(p->out,
-		"PASS: edu %s copied %d bytes out of ivshmem %s BAR %d memory "
-		"and back by DMA (map type %s); verified through the CPU "
-		"mapping\n",
+		"PASS: edu %s moved %d bytes from ivshmem %s BAR %d and back\n"
+		"      by DMA (map type %s), verified through the CPU mapping\n",
 		d.edu, EDU_DMA_LEN, d.ivshmem, IVSHMEM_BAR,
 		name ? name : "unknown");
 	return P2PCTL_EXIT_OK;
