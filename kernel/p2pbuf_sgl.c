@@ -36,6 +36,7 @@
 #include <linux/pci-p2pdma.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -113,6 +114,13 @@ struct p2pbuf_sgl {
 };
 
 /* --- reachability ------------------------------------------------------- */
+
+/* The bus address of CPU physical address @phys in @prov's BAR. */
+static u64 p2pbuf_bus_addr(struct p2pbuf_provider *prov, phys_addr_t phys)
+{
+	return pci_bus_address(prov->pdev, prov->bar) +
+	       (phys - pci_resource_start(prov->pdev, prov->bar));
+}
 
 /* Whether @pdev redirects peer-to-peer requests upstream (ACS). */
 static bool p2pbuf_bridge_has_acs_redir(struct pci_dev *pdev)
@@ -265,7 +273,12 @@ static void p2pbuf_reach(struct p2pbuf_provider *prov, struct pci_dev *target,
 		return;
 	}
 	below_switch = p2pbuf_pci_path(prov->pdev, target, &path->distance);
-	if (below_switch) {
+	if (below_switch &&
+	    p2pbuf_bus_addr(prov, prov->phys + prov->size - 1) >
+		    dma_get_mask(&target->dev)) {
+		/* Bus addresses bypass the IOMMU: the mask must cover them. */
+		path->reason = P2PBUF_UNREACH_DMA_MASK;
+	} else if (below_switch) {
 		path->reason = P2PBUF_REACH_SWITCH;
 		path->map_type = P2PBUF_MAP_TYPE_BUS_ADDR;
 	} else if (p2pbuf_host_bridge_allowed(prov->pdev, target)) {
@@ -485,45 +498,55 @@ static int p2pbuf_sgl_collect(struct p2pbuf_sgl *sgl, u64 addr, u64 len,
 	return ret;
 }
 
-/* Host memory: a scatterlist of the piece's chunks, through the DMA API. */
+/*
+ * Host memory: a scatterlist of the piece's chunks, through the DMA API.
+ * Entries are cut at the device's maximum segment size, which the DMA
+ * layer expects of every entry (DMA-API debug checks it) even with no
+ * driver bound; contiguous DMA ranges are merged again afterwards.
+ */
 static int p2pbuf_piece_map_host(struct p2pbuf_sgl *sgl,
 				 struct p2pbuf_sgl_piece *p)
 {
 	const struct p2pbuf_extent *ext = &p->buf->ext;
+	u64 seg_max = dma_get_max_seg_size(&sgl->target->dev);
+	u64 skip, left, n;
+	unsigned int i, first = 0, nents = 0;
 	struct scatterlist *sg;
-	u64 skip = p->off, left = p->len, n;
-	unsigned int i, nents = 0, first = 0;
+	phys_addr_t phys;
 	int ret;
 
-	/* Chunks are at most MAX_ORDER pages: each fits an sg entry. */
-	for (i = 0; i < ext->nr && left; i++) {
-		if (skip >= ext->chunks[i].len) {
-			skip -= ext->chunks[i].len;
-			first = i + 1;
-			continue;
-		}
-		n = min(left, ext->chunks[i].len - skip);
+	seg_max = min_t(u64, round_down(seg_max, PAGE_SIZE), SZ_1G);
+	if (!seg_max)
+		seg_max = PAGE_SIZE;
+	/* The first chunk of the piece, and the offset in it. */
+	skip = p->off;
+	while (first < ext->nr && skip >= ext->chunks[first].len)
+		skip -= ext->chunks[first++].len;
+	left = p->len;
+	for (i = first; left && i < ext->nr; i++) {
+		n = min(left, ext->chunks[i].len - (i == first ? skip : 0));
+		nents += DIV_ROUND_UP(n, seg_max);
 		left -= n;
-		skip = 0;
-		nents++;
 	}
 	if (WARN_ON_ONCE(left))
 		return -EINVAL;
 	ret = sg_alloc_table(&p->sgt, nents, GFP_KERNEL);
 	if (ret)
 		return ret;
-	skip = p->off;
-	for (i = 0; i < first; i++)
-		skip -= ext->chunks[i].len;
 	left = p->len;
 	sg = p->sgt.sgl;
 	for (i = first; left; i++) {
-		n = min(left, ext->chunks[i].len - skip);
-		sg_set_page(sg, pfn_to_page(PHYS_PFN(ext->chunks[i].phys + skip)),
-			    n, 0);
-		sg = sg_next(sg);
+		phys = ext->chunks[i].phys + (i == first ? skip : 0);
+		n = min(left, ext->chunks[i].len - (i == first ? skip : 0));
 		left -= n;
-		skip = 0;
+		while (n) {
+			u64 e = min(n, seg_max);
+
+			sg_set_page(sg, pfn_to_page(PHYS_PFN(phys)), e, 0);
+			sg = sg_next(sg);
+			phys += e;
+			n -= e;
+		}
 	}
 	ret = dma_map_sgtable(&sgl->target->dev, &p->sgt, sgl->dir, 0);
 	if (ret) {
@@ -550,13 +573,6 @@ static void p2pbuf_piece_unmap(struct p2pbuf_sgl *sgl,
 		break;
 	}
 	p->kind = P2PBUF_PIECE_UNMAPPED;
-}
-
-/* The bus address of CPU physical address @phys in @prov's BAR. */
-static u64 p2pbuf_bus_addr(struct p2pbuf_provider *prov, phys_addr_t phys)
-{
-	return pci_bus_address(prov->pdev, prov->bar) +
-	       (phys - pci_resource_start(prov->pdev, prov->bar));
 }
 
 /*
