@@ -92,6 +92,55 @@ static inline void p2pbuf_vm_flags_clear(struct vm_area_struct *vma,
 #define P2PBUF_HAVE_SPLIT_SAFE_PFNMAP false
 #endif
 
+/*
+ * Huge pfn mappings: a VM_PFNMAP VMA whose ->huge_fault maps 2 MiB with
+ * one special PMD.  Needs special huge PMDs (6.12, HAVE_HUGE_PFNMAP:
+ * before them GUP-fast took such a PMD for a THP and could pin the RAM
+ * behind it) and the order-style ->huge_fault (6.6, HAVE_HUGE_FAULT_ORDER).
+ * p2pbuf_huge_fault_op() fills vm_operations_struct.huge_fault: NULL
+ * where huge pfn mappings are not supported (also where the member still
+ * takes an enum page_entry_size), so mark the handler __maybe_unused.
+ * p2pbuf_get_unmapped_area is the file's ->get_unmapped_area: addresses
+ * congruent to the mmap offset modulo 2 MiB, so that PMDs fit (used
+ * as is, not wrapped: mremap() knows thp_get_unmapped_area as safe).
+ */
+#if defined(HAVE_HUGE_PFNMAP) && defined(HAVE_HUGE_FAULT_ORDER) && \
+	defined(HAVE_THP_GET_UNMAPPED_AREA)
+#define P2PBUF_HAVE_HUGE_PFNMAP true
+#define p2pbuf_huge_fault_op(fn) (fn)
+#define p2pbuf_get_unmapped_area thp_get_unmapped_area
+
+/* The pfn became an unsigned long with the removal of pfn_t (after 6.12). */
+#ifdef HAVE_VMF_INSERT_PFN_PMD_ULONG
+static inline vm_fault_t p2pbuf_vmf_insert_pfn_pmd(struct vm_fault *vmf,
+						   unsigned long pfn,
+						   bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, pfn, write);
+}
+#else
+#include <linux/pfn_t.h>
+
+static inline vm_fault_t p2pbuf_vmf_insert_pfn_pmd(struct vm_fault *vmf,
+						   unsigned long pfn,
+						   bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), write);
+}
+#endif
+#else
+#define P2PBUF_HAVE_HUGE_PFNMAP false
+#define p2pbuf_huge_fault_op(fn) NULL
+#define p2pbuf_get_unmapped_area NULL
+
+static inline vm_fault_t p2pbuf_vmf_insert_pfn_pmd(struct vm_fault *vmf,
+						   unsigned long pfn,
+						   bool write)
+{
+	return VM_FAULT_FALLBACK;
+}
+#endif
+
 /* Peer-to-peer DMA core: 4.20 (52916982af48), when CONFIG_PCI_P2PDMA=y. */
 #ifdef HAVE_PCI_P2PDMA
 #define P2PBUF_HAVE_PCI_P2PDMA true
