@@ -207,6 +207,7 @@ static const struct file_operations p2pbuf_fops = {
 	.unlocked_ioctl = p2pbuf_ioctl,
 	.compat_ioctl = p2pbuf_compat_ptr_ioctl,
 	.mmap = p2pbuf_mmap,
+	.get_unmapped_area = p2pbuf_get_unmapped_area,
 };
 
 static struct miscdevice p2pbuf_misc = {
