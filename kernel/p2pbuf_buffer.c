@@ -429,6 +429,47 @@ struct p2pbuf_buffer *p2pbuf_vma_buffer(struct vm_area_struct *vma,
 	return vma->vm_private_data;
 }
 
+/**
+ * p2pbuf_vma_pte() - the page-table entry behind an address of the
+ *	caller's own p2pbuf mappings
+ * @addr: a user address of the calling process
+ * @pfn: out: the pfn it maps to
+ * @prot: out: the entry's protection bits (memory type included), in the
+ *	layout of an entry of @size
+ * @size: out: bytes the entry maps: PAGE_SIZE, or PMD_SIZE for a huge PMD
+ *
+ * For the debugfs "pte" file: reads what the MMU will use, through the
+ * kernel's page-table walker, not what the driver meant to map.  Takes the
+ * mmap lock for reading.
+ *
+ * Return: 0; -EINVAL if @addr is not in a p2pbuf mapping of the caller;
+ * -ENOENT if nothing maps it (yet); -EOPNOTSUPP if the kernel offers no
+ * walker to modules (6.10, 6.11); -EINTR if killed while waiting for the
+ * lock.
+ */
+int p2pbuf_vma_pte(unsigned long addr, unsigned long *pfn, pgprot_t *prot,
+		   unsigned long *size)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr || vma->vm_ops != &p2pbuf_vm_ops) {
+		ret = -EINVAL;
+	} else {
+		ret = p2pbuf_follow_pfnmap(vma, addr, pfn, prot, size);
+		if (ret == -EINVAL)
+			ret = -ENOENT;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
 static pgprot_t p2pbuf_buffer_prot(struct p2pbuf_buffer *buf, pgprot_t prot)
 {
 	switch (buf->cache_mode) {

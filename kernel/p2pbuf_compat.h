@@ -141,6 +141,59 @@ static inline vm_fault_t p2pbuf_vmf_insert_pfn_pmd(struct vm_fault *vmf,
 }
 #endif
 
+/**
+ * p2pbuf_follow_pfnmap() - read the page-table entry mapping @addr
+ * @vma: a VM_IO | VM_PFNMAP VMA; the caller holds its mm's mmap lock
+ * @addr: an address inside @vma
+ * @pfn: out: the pfn @addr maps to
+ * @prot: out: the entry's protection bits, as the entry holds them (for a
+ *	huge entry with the architecture's large-page layout)
+ * @size: out: bytes the entry maps (PAGE_SIZE, or PMD_SIZE for a huge one)
+ *
+ * follow_pfnmap_start() (6.12) or follow_pte() of the mm (5.12 to 6.9,
+ * which never see huge entries in a p2pbuf VMA); not available on
+ * 6.10/6.11, whose follow_pte() takes the VMA.
+ *
+ * Return: 0; -EINVAL if nothing maps @addr; -EOPNOTSUPP without an API.
+ */
+static inline int p2pbuf_follow_pfnmap(struct vm_area_struct *vma,
+				       unsigned long addr, unsigned long *pfn,
+				       pgprot_t *prot, unsigned long *size)
+{
+#if defined(HAVE_FOLLOW_PFNMAP)
+	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
+	int ret = follow_pfnmap_start(&args);
+
+	if (ret)
+		return ret;
+	*pfn = args.pfn;
+	*prot = args.pgprot;
+#ifdef HAVE_FOLLOW_PFNMAP_ADDR_MASK
+	*size = ~args.addr_mask + 1;
+#else
+	/* Before 6.15 only the internal ptep says "not a PTE". */
+	*size = args.ptep ? PAGE_SIZE : PMD_SIZE;
+#endif
+	follow_pfnmap_end(&args);
+	return 0;
+#elif defined(HAVE_FOLLOW_PTE_MM)
+	spinlock_t *ptl; /* the page table's lock, held by follow_pte() */
+	pte_t *ptep, pte;
+	int ret = follow_pte(vma->vm_mm, addr, &ptep, &ptl);
+
+	if (ret)
+		return ret;
+	pte = ptep_get(ptep);
+	pte_unmap_unlock(ptep, ptl);
+	*pfn = pte_pfn(pte);
+	*prot = pte_pgprot(pte);
+	*size = PAGE_SIZE;
+	return 0;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
 /* Peer-to-peer DMA core: 4.20 (52916982af48), when CONFIG_PCI_P2PDMA=y. */
 #ifdef HAVE_PCI_P2PDMA
 #define P2PBUF_HAVE_PCI_P2PDMA true

@@ -242,6 +242,7 @@ static int __init p2pbuf_init(void)
 		       P2PBUF_NL_FAMILY_NAME, ret);
 		goto err_misc;
 	}
+	p2pbuf_debugfs_init();
 	pr_info("version %s, uAPI %u.%u\n", P2PBUF_DRIVER_VERSION,
 		P2PBUF_UAPI_VERSION_MAJOR, P2PBUF_UAPI_VERSION_MINOR);
 	return 0;
@@ -261,6 +262,7 @@ err_providers:
  */
 static void __exit p2pbuf_exit(void)
 {
+	p2pbuf_debugfs_exit();
 	p2pbuf_nl_exit();
 	misc_deregister(&p2pbuf_misc);
 	p2pbuf_buffers_exit();
