@@ -135,6 +135,16 @@ for kver in $kernels; do
 		debug=1
 		echo "  debug kernel: debug rig (NVMe CMB as p2pmem), kmemleak scan at the end"
 	fi
+	rigmods=$(vm_rig_modules "$kver" "$d/rig-modules") || {
+		echo "VM tier: FAIL: $kver: could not prepare the rig's kernel modules"
+		overall=1
+		verdicts="$verdicts FAIL:$kver"
+		continue
+	}
+	rigopts=
+	for m in $rigmods; do
+		rigopts="$rigopts --rig-module $m"
+	done
 	cat >"$d/guest.conf" <<EOF
 P2PBUF_VM_MODE=check
 P2PBUF_VM_RIG=$rig
@@ -147,7 +157,7 @@ EOF
 	# shellcheck disable=SC2086
 	sh "$VM_DIR/mkinitramfs.sh" -o "$d/initramfs.cpio" --busybox "$busybox" \
 		--init "$VM_DIR/guest-init.sh" --module "$ko" \
-		--conf "$d/guest.conf" $progs || {
+		--conf "$d/guest.conf" $rigopts $progs || {
 		echo "VM tier: FAIL: $kver: could not build the initramfs"
 		overall=1
 		verdicts="$verdicts FAIL:$kver"
@@ -177,7 +187,7 @@ EOF
 			# shellcheck disable=SC2086 # $progs: list of paths
 			sh "$VM_DIR/mkinitramfs.sh" -o "$d/initramfs.cpio" --busybox "$busybox" \
 				--init "$VM_DIR/guest-init.sh" --module "$ko" \
-				--conf "$d/guest.conf" $progs || exit 1
+				--conf "$d/guest.conf" $rigopts $progs || exit 1
 			continue
 		fi
 		break
@@ -204,6 +214,12 @@ EOF
 	esac
 	[ -n "$boot_up" ] || problem "guest init never ran (no P2PBUF-BOOT marker)"
 
+	grep '^P2PBUF-RIGMOD ' "$res" | while read -r _ m rc; do
+		echo "  rig module $m: ${rc#rc=}"
+	done
+	if grep '^P2PBUF-RIGMOD ' "$res" | grep -qv ' rc=0$'; then
+		problem "a rig module did not load: $(grep '^P2PBUF-RIGMOD ' "$res" | grep -v ' rc=0$' | tr '\n' ' ')"
+	fi
 	insmod=$(grep '^P2PBUF-INSMOD ' "$res" | head -n 1)
 	case $insmod in
 	"P2PBUF-INSMOD rc=0 dev=present") echo "  insmod p2pbuf.ko: ok, /dev/p2pbuf present" ;;
