@@ -1020,6 +1020,7 @@ END_TEST
 #define PARAMS "/sys/module/p2pbuf/parameters/"
 #define PTE_FILE "/sys/kernel/debug/p2pbuf/pte"
 #define PTDUMP "/sys/kernel/debug/page_tables/current_kernel"
+#define RAMDISK "/dev/ram0"
 #define PMD (2 * MIB)
 
 static void write_file(const char *path, const char *val)
@@ -1451,6 +1452,78 @@ START_TEST(test_huge_partial)
 }
 END_TEST
 
+/*
+ * get_user_pages() refuses the mapping for direct I/O too: read() from a
+ * file opened O_DIRECT into a p2pbuf mapping fails with EFAULT and leaves
+ * the memory alone, and write() from it fails the same way; the same I/O
+ * through anonymous memory works (the file really does direct I/O), and so
+ * does buffered I/O into the mapping (a CPU copy).  The file is the RAM
+ * disk /dev/ram0: tmpfs, the guest's only file system, has no direct I/O
+ * path, so the rig loads brd (tests/vm/vm-lib.sh, vm_rig_modules; built
+ * into the debug kernel).  Before and after the first touch (huge PMD or
+ * not).  _i: 0 host RAM, 1 BAR.
+ */
+START_TEST(test_odirect)
+{
+	const uint64_t io = 64 * KIB, len = 4 * MIB;
+	volatile uint64_t *p;
+	uint64_t *anon, *back;
+	struct p2pbuf_alloc a;
+	uint32_t prov = _i ? add_bar2() : P2PBUF_PROVIDER_ID_SYSMEM;
+	int fd = dev_open(), dfd, bfd;
+
+	dfd = open(RAMDISK, O_RDWR | O_DIRECT | O_CLOEXEC);
+	ck_assert_msg(dfd >= 0,
+		      "%s with O_DIRECT: %s; the rig has no file that can do "
+		      "direct I/O (brd not loaded?)",
+		      RAMDISK, strerror(errno));
+	ck_assert_int_eq(posix_memalign((void **)&anon, PAGE, io), 0);
+	ck_assert_int_eq(posix_memalign((void **)&back, PAGE, io), 0);
+	fill(anon, io, 31);
+	ck_assert_int_eq(pwrite(dfd, anon, io, 0), (ssize_t)io);
+	memset(back, 0, io);
+	ck_assert_int_eq(pread(dfd, back, io, 0), (ssize_t)io);
+	check(back, io, 31);
+
+	alloc_ok(fd, prov, len, &a);
+	p = map_ok(fd, &a, 0, len);
+	/* Before the first touch (huge blocks: nothing mapped yet). */
+	errno = 0;
+	ck_assert_int_eq(pread(dfd, (void *)p, io, 0), -1);
+	ck_assert_int_eq(errno, EFAULT);
+	check_zero(p, len);
+	fill(p, len, 33);
+	errno = 0;
+	ck_assert_int_eq(pread(dfd, (void *)p, io, 0), -1);
+	ck_assert_int_eq(errno, EFAULT);
+	errno = 0;
+	ck_assert_int_eq(pwrite(dfd, (void *)p, io, io), -1);
+	ck_assert_int_eq(errno, EFAULT);
+	check(p, len, 33);
+	/* The disk was not written either. */
+	ck_assert_int_eq(pread(dfd, back, io, io), (ssize_t)io);
+	ck_assert_msg(memcmp(back, (void *)p, io),
+		      "the failed write reached the disk");
+
+	/* Buffered I/O copies with the CPU: fine. */
+	bfd = open(RAMDISK, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(bfd, 0);
+	ck_assert_int_eq(pread(bfd, (void *)p, io, 0), (ssize_t)io);
+	check(p, io, 31);
+	check_part(p, io / 8, len - io, 33);
+	close(bfd);
+
+	munmap((void *)p, len);
+	free_ok(fd, a.handle);
+	free(anon);
+	free(back);
+	close(dfd);
+	close(fd);
+	if (_i)
+		del_bar2(prov);
+}
+END_TEST
+
 /* --- libp2pbuf and p2pctl ---------------------------------------------- */
 
 START_TEST(test_lib_buffer)
@@ -1556,6 +1629,7 @@ static Suite *buffer_suite(void)
 	tcase_add_loop_test(tc, test_races, 0, 2);
 	tcase_add_loop_test(tc, test_huge, 0, 4);
 	tcase_add_test(tc, test_huge_partial);
+	tcase_add_loop_test(tc, test_odirect, 0, 2);
 	tcase_add_test(tc, test_lib_buffer);
 	tcase_add_test(tc, test_p2pctl_buffer_alloc);
 	suite_add_tcase(s, tc);
