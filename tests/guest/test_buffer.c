@@ -1019,6 +1019,7 @@ END_TEST
 
 #define PARAMS "/sys/module/p2pbuf/parameters/"
 #define PTE_FILE "/sys/kernel/debug/p2pbuf/pte"
+#define PAT_LIST "/sys/kernel/debug/x86/pat_memtype_list"
 #define PTDUMP "/sys/kernel/debug/page_tables/current_kernel"
 #define RAMDISK "/dev/ram0"
 #define PMD (2 * MIB)
@@ -1524,6 +1525,134 @@ START_TEST(test_odirect)
 }
 END_TEST
 
+/*
+ * Whether x86 PAT's reservation list has [start, end) with the type name.
+ */
+static bool pat_listed(uint64_t start, uint64_t end, const char *type)
+{
+	char line[256], want[128];
+	bool found = false;
+	FILE *f = fopen(PAT_LIST, "r");
+
+	ck_assert_msg(f, PAT_LIST ": %s", strerror(errno));
+	snprintf(want, sizeof(want), "[mem 0x%016llx-0x%016llx] %s\n",
+		 (unsigned long long)start, (unsigned long long)end, type);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want);
+	fclose(f);
+	return found;
+}
+
+/*
+ * The memory type the page tables select for a mapping (debugfs "pte",
+ * which reads the entries back through the kernel's page-table walker, and
+ * on the debug kernel the kernel's own dump) is the documented one:
+ * write-back for host RAM; write-combining for a prefetchable BAR (ivshmem
+ * BAR2), whose provider holds a write-combining reservation in x86 PAT's
+ * list while registered (and uncached-minus when the BAR was already mapped
+ * so when the provider was registered); uncached-minus for a
+ * non-prefetchable BAR (edu's BAR0, from 512 KiB on, where it has no
+ * registers: reads give all-ones, writes are dropped).  For huge entries
+ * (where the kernel has them), 4 KiB entries written by mmap() (huge=N),
+ * and the 4 KiB entries a split leaves to the fault handler.
+ * _i % 3: 0 host RAM, 1 ivshmem BAR2, 2 edu BAR0; _i / 3: huge=N.
+ */
+START_TEST(test_memtype)
+{
+	int kind = _i % 3;
+	bool huge = _i < 3, hg = huge && huge_expected() && kind < 2;
+	uint64_t len = kind < 2 ? 4 * MIB : 512 * KIB, start = 0, size;
+	const char *type[] = { "write-back", "write-combining",
+			       "uncached-minus" };
+	const uint32_t mode[] = { P2PBUF_CACHE_WB, P2PBUF_CACHE_WC,
+				  P2PBUF_CACHE_UC };
+	struct p2pbuf_provider_info info;
+	char edu[4][RIG_BDF_LEN];
+	volatile uint64_t *p, *res;
+	struct p2pbuf_alloc a;
+	uint32_t prov = P2PBUF_PROVIDER_ID_SYSMEM;
+	int fd = dev_open();
+	struct pte e;
+
+	set_param("prefault", true);
+	set_param("huge", huge);
+	if (kind == 1) {
+		ck_assert_int_eq(rig_pci_resource(ivshmem, 2, &start, &size),
+				 0);
+		ck_assert(!pat_listed(start, start + size, "write-combining"));
+		prov = add_bar2();
+		ck_assert_msg(pat_listed(start, start + size,
+					 "write-combining"),
+			      "no write-combining reservation in " PAT_LIST);
+	} else if (kind == 2) {
+		ck_assert_int_ge(rig_pci_find(RIG_EDU_VENDOR, RIG_EDU_DEVICE,
+					      edu, 4),
+				 1);
+		ck_assert_int_eq(rig_pci_resource(edu[0], 0, &start, &size), 0);
+		ck_assert_uint_eq(size, EDU_BAR0_SIZE);
+		start += EDU_BAR0_SIZE / 2;
+		ck_assert_int_eq(p2pbuf_provider_add(ctl, edu[0], 0,
+						     EDU_BAR0_SIZE / 2,
+						     EDU_BAR0_SIZE / 2, 0,
+						     &info, sizeof(info)),
+				 0);
+		ck_assert_uint_eq(
+			info.flags & P2PBUF_NL_PROVIDER_F_PREFETCHABLE, 0);
+		prov = info.id;
+	}
+	alloc_ok(fd, prov, len, &a);
+	ck_assert_uint_eq(a.cache_mode, mode[kind]);
+	p = map_ok(fd, &a, 0, len);
+	touch_pages(p, len);
+	e = pte_of(p);
+	ck_assert(e.present);
+	ck_assert_str_eq(e.cache, type[kind]);
+	ck_assert_uint_eq(e.size, (hg ? PMD : PAGE));
+	if (kind)
+		ck_assert_uint_eq(e.pfn, start / PAGE);
+	cross_check_ptdump(p, e.size, type[kind]);
+	assert_pte((char *)p + len - PAGE, e.size, type[kind]);
+	if (kind == 2) {
+		/* Device registers, not memory: all-ones, writes dropped. */
+		const volatile uint32_t *w = (const volatile uint32_t *)p;
+
+		for (uint64_t i = 0; i < len / 4; i += PAGE / 4)
+			ck_assert_uint_eq(w[i], 0xffffffff);
+	}
+	/* A split: the first page faults back in alone, same type. */
+	ck_assert_int_eq(munmap((char *)p + PAGE, PAGE), 0);
+	(void)*p;
+	assert_pte(p, PAGE, type[kind]);
+	cross_check_ptdump(p, PAGE, type[kind]);
+	munmap((void *)p, PAGE);
+	munmap((char *)p + 2 * PAGE, len - 2 * PAGE);
+	free_ok(fd, a.handle);
+	if (kind == 1) {
+		del_bar2(prov);
+		ck_assert(!pat_listed(start, start + size, "write-combining"));
+		/*
+		 * The documented exception: with the BAR already mapped
+		 * uncached-minus (sysfs resource2) at registration, PAT keeps
+		 * that type for the provider and its buffers.
+		 */
+		res = map_resource2();
+		prov = add_bar2();
+		alloc_ok(fd, prov, len, &a);
+		ck_assert_uint_eq(a.cache_mode, P2PBUF_CACHE_WC);
+		p = map_ok(fd, &a, 0, len);
+		touch_pages(p, len);
+		assert_pte(p, hg ? PMD : PAGE, "uncached-minus");
+		munmap((void *)p, len);
+		free_ok(fd, a.handle);
+		munmap((void *)res, bar2_size);
+		del_bar2(prov);
+	} else if (kind == 2) {
+		ck_assert_int_eq(p2pbuf_provider_del(ctl, prov, 0), 0);
+	}
+	close(fd);
+}
+END_TEST
+
 /* --- libp2pbuf and p2pctl ---------------------------------------------- */
 
 START_TEST(test_lib_buffer)
@@ -1630,6 +1759,7 @@ static Suite *buffer_suite(void)
 	tcase_add_loop_test(tc, test_huge, 0, 4);
 	tcase_add_test(tc, test_huge_partial);
 	tcase_add_loop_test(tc, test_odirect, 0, 2);
+	tcase_add_loop_test(tc, test_memtype, 0, 6);
 	tcase_add_test(tc, test_lib_buffer);
 	tcase_add_test(tc, test_p2pctl_buffer_alloc);
 	suite_add_tcase(s, tc);
