@@ -345,8 +345,11 @@ static phys_addr_t p2pbuf_buffer_phys(struct p2pbuf_buffer *buf, u64 off,
 
 /*
  * With prefault off, maps the touched page.  With prefault on, every page
- * was mapped in mmap() and this runs only if something zapped the range;
- * the page is mapped again (a revoked buffer will answer SIGBUS here).
+ * outside the blocks left to huge PMDs was mapped in mmap(), and this runs
+ * for a page of such a block whose huge fault fell back (or was never
+ * tried: THP policy "never" on kernels that apply it), or if something
+ * zapped the range (a split of a huge PMD, revocation); the page is mapped
+ * again (a revoked buffer will answer SIGBUS here).
  */
 static vm_fault_t p2pbuf_vm_fault(struct vm_fault *vmf)
 {
@@ -376,6 +379,7 @@ static vm_fault_t p2pbuf_vm_fault(struct vm_fault *vmf)
  * vmf_insert_pfn_pmd() takes the PMD lock (two threads faulting the same
  * block both succeed, the second finds the entry in place).  The memory
  * type is the one x86 PAT has for the pfn, as for vmf_insert_pfn().
+ * Revocation, when it comes, must refuse here as in p2pbuf_vm_fault().
  */
 static vm_fault_t __maybe_unused p2pbuf_vm_huge_fault(struct vm_fault *vmf,
 						      unsigned int order)
