@@ -314,6 +314,12 @@ struct p2pbuf_buffer *p2pbuf_vma_buffer(struct vm_area_struct *vma,
 					u64 *offset);
 void p2pbuf_buffers_exit(void);
 unsigned int p2pbuf_max_buffers_per_fd(void);
+int p2pbuf_vma_pte(unsigned long addr, unsigned long *pfn, pgprot_t *prot,
+		   unsigned long *size);
+
+/* p2pbuf_debugfs.c: /sys/kernel/debug/p2pbuf/ (tests, diagnostics). */
+void p2pbuf_debugfs_init(void);
+void p2pbuf_debugfs_exit(void);
 
 /* p2pbuf_sgl.c: reachability and dma-sgls. */
 int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg);

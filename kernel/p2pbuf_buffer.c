@@ -14,14 +14,21 @@
  * on the buffer through vm_ops->open/close, so the memory returns to the
  * provider only when the buffer was freed and its last mapping is gone.
  *
- * The whole mapping is populated in mmap() with remap_pfn_range() (device
- * memory: never over a whole VMA where x86 PAT cannot split that, see
- * p2pbuf_vma_remap_devmem()),
- * unless the prefault parameter is off, in which case pages are inserted
- * one by one on first touch by the fault handler: see p2pbuf(4) and the
- * README's performance section for why prefaulting is the default.  The fault
- * handler also answers SIGBUS for an address that is no longer backed (a
- * zapped mapping, which is how revocation will take memory away).
+ * Where the kernel supports huge pfn mappings (P2PBUF_HAVE_HUGE_PFNMAP) and
+ * the huge parameter is on, every 2 MiB block of the mapping whose user and
+ * physical addresses are both 2 MiB aligned is left to the huge fault
+ * handler, which maps it with one special PMD on first touch
+ * (p2pbuf_vm_huge_fault(); ->get_unmapped_area picks user addresses that
+ * allow it).  The rest of the mapping is populated in mmap() with
+ * remap_pfn_range() (device memory: never over a whole VMA where x86 PAT
+ * cannot split that, see p2pbuf_vma_remap_devmem()), unless the prefault
+ * parameter is off, in which case pages are inserted one by one on first
+ * touch by the fault handler: see p2pbuf(4) and the README's performance
+ * section for why this is the default.  A split of a huge PMD (partial
+ * munmap(), mprotect()) just clears it; the pieces fault back in 4 KiB
+ * pages.  The fault handlers also answer SIGBUS for an address that is no
+ * longer backed (a zapped mapping, which is how revocation will take
+ * memory away).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -48,6 +55,20 @@ static bool prefault = true;
 module_param(prefault, bool, 0644);
 MODULE_PARM_DESC(prefault,
 		 "Populate a mapping in mmap() (Y, default) or on first touch (N)");
+
+static bool huge = true;
+module_param(huge, bool, 0644);
+MODULE_PARM_DESC(huge,
+		 "Map 2 MiB-aligned blocks with one huge PMD on first touch, where the kernel supports huge pfn mappings (Y, default)");
+
+/* Order of a PMD mapping (2 MiB with 4 KiB pages on x86-64). */
+#define P2PBUF_PMD_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+
+/* Huge PMDs are used: the kernel supports them and the parameter is on. */
+static bool p2pbuf_huge_enabled(void)
+{
+	return P2PBUF_HAVE_HUGE_PFNMAP && READ_ONCE(huge);
+}
 
 /* Global buffer ids: handles and mmap offsets.  Has its own locking. */
 static DEFINE_IDA(p2pbuf_buffer_ida);
@@ -332,8 +353,11 @@ phys_addr_t p2pbuf_buffer_phys(struct p2pbuf_buffer *buf, u64 off, u64 *len)
 
 /*
  * With prefault off, maps the touched page.  With prefault on, every page
- * was mapped in mmap() and this runs only if something zapped the range;
- * the page is mapped again (a revoked buffer will answer SIGBUS here).
+ * outside the blocks left to huge PMDs was mapped in mmap(), and this runs
+ * for a page of such a block whose huge fault fell back (or was never
+ * tried: THP policy "never" on kernels that apply it), or if something
+ * zapped the range (a split of a huge PMD, revocation); the page is mapped
+ * again (a revoked buffer will answer SIGBUS here).
  */
 static vm_fault_t p2pbuf_vm_fault(struct vm_fault *vmf)
 {
@@ -352,10 +376,47 @@ static vm_fault_t p2pbuf_vm_fault(struct vm_fault *vmf)
 	return vmf_insert_pfn(vma, vmf->address & PAGE_MASK, PHYS_PFN(phys));
 }
 
+/*
+ * ->huge_fault: map the 2 MiB block around the address with one special
+ * PMD if the VMA covers the whole block, the buffer memory behind it is one
+ * physically contiguous, 2 MiB aligned piece, and the huge parameter is on.
+ * Otherwise VM_FAULT_FALLBACK sends the core to p2pbuf_vm_fault() for the
+ * page.  The core calls it only for a PMD that maps nothing (never over
+ * PTEs already there) or to make a read-only PMD writable.  No lock: the
+ * buffer's memory does not change while the VMA holds its reference, and
+ * vmf_insert_pfn_pmd() takes the PMD lock (two threads faulting the same
+ * block both succeed, the second finds the entry in place).  The memory
+ * type is the one x86 PAT has for the pfn, as for vmf_insert_pfn().
+ * Revocation, when it comes, must refuse here as in p2pbuf_vm_fault().
+ */
+static vm_fault_t __maybe_unused p2pbuf_vm_huge_fault(struct vm_fault *vmf,
+						      unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct p2pbuf_buffer *buf = vma->vm_private_data;
+	unsigned long addr = vmf->address & PMD_MASK;
+	phys_addr_t phys;
+	u64 off, len;
+
+	if (order != P2PBUF_PMD_ORDER || !p2pbuf_huge_enabled())
+		return VM_FAULT_FALLBACK;
+	if (addr < vma->vm_start || vma->vm_end - addr < PMD_SIZE)
+		return VM_FAULT_FALLBACK;
+	off = p2pbuf_vma_offset(vma) + (addr - vma->vm_start);
+	if (off >= buf->size)
+		return VM_FAULT_SIGBUS;
+	phys = p2pbuf_buffer_phys(buf, off, &len);
+	if (len < PMD_SIZE || !IS_ALIGNED(phys, PMD_SIZE))
+		return VM_FAULT_FALLBACK;
+	return p2pbuf_vmf_insert_pfn_pmd(vmf, PHYS_PFN(phys),
+					 vmf->flags & FAULT_FLAG_WRITE);
+}
+
 static const struct vm_operations_struct p2pbuf_vm_ops = {
 	.open = p2pbuf_vm_open,
 	.close = p2pbuf_vm_close,
 	.fault = p2pbuf_vm_fault,
+	.huge_fault = p2pbuf_huge_fault_op(p2pbuf_vm_huge_fault),
 };
 
 /**
@@ -378,6 +439,47 @@ struct p2pbuf_buffer *p2pbuf_vma_buffer(struct vm_area_struct *vma,
 		return NULL;
 	*offset = p2pbuf_vma_offset(vma);
 	return vma->vm_private_data;
+}
+
+/**
+ * p2pbuf_vma_pte() - the page-table entry behind an address of the
+ *	caller's own p2pbuf mappings
+ * @addr: a user address of the calling process
+ * @pfn: out: the pfn it maps to
+ * @prot: out: the entry's protection bits (memory type included), in the
+ *	layout of an entry of @size
+ * @size: out: bytes the entry maps: PAGE_SIZE, or PMD_SIZE for a huge PMD
+ *
+ * For the debugfs "pte" file: reads what the MMU will use, through the
+ * kernel's page-table walker, not what the driver meant to map.  Takes the
+ * mmap lock for reading.
+ *
+ * Return: 0; -EINVAL if @addr is not in a p2pbuf mapping of the caller;
+ * -ENOENT if nothing maps it (yet); -EOPNOTSUPP if the kernel offers no
+ * walker to modules (6.10, 6.11); -EINTR if killed while waiting for the
+ * lock.
+ */
+int p2pbuf_vma_pte(unsigned long addr, unsigned long *pfn, pgprot_t *prot,
+		   unsigned long *size)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr || vma->vm_ops != &p2pbuf_vm_ops) {
+		ret = -EINVAL;
+	} else {
+		ret = p2pbuf_follow_pfnmap(vma, addr, pfn, prot, size);
+		if (ret == -EINVAL)
+			ret = -ENOENT;
+	}
+	mmap_read_unlock(mm);
+	return ret;
 }
 
 static pgprot_t p2pbuf_buffer_prot(struct p2pbuf_buffer *buf, pgprot_t prot)
@@ -461,31 +563,34 @@ static int p2pbuf_vma_fill_wc(struct vm_area_struct *vma, unsigned long addr,
  * P2PBUF_HAVE_SPLIT_SAFE_PFNMAP) the reservation was tied to the VMA
  * (VM_PAT) and a split of it (partial munmap(), mprotect()) freed ranges
  * that were never reserved and leaked the real one.  On 6.16+ the whole-VMA
- * remap is split-safe and is used.
+ * remap is split-safe and is used when the range is the whole VMA.
  *
- * Before, a remap of only part of a VMA, or vmf_insert_pfn(), reserves
- * nothing and looks the memory type up page by page, which is what makes
- * them slow (~1.3 us per page in the rig, README).  Write-combined memory
- * is filled in one pass (p2pbuf_vma_fill_wc(), the way i915's
- * remap_io_mapping() fills its aperture).  Uncached BAR memory has no
- * provider-wide reservation and keeps the looked-up path: its first page
- * alone, then a remap of the rest, which is then not the whole VMA.
+ * Otherwise (before 6.16, or a range that is only part of the VMA because
+ * huge blocks are left to p2pbuf_vm_huge_fault()), a remap of only part of
+ * a VMA, or vmf_insert_pfn(), reserves nothing and looks the memory type
+ * up page by page, which is what makes them slow (~1.3 us per page in the
+ * rig, README).  Write-combined memory is filled in one pass
+ * (p2pbuf_vma_fill_wc(), the way i915's remap_io_mapping() fills its
+ * aperture).  Uncached BAR memory has no provider-wide reservation and
+ * keeps the looked-up path: for a whole VMA its first page alone, then a
+ * remap of the rest, which is then not the whole VMA.
  */
 static int p2pbuf_vma_remap_devmem(struct p2pbuf_buffer *buf,
 				   struct vm_area_struct *vma,
 				   unsigned long addr, phys_addr_t phys,
 				   u64 len)
 {
+	bool whole = addr == vma->vm_start && addr + len == vma->vm_end;
 	vm_fault_t vmf;
 
-	if (P2PBUF_HAVE_SPLIT_SAFE_PFNMAP)
+	if (P2PBUF_HAVE_SPLIT_SAFE_PFNMAP && whole)
 		return remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
 				       vma->vm_page_prot);
 #ifdef CONFIG_X86
 	if (buf->cache_mode == P2PBUF_CACHE_WC)
 		return p2pbuf_vma_fill_wc(vma, addr, phys, len);
 #endif
-	if (addr == vma->vm_start && addr + len == vma->vm_end) {
+	if (whole) {
 		vmf = vmf_insert_pfn(vma, addr, PHYS_PFN(phys));
 		if (vmf != VM_FAULT_NOPAGE)
 			return vmf == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
@@ -500,14 +605,50 @@ static int p2pbuf_vma_remap_devmem(struct p2pbuf_buffer *buf,
 }
 
 /*
- * Map the whole of @vma now, chunk by chunk, one page-table pass per
- * chunk.  Host RAM (write-back, which x86 PAT never reserves, so a split is
- * harmless) goes straight through remap_pfn_range().
+ * Map [@addr, @addr + @len) of @vma to @phys on.  Host RAM (write-back,
+ * which x86 PAT never reserves, so a split is harmless) goes straight
+ * through remap_pfn_range().
+ */
+static int p2pbuf_vma_map_range(struct p2pbuf_buffer *buf,
+				struct vm_area_struct *vma, unsigned long addr,
+				phys_addr_t phys, u64 len)
+{
+	if (!len)
+		return 0;
+	if (buf->prov->devmem)
+		return p2pbuf_vma_remap_devmem(buf, vma, addr, phys, len);
+	return remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
+			       vma->vm_page_prot);
+}
+
+/*
+ * The 2 MiB blocks of [@addr, @addr + @len) (which maps @phys on) that
+ * p2pbuf_vm_huge_fault() will map with PMDs: [return value, *@end).  If
+ * there are none (huge PMDs not used, user and physical addresses not
+ * congruent modulo 2 MiB, or no whole block), both are @addr + @len.
+ */
+static unsigned long p2pbuf_huge_blocks(unsigned long addr, phys_addr_t phys,
+					u64 len, unsigned long *end)
+{
+	unsigned long start = ALIGN(addr, PMD_SIZE);
+
+	*end = ALIGN_DOWN(addr + len, PMD_SIZE);
+	if (!p2pbuf_huge_enabled() || ((addr ^ phys) & ~PMD_MASK) ||
+	    start >= *end) {
+		*end = addr + len;
+		return addr + len;
+	}
+	return start;
+}
+
+/*
+ * Map all of @vma now, chunk by chunk, one page-table pass per piece,
+ * except the 2 MiB blocks left to the huge fault handler.
  */
 static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
 			       struct vm_area_struct *vma)
 {
-	unsigned long addr = vma->vm_start;
+	unsigned long addr = vma->vm_start, hstart, hend;
 	u64 off = p2pbuf_vma_offset(vma);
 	phys_addr_t phys;
 	u64 len;
@@ -518,12 +659,13 @@ static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
 		if (!len)
 			return -EINVAL;
 		len = min_t(u64, len, vma->vm_end - addr);
-		if (buf->prov->devmem)
-			ret = p2pbuf_vma_remap_devmem(buf, vma, addr, phys,
-						      len);
-		else
-			ret = remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
-					      vma->vm_page_prot);
+		hstart = p2pbuf_huge_blocks(addr, phys, len, &hend);
+		ret = p2pbuf_vma_map_range(buf, vma, addr, phys,
+					   hstart - addr);
+		if (!ret)
+			ret = p2pbuf_vma_map_range(buf, vma, hend,
+						   phys + (hend - addr),
+						   addr + len - hend);
 		if (ret)
 			return ret;
 		addr += len;
@@ -573,6 +715,14 @@ int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma)
 
 	p2pbuf_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
 				 VM_DONTDUMP | VM_DONTCOPY);
+	/*
+	 * Ask for huge mappings as MADV_HUGEPAGE would: some kernels (6.12
+	 * among them) call ->huge_fault only when the THP policy is
+	 * "always", or "madvise" and the VMA has VM_HUGEPAGE; newer ones
+	 * ignore the policy for huge pfn mappings.
+	 */
+	if (p2pbuf_huge_enabled())
+		p2pbuf_vm_flags_set(vma, VM_HUGEPAGE);
 	vma->vm_page_prot = p2pbuf_buffer_prot(buf, vma->vm_page_prot);
 	vma->vm_private_data = buf;
 	if (READ_ONCE(prefault)) {

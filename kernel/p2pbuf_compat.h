@@ -92,6 +92,108 @@ static inline void p2pbuf_vm_flags_clear(struct vm_area_struct *vma,
 #define P2PBUF_HAVE_SPLIT_SAFE_PFNMAP false
 #endif
 
+/*
+ * Huge pfn mappings: a VM_PFNMAP VMA whose ->huge_fault maps 2 MiB with
+ * one special PMD.  Needs special huge PMDs (6.12, HAVE_HUGE_PFNMAP:
+ * before them GUP-fast took such a PMD for a THP and could pin the RAM
+ * behind it) and the order-style ->huge_fault (6.6, HAVE_HUGE_FAULT_ORDER).
+ * p2pbuf_huge_fault_op() fills vm_operations_struct.huge_fault: NULL
+ * where huge pfn mappings are not supported (also where the member still
+ * takes an enum page_entry_size), so mark the handler __maybe_unused.
+ * p2pbuf_get_unmapped_area is the file's ->get_unmapped_area: addresses
+ * congruent to the mmap offset modulo 2 MiB, so that PMDs fit (used
+ * as is, not wrapped: mremap() knows thp_get_unmapped_area as safe).
+ */
+#if defined(HAVE_HUGE_PFNMAP) && defined(HAVE_HUGE_FAULT_ORDER) && \
+	defined(HAVE_THP_GET_UNMAPPED_AREA)
+#define P2PBUF_HAVE_HUGE_PFNMAP true
+#define p2pbuf_huge_fault_op(fn) (fn)
+#define p2pbuf_get_unmapped_area thp_get_unmapped_area
+
+/* The pfn became an unsigned long with the removal of pfn_t (after 6.12). */
+#ifdef HAVE_VMF_INSERT_PFN_PMD_ULONG
+static inline vm_fault_t p2pbuf_vmf_insert_pfn_pmd(struct vm_fault *vmf,
+						   unsigned long pfn,
+						   bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, pfn, write);
+}
+#else
+#include <linux/pfn_t.h>
+
+static inline vm_fault_t p2pbuf_vmf_insert_pfn_pmd(struct vm_fault *vmf,
+						   unsigned long pfn,
+						   bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), write);
+}
+#endif
+#else
+#define P2PBUF_HAVE_HUGE_PFNMAP false
+#define p2pbuf_huge_fault_op(fn) NULL
+#define p2pbuf_get_unmapped_area NULL
+
+static inline vm_fault_t p2pbuf_vmf_insert_pfn_pmd(struct vm_fault *vmf,
+						   unsigned long pfn,
+						   bool write)
+{
+	return VM_FAULT_FALLBACK;
+}
+#endif
+
+/**
+ * p2pbuf_follow_pfnmap() - read the page-table entry mapping @addr
+ * @vma: a VM_IO | VM_PFNMAP VMA; the caller holds its mm's mmap lock
+ * @addr: an address inside @vma
+ * @pfn: out: the pfn @addr maps to
+ * @prot: out: the entry's protection bits, as the entry holds them (for a
+ *	huge entry with the architecture's large-page layout)
+ * @size: out: bytes the entry maps (PAGE_SIZE, or PMD_SIZE for a huge one)
+ *
+ * follow_pfnmap_start() (6.12) or follow_pte() of the mm (5.12 to 6.9,
+ * which never see huge entries in a p2pbuf VMA); not available on
+ * 6.10/6.11, whose follow_pte() takes the VMA.
+ *
+ * Return: 0; -EINVAL if nothing maps @addr; -EOPNOTSUPP without an API.
+ */
+static inline int p2pbuf_follow_pfnmap(struct vm_area_struct *vma,
+				       unsigned long addr, unsigned long *pfn,
+				       pgprot_t *prot, unsigned long *size)
+{
+#if defined(HAVE_FOLLOW_PFNMAP)
+	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
+	int ret = follow_pfnmap_start(&args);
+
+	if (ret)
+		return ret;
+	*pfn = args.pfn;
+	*prot = args.pgprot;
+#ifdef HAVE_FOLLOW_PFNMAP_ADDR_MASK
+	*size = ~args.addr_mask + 1;
+#else
+	/* Before 6.15 only the internal ptep says "not a PTE". */
+	*size = args.ptep ? PAGE_SIZE : PMD_SIZE;
+#endif
+	follow_pfnmap_end(&args);
+	return 0;
+#elif defined(HAVE_FOLLOW_PTE_MM)
+	spinlock_t *ptl; /* the page table's lock, held by follow_pte() */
+	pte_t *ptep, pte;
+	int ret = follow_pte(vma->vm_mm, addr, &ptep, &ptl);
+
+	if (ret)
+		return ret;
+	pte = ptep_get(ptep);
+	pte_unmap_unlock(ptep, ptl);
+	*pfn = pte_pfn(pte);
+	*prot = pte_pgprot(pte);
+	*size = PAGE_SIZE;
+	return 0;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
 /* Peer-to-peer DMA core: 4.20 (52916982af48), when CONFIG_PCI_P2PDMA=y. */
 #ifdef HAVE_PCI_P2PDMA
 #define P2PBUF_HAVE_PCI_P2PDMA true

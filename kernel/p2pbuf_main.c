@@ -253,6 +253,7 @@ static const struct file_operations p2pbuf_fops = {
 	.unlocked_ioctl = p2pbuf_ioctl,
 	.compat_ioctl = p2pbuf_compat_ptr_ioctl,
 	.mmap = p2pbuf_mmap,
+	.get_unmapped_area = p2pbuf_get_unmapped_area,
 };
 
 static struct miscdevice p2pbuf_misc = {
@@ -293,6 +294,7 @@ static int __init p2pbuf_init(void)
 		       P2PBUF_NL_FAMILY_NAME, ret);
 		goto err_misc;
 	}
+	p2pbuf_debugfs_init();
 	pr_info("version %s, uAPI %u.%u\n", P2PBUF_DRIVER_VERSION,
 		P2PBUF_UAPI_VERSION_MAJOR, P2PBUF_UAPI_VERSION_MINOR);
 	return 0;
@@ -312,6 +314,7 @@ err_providers:
  */
 static void __exit p2pbuf_exit(void)
 {
+	p2pbuf_debugfs_exit();
 	p2pbuf_nl_exit();
 	misc_deregister(&p2pbuf_misc);
 	p2pbuf_sgls_exit();

@@ -112,6 +112,12 @@ prepare_tree() {
 	echo "$fraghash" >"$1/prepared"
 }
 
+# matrix_apt_setup: private apt lists for the suites of the matrix (once).
+matrix_apt_setup() {
+	# shellcheck disable=SC2046 # one word per suite
+	apt_setup $(grep -v '^[[:space:]]*#' "$matrix" | awk 'NF >= 2 { print $2 }' | sort -u)
+}
+
 # tree_for VERSION SUITE: set dir to the cache directory of a prepared
 # tree, fetching and preparing one when needed.
 tree_for() {
@@ -121,8 +127,7 @@ tree_for() {
 	if [ -n "$have" ] && [ "$refresh" != 1 ]; then
 		want=$have
 	else
-		# shellcheck disable=SC2046 # one word per suite
-		apt_setup $(grep -v '^[[:space:]]*#' "$matrix" | awk 'NF >= 2 { print $2 }' | sort -u)
+		matrix_apt_setup
 		debver=$(candidate "$v" "$suite")
 		[ -n "$debver" ] || die "linux-source-$v not found in $suite"
 		want=$v-$debver
@@ -134,6 +139,9 @@ tree_for() {
 	fi
 	if [ ! -f "$dir/prepared" ]; then
 		f0=$(now)
+		# The private lists may hold another script's suites
+		# (build-debug-kernel.sh sets up its own): set up the matrix's.
+		matrix_apt_setup
 		say "$want: downloading and unpacking linux-source-$v"
 		fetch_tree "$v" "${want#"$v"-}" "$dir"
 		f1=$(now)

@@ -13,8 +13,9 @@
 
 #include <check.h>
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -27,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +39,7 @@
 #include "libp2pbuf.h"
 
 #define DEV "/dev/p2pbuf"
+#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024)
 #define PAGE 4096ULL
@@ -203,6 +206,9 @@ static volatile uint64_t *map_resource2(void)
 
 /* --- fixture ----------------------------------------------------------- */
 
+static void set_param(const char *name, bool on);
+static void write_file(const char *path, const char *val);
+
 static void setup(void)
 {
 	struct p2pbuf_provider_info *l;
@@ -230,6 +236,14 @@ static void setup(void)
 	ck_assert_int_eq(p2pbuf_provider_list(ctl, &l, sizeof(*l)), 1);
 	ck_assert_uint_eq(l[0].buffers, 0);
 	free(l);
+	/*
+	 * The module's defaults and the rig's THP policy (Debian's and the
+	 * debug kernel's default), whatever a failed test left.
+	 */
+	set_param("prefault", true);
+	set_param("huge", true);
+	if (access(THP_ENABLED, F_OK) == 0)
+		write_file(THP_ENABLED, "always");
 }
 
 /*
@@ -1001,6 +1015,644 @@ START_TEST(test_races)
 }
 END_TEST
 
+/* --- huge mappings, memory types, O_DIRECT ------------------------------ */
+
+#define PARAMS "/sys/module/p2pbuf/parameters/"
+#define PTE_FILE "/sys/kernel/debug/p2pbuf/pte"
+#define PAT_LIST "/sys/kernel/debug/x86/pat_memtype_list"
+#define PTDUMP "/sys/kernel/debug/page_tables/current_kernel"
+#define RAMDISK "/dev/ram0"
+#define PMD (2 * MIB)
+
+static void write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_msg(write(fd, val, strlen(val)) == (ssize_t)strlen(val),
+		      "%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static void set_param(const char *name, bool on)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	write_file(path, on ? "Y" : "N");
+}
+
+/*
+ * Whether this kernel can map a p2pbuf VMA with huge PMDs, decided without
+ * asking the driver: x86-64 selects ARCH_SUPPORTS_HUGE_PFNMAP (special
+ * huge PMDs, GUP-fast refusing them) from Linux 6.12 on when THP is built
+ * in, which /sys/kernel/mm/transparent_hugepage shows.
+ */
+static bool huge_expected(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	ck_assert_int_eq(uname(&u), 0);
+	ck_assert_int_eq(sscanf(u.release, "%d.%d", &major, &minor), 2);
+	if (major < 6 || (major == 6 && minor < 12))
+		return false;
+	return access("/sys/kernel/mm/transparent_hugepage", F_OK) == 0;
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_minflt;
+}
+
+/* Write one word per page of [p, p + len): the page faults it took. */
+static long touch_pages(volatile uint64_t *p, uint64_t len)
+{
+	long f0 = minflt();
+
+	for (uint64_t off = 0; off < len; off += PAGE)
+		p[off / 8] = pattern(99, off / 8);
+	return minflt() - f0;
+}
+
+/* What the driver's debugfs "pte" file says maps addr. */
+struct pte {
+	bool present;
+	uint64_t pfn;
+	uint64_t size;
+	char cache[32];
+};
+
+static struct pte pte_of(const volatile void *addr)
+{
+	struct pte e = { 0 };
+	char line[160];
+	ssize_t n;
+	int fd;
+
+	fd = open(PTE_FILE, O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, PTE_FILE ": %s", strerror(errno));
+	n = pread(fd, line, sizeof(line) - 1, (off_t)(uintptr_t)addr);
+	ck_assert_msg(n > 0, PTE_FILE " at %p: %s", addr, strerror(errno));
+	close(fd);
+	line[n] = 0;
+	if (!strcmp(line, "none\n"))
+		return e;
+	ck_assert_msg(sscanf(line,
+			     "pfn=0x%" SCNx64 " size=%" SCNu64 " cache=%31s",
+			     &e.pfn, &e.size, e.cache) == 3,
+		      "%s", line);
+	e.present = true;
+	return e;
+}
+
+static void assert_pte(const volatile void *addr, uint64_t size,
+		       const char *cache)
+{
+	struct pte e = pte_of(addr);
+
+	ck_assert_msg(e.present, "%p: nothing mapped", addr);
+	ck_assert_msg(e.size == size,
+		      "%p: entry of %" PRIu64 " bytes, expected %" PRIu64, addr,
+		      e.size, size);
+	ck_assert_msg(!strcmp(e.cache, cache),
+		      "%p: memory type %s, expected %s", addr, e.cache, cache);
+}
+
+static void assert_no_pte(const volatile void *addr)
+{
+	struct pte e = pte_of(addr);
+
+	ck_assert_msg(!e.present, "%p: mapped (%" PRIu64 " bytes)", addr,
+		      e.size);
+}
+
+/*
+ * The kernel's own dump of this process's page tables (CONFIG_PTDUMP_DEBUGFS,
+ * the debug kernel): the line covering addr, or false where the kernel has
+ * no such file.  Lines read "0x<from>-0x<to>  <size> USR RW PWT PCD PSE PAT
+ * GLB NX pmd", a flag blank when clear.
+ */
+static bool ptdump_line(const volatile void *addr, char *out, size_t len)
+{
+	unsigned long a = (unsigned long)(uintptr_t)addr, from, to;
+	char line[256];
+	bool found = false;
+	FILE *f;
+
+	f = fopen(PTDUMP, "r");
+	if (!f) {
+		ck_assert_int_eq(errno, ENOENT);
+		return false;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "0x%lx-0x%lx", &from, &to) == 2 && from <= a &&
+		    a < to) {
+			snprintf(out, len, "%s", line);
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	ck_assert_msg(found, PTDUMP ": no line covers %p", addr);
+	return true;
+}
+
+/*
+ * Cross-check the driver's "pte" answer with the kernel's dump where there
+ * is one: the level (pte, or pmd with PSE) and the PWT/PCD/PAT bits that
+ * select the memory type (PAT slots as Linux programs them: WB none, WC
+ * PWT, UC- PCD).
+ */
+static void cross_check_ptdump(const volatile void *addr, uint64_t size,
+			       const char *cache)
+{
+	char line[256];
+	bool pwt, pcd, pat;
+
+	if (!ptdump_line(addr, line, sizeof(line)))
+		return;
+	pwt = strstr(line, " PWT ");
+	pcd = strstr(line, " PCD ");
+	pat = strstr(line, " PAT ");
+	if (size == PMD)
+		ck_assert_msg(strstr(line, " PSE ") && strstr(line, " pmd\n"),
+			      "%s", line);
+	else
+		ck_assert_msg(strstr(line, " pte\n"), "%s", line);
+	ck_assert_msg(!pat, "%s", line);
+	if (!strcmp(cache, "write-back"))
+		ck_assert_msg(!pwt && !pcd, "%s", line);
+	else if (!strcmp(cache, "write-combining"))
+		ck_assert_msg(pwt && !pcd, "%s", line);
+	else if (!strcmp(cache, "uncached-minus"))
+		ck_assert_msg(!pwt && pcd, "%s", line);
+	else
+		ck_abort_msg("no cross-check for %s", cache);
+}
+
+static const char *cache_name(uint32_t mode)
+{
+	switch (mode) {
+	case P2PBUF_CACHE_WB:
+		return "write-back";
+	case P2PBUF_CACHE_WC:
+		return "write-combining";
+	default:
+		return "uncached-minus";
+	}
+}
+
+/* Write to p: 0 if it worked, else the signal. */
+static int touch_write(volatile uint64_t *p)
+{
+	struct sigaction sa = { .sa_handler = on_fault }, old_segv, old_bus;
+	int ret = 0;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	fault_sig = 0;
+	if (!sigsetjmp(fault_jmp, 1))
+		*p = 1;
+	else
+		ret = fault_sig;
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return ret;
+}
+
+/* check() of a piece: words [first, first + len / 8) of a seed's pattern. */
+static void check_part(const volatile uint64_t *p, uint64_t first, uint64_t len,
+		       uint64_t seed)
+{
+	for (uint64_t i = first; i < first + len / 8; i++)
+		if (p[i] != pattern(seed, i))
+			ck_abort_msg("word %llu: %#llx, expected %#llx",
+				     (unsigned long long)i,
+				     (unsigned long long)p[i],
+				     (unsigned long long)pattern(seed, i));
+}
+
+/*
+ * Huge mappings.  An 8 MiB buffer mapped where mmap() chooses lands 2 MiB
+ * aligned, and where the kernel supports huge pfn mappings each of its four
+ * 2 MiB blocks is one huge PMD, installed by the first touch: one page
+ * fault per block, where 4 KiB pages take one per page (or none when
+ * mmap() wrote them).  The page tables say so (debugfs "pte"; on the debug
+ * kernel also the kernel's own dump), with the physical address and memory
+ * type expected.  Data lands where it should (BAR: seen in resource2).
+ * mremap() to another aligned address moves the PMDs.  Splits: munmap() of
+ * half a PMD and mprotect() of a piece of another
+ * leave every remaining page mapped to its own memory, in 4 KiB pages, the
+ * untouched blocks staying huge.  _i: bit 0 BAR (else host RAM), bit 1
+ * prefault off.
+ */
+START_TEST(test_huge)
+{
+	bool bar = _i & 1, prefault = !(_i & 2), hg = huge_expected();
+	uint64_t len = 8 * MIB, npages = len / PAGE, start = 0, size;
+	volatile uint64_t *p, *res = NULL;
+	struct p2pbuf_alloc a;
+	uint32_t prov = P2PBUF_PROVIDER_ID_SYSMEM;
+	const char *cache;
+	struct pte e, l;
+	long faults;
+	char *c, *area;
+	int fd = dev_open();
+
+	set_param("prefault", prefault);
+	set_param("huge", true);
+	/*
+	 * THP policy "madvise": where the kernel applies it to huge pfn
+	 * mappings (6.12), the driver's VM_HUGEPAGE must let them through.
+	 */
+	if (hg)
+		write_file(THP_ENABLED, "madvise");
+	if (bar) {
+		/* Registered first: resource2 then shares its write-combining. */
+		prov = add_bar2();
+		res = map_resource2();
+		ck_assert_int_eq(rig_pci_resource(ivshmem, 2, &start, &size),
+				 0);
+	}
+	alloc_ok(fd, prov, len, &a);
+	cache = cache_name(a.cache_mode);
+	p = map_ok(fd, &a, 0, len);
+	c = (char *)p;
+	if (hg)
+		ck_assert_msg((uintptr_t)p % PMD == 0, "mmap() gave %p", c);
+	/* Huge blocks (and everything without prefault) wait for a touch. */
+	if (hg || !prefault)
+		assert_no_pte(p);
+	else
+		assert_pte(p, PAGE, cache);
+	faults = touch_pages(p, len);
+	if (hg)
+		ck_assert_msg(faults >= 4 && faults < 4 + 8,
+			      "%ld page faults for 4 huge PMDs", faults);
+	else if (prefault)
+		ck_assert_msg(faults < 8, "%ld page faults after prefault",
+			      faults);
+	else
+		ck_assert_msg(faults >= (long)npages &&
+				      faults < (long)npages + 8,
+			      "%ld page faults for %llu pages", faults,
+			      (unsigned long long)npages);
+	for (uint64_t off = 0; off < len; off += PMD) {
+		e = pte_of(c + off);
+		ck_assert(e.present);
+		ck_assert_uint_eq(e.size, (hg ? PMD : PAGE));
+		ck_assert_str_eq(e.cache, cache);
+		if (bar)
+			ck_assert_uint_eq(e.pfn, (start + off) / PAGE);
+		if (!hg && !bar)
+			continue;
+		/* 2 MiB of contiguous memory behind the block. */
+		if (hg)
+			ck_assert_uint_eq(e.pfn % (PMD / PAGE), 0);
+		l = pte_of(c + off + PMD - PAGE);
+		ck_assert_uint_eq(l.pfn, e.pfn + PMD / PAGE - 1);
+	}
+	cross_check_ptdump(p, hg ? PMD : PAGE, cache);
+	fill(p, len, 21);
+	check(p, len, 21);
+	if (bar)
+		check(res, len, 21);
+
+	/* mremap() to another 2 MiB-aligned place takes the PMDs along. */
+	area = mmap(NULL, len + PMD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		    0);
+	ck_assert(area != MAP_FAILED);
+	c = (char *)(((uintptr_t)area + PMD - 1) / PMD * PMD);
+	ck_assert(mremap((void *)p, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			 c) == c);
+	if (c > area)
+		munmap(area, c - area);
+	munmap(c + len, area + len + PMD - (c + len));
+	p = (volatile uint64_t *)c;
+	assert_pte(c + PMD, hg ? PMD : PAGE, cache);
+	check(p, len, 21);
+
+	/* munmap() of the second half of block 0 splits its PMD... */
+	ck_assert_int_eq(munmap(c + PMD / 2, PMD / 2), 0);
+	if (hg)
+		assert_no_pte(p);
+	check(p, PMD / 2, 21);
+	assert_pte(p, PAGE, cache);
+	if (bar)
+		ck_assert_uint_eq(pte_of(p).pfn, start / PAGE);
+	/* ...and mprotect() of 512 KiB in the middle of block 1 that one. */
+	ck_assert_int_eq(mprotect(c + PMD + PMD / 4, PMD / 4, PROT_READ), 0);
+	check_part(p, PMD / 8, PMD, 21);
+	assert_pte(c + PMD, PAGE, cache);
+	assert_pte(c + PMD + PMD / 4, PAGE, cache);
+	ck_assert_int_eq(touch_write(p + (PMD + PMD / 4) / 8), SIGSEGV);
+	ck_assert_int_eq(touch_write(p + (PMD + PMD / 2) / 8), 0);
+	p[(PMD + PMD / 2) / 8] = pattern(21, (PMD + PMD / 2) / 8);
+	/* Blocks 2 and 3 are untouched by the splits. */
+	assert_pte(c + 2 * PMD, hg ? PMD : PAGE, cache);
+	assert_pte(c + 3 * PMD, hg ? PMD : PAGE, cache);
+	check_part(p, 0, PMD / 2, 21);
+	check_part(p, PMD / 8, len - PMD, 21);
+	if (bar)
+		check(res, len, 21);
+	ck_assert_int_eq(munmap(c, PMD / 2), 0);
+	ck_assert_int_eq(munmap(c + PMD, len - PMD), 0);
+	free_ok(fd, a.handle);
+	close(fd);
+	if (bar) {
+		munmap((void *)res, bar2_size);
+		del_bar2(prov);
+	}
+}
+END_TEST
+
+/*
+ * Only whole 2 MiB blocks whose user and physical addresses are both
+ * aligned get huge PMDs; the rest of a mapping is written by mmap() in
+ * 4 KiB PTEs.  A mapping of [1 MiB, 7 MiB) of a BAR buffer starts at an
+ * address congruent to 1 MiB (->get_unmapped_area): 1 MiB of PTEs, two
+ * huge blocks, 1 MiB of PTEs.  A MAP_FIXED mapping 4 KiB off the
+ * alignment gets PTEs only, and so does any mapping with huge=N.
+ */
+START_TEST(test_huge_partial)
+{
+	bool hg = huge_expected();
+	volatile uint64_t *res = map_resource2(), *p;
+	uint64_t start, size;
+	struct p2pbuf_alloc a;
+	uint32_t prov;
+	long faults;
+	char *c, *area;
+	int fd = dev_open();
+
+	set_param("prefault", true);
+	set_param("huge", true);
+	/* resource2 was mapped first: the provider is uncached-minus. */
+	prov = add_bar2();
+	ck_assert_int_eq(rig_pci_resource(ivshmem, 2, &start, &size), 0);
+	alloc_ok(fd, prov, 8 * MIB, &a);
+
+	p = map_ok(fd, &a, MIB, 6 * MIB);
+	c = (char *)p;
+	if (hg)
+		ck_assert_msg((uintptr_t)c % PMD == MIB, "mmap() gave %p", c);
+	assert_pte(c, PAGE, "uncached-minus");
+	assert_pte(c + MIB - PAGE, PAGE, "uncached-minus");
+	assert_pte(c + 5 * MIB, PAGE, "uncached-minus");
+	assert_pte(c + 6 * MIB - PAGE, PAGE, "uncached-minus");
+	if (hg) {
+		assert_no_pte(c + MIB);
+		assert_no_pte(c + 3 * MIB);
+	}
+	faults = touch_pages(p, 6 * MIB);
+	ck_assert_msg(faults < (hg ? 2 + 8 : 8), "%ld page faults", faults);
+	if (hg)
+		ck_assert_msg(faults >= 2, "%ld page faults", faults);
+	assert_pte(c + MIB, hg ? PMD : PAGE, "uncached-minus");
+	assert_pte(c + 3 * MIB, hg ? PMD : PAGE, "uncached-minus");
+	ck_assert_uint_eq(pte_of(c + MIB).pfn, (start + 2 * MIB) / PAGE);
+	fill(p, 6 * MIB, 23);
+	check(res + MIB / 8, 6 * MIB, 23);
+	munmap(c, 6 * MIB);
+
+	/* 4 KiB off the congruence: no block can be huge. */
+	area = mmap(NULL, 8 * MIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		    0);
+	ck_assert(area != MAP_FAILED);
+	c = (char *)(((uintptr_t)area + PMD - 1) / PMD * PMD) + PAGE;
+	p = mmap(c, 4 * MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		 (off_t)a.mmap_offset);
+	ck_assert(p == (void *)c);
+	faults = touch_pages(p, 4 * MIB);
+	ck_assert_msg(faults < 8, "%ld page faults", faults);
+	assert_pte(c + PMD - PAGE, PAGE, "uncached-minus");
+	assert_pte(c + 2 * PMD - PAGE, PAGE, "uncached-minus");
+	fill(p, 4 * MIB, 25);
+	check(res, 4 * MIB, 25);
+	munmap(area, 8 * MIB);
+
+	/* huge=N: PTEs written by mmap(), even where a PMD would fit. */
+	set_param("huge", false);
+	p = map_ok(fd, &a, 0, 4 * MIB);
+	assert_pte(p, PAGE, "uncached-minus");
+	faults = touch_pages(p, 4 * MIB);
+	ck_assert_msg(faults < 8, "%ld page faults", faults);
+	assert_pte((char *)p + PMD, PAGE, "uncached-minus");
+	munmap((void *)p, 4 * MIB);
+	set_param("huge", true);
+
+	free_ok(fd, a.handle);
+	close(fd);
+	munmap((void *)res, bar2_size);
+	del_bar2(prov);
+}
+END_TEST
+
+/*
+ * get_user_pages() refuses the mapping for direct I/O too: read() from a
+ * file opened O_DIRECT into a p2pbuf mapping fails with EFAULT and leaves
+ * the memory alone, and write() from it fails the same way; the same I/O
+ * through anonymous memory works (the file really does direct I/O), and so
+ * does buffered I/O into the mapping (a CPU copy).  The file is the RAM
+ * disk /dev/ram0: tmpfs, the guest's only file system, has no direct I/O
+ * path, so the rig loads brd (tests/vm/vm-lib.sh, vm_rig_modules; built
+ * into the debug kernel).  Before and after the first touch (huge PMD or
+ * not).  _i: 0 host RAM, 1 BAR.
+ */
+START_TEST(test_odirect)
+{
+	const uint64_t io = 64 * KIB, len = 4 * MIB;
+	volatile uint64_t *p;
+	uint64_t *anon, *back;
+	struct p2pbuf_alloc a;
+	uint32_t prov = _i ? add_bar2() : P2PBUF_PROVIDER_ID_SYSMEM;
+	int fd = dev_open(), dfd, bfd;
+
+	dfd = open(RAMDISK, O_RDWR | O_DIRECT | O_CLOEXEC);
+	ck_assert_msg(dfd >= 0,
+		      "%s with O_DIRECT: %s; the rig has no file that can do "
+		      "direct I/O (brd not loaded?)",
+		      RAMDISK, strerror(errno));
+	ck_assert_int_eq(posix_memalign((void **)&anon, PAGE, io), 0);
+	ck_assert_int_eq(posix_memalign((void **)&back, PAGE, io), 0);
+	fill(anon, io, 31);
+	ck_assert_int_eq(pwrite(dfd, anon, io, 0), (ssize_t)io);
+	memset(back, 0, io);
+	ck_assert_int_eq(pread(dfd, back, io, 0), (ssize_t)io);
+	check(back, io, 31);
+
+	alloc_ok(fd, prov, len, &a);
+	p = map_ok(fd, &a, 0, len);
+	/* Before the first touch (huge blocks: nothing mapped yet). */
+	errno = 0;
+	ck_assert_int_eq(pread(dfd, (void *)p, io, 0), -1);
+	ck_assert_int_eq(errno, EFAULT);
+	check_zero(p, len);
+	fill(p, len, 33);
+	errno = 0;
+	ck_assert_int_eq(pread(dfd, (void *)p, io, 0), -1);
+	ck_assert_int_eq(errno, EFAULT);
+	errno = 0;
+	ck_assert_int_eq(pwrite(dfd, (void *)p, io, io), -1);
+	ck_assert_int_eq(errno, EFAULT);
+	check(p, len, 33);
+	/* The disk was not written either. */
+	ck_assert_int_eq(pread(dfd, back, io, io), (ssize_t)io);
+	ck_assert_msg(memcmp(back, (void *)p, io),
+		      "the failed write reached the disk");
+
+	/* Buffered I/O copies with the CPU: fine. */
+	bfd = open(RAMDISK, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(bfd, 0);
+	ck_assert_int_eq(pread(bfd, (void *)p, io, 0), (ssize_t)io);
+	check(p, io, 31);
+	check_part(p, io / 8, len - io, 33);
+	close(bfd);
+
+	munmap((void *)p, len);
+	free_ok(fd, a.handle);
+	free(anon);
+	free(back);
+	close(dfd);
+	close(fd);
+	if (_i)
+		del_bar2(prov);
+}
+END_TEST
+
+/*
+ * Whether x86 PAT's reservation list has [start, end) with the type name.
+ */
+static bool pat_listed(uint64_t start, uint64_t end, const char *type)
+{
+	char line[256], want[128];
+	bool found = false;
+	FILE *f = fopen(PAT_LIST, "r");
+
+	ck_assert_msg(f, PAT_LIST ": %s", strerror(errno));
+	snprintf(want, sizeof(want), "[mem 0x%016llx-0x%016llx] %s\n",
+		 (unsigned long long)start, (unsigned long long)end, type);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want);
+	fclose(f);
+	return found;
+}
+
+/*
+ * The memory type the page tables select for a mapping (debugfs "pte",
+ * which reads the entries back through the kernel's page-table walker, and
+ * on the debug kernel the kernel's own dump) is the documented one:
+ * write-back for host RAM; write-combining for a prefetchable BAR (ivshmem
+ * BAR2), whose provider holds a write-combining reservation in x86 PAT's
+ * list while registered (and uncached-minus when the BAR was already mapped
+ * so when the provider was registered); uncached-minus for a
+ * non-prefetchable BAR (edu's BAR0, from 512 KiB on, where it has no
+ * registers: reads give all-ones, writes are dropped).  For huge entries
+ * (where the kernel has them), 4 KiB entries written by mmap() (huge=N),
+ * and the 4 KiB entries a split leaves to the fault handler.
+ * _i % 3: 0 host RAM, 1 ivshmem BAR2, 2 edu BAR0; _i / 3: huge=N.
+ */
+START_TEST(test_memtype)
+{
+	int kind = _i % 3;
+	bool huge = _i < 3, hg = huge && huge_expected() && kind < 2;
+	uint64_t len = kind < 2 ? 4 * MIB : 512 * KIB, start = 0, size;
+	const char *type[] = { "write-back", "write-combining",
+			       "uncached-minus" };
+	const uint32_t mode[] = { P2PBUF_CACHE_WB, P2PBUF_CACHE_WC,
+				  P2PBUF_CACHE_UC };
+	struct p2pbuf_provider_info info;
+	char edu[4][RIG_BDF_LEN];
+	volatile uint64_t *p, *res;
+	struct p2pbuf_alloc a;
+	uint32_t prov = P2PBUF_PROVIDER_ID_SYSMEM;
+	int fd = dev_open();
+	struct pte e;
+
+	set_param("prefault", true);
+	set_param("huge", huge);
+	if (kind == 1) {
+		ck_assert_int_eq(rig_pci_resource(ivshmem, 2, &start, &size),
+				 0);
+		ck_assert(!pat_listed(start, start + size, "write-combining"));
+		prov = add_bar2();
+		ck_assert_msg(pat_listed(start, start + size,
+					 "write-combining"),
+			      "no write-combining reservation in " PAT_LIST);
+	} else if (kind == 2) {
+		ck_assert_int_ge(rig_pci_find(RIG_EDU_VENDOR, RIG_EDU_DEVICE,
+					      edu, 4),
+				 1);
+		ck_assert_int_eq(rig_pci_resource(edu[0], 0, &start, &size), 0);
+		ck_assert_uint_eq(size, EDU_BAR0_SIZE);
+		start += EDU_BAR0_SIZE / 2;
+		ck_assert_int_eq(p2pbuf_provider_add(ctl, edu[0], 0,
+						     EDU_BAR0_SIZE / 2,
+						     EDU_BAR0_SIZE / 2, 0,
+						     &info, sizeof(info)),
+				 0);
+		ck_assert_uint_eq(
+			info.flags & P2PBUF_NL_PROVIDER_F_PREFETCHABLE, 0);
+		prov = info.id;
+	}
+	alloc_ok(fd, prov, len, &a);
+	ck_assert_uint_eq(a.cache_mode, mode[kind]);
+	p = map_ok(fd, &a, 0, len);
+	touch_pages(p, len);
+	e = pte_of(p);
+	ck_assert(e.present);
+	ck_assert_str_eq(e.cache, type[kind]);
+	ck_assert_uint_eq(e.size, (hg ? PMD : PAGE));
+	if (kind)
+		ck_assert_uint_eq(e.pfn, start / PAGE);
+	cross_check_ptdump(p, e.size, type[kind]);
+	assert_pte((char *)p + len - PAGE, e.size, type[kind]);
+	if (kind == 2) {
+		/* Device registers, not memory: all-ones, writes dropped. */
+		const volatile uint32_t *w = (const volatile uint32_t *)p;
+
+		for (uint64_t i = 0; i < len / 4; i += PAGE / 4)
+			ck_assert_uint_eq(w[i], 0xffffffff);
+	}
+	/* A split: the first page faults back in alone, same type. */
+	ck_assert_int_eq(munmap((char *)p + PAGE, PAGE), 0);
+	(void)*p;
+	assert_pte(p, PAGE, type[kind]);
+	cross_check_ptdump(p, PAGE, type[kind]);
+	munmap((void *)p, PAGE);
+	munmap((char *)p + 2 * PAGE, len - 2 * PAGE);
+	free_ok(fd, a.handle);
+	if (kind == 1) {
+		del_bar2(prov);
+		ck_assert(!pat_listed(start, start + size, "write-combining"));
+		/*
+		 * The documented exception: with the BAR already mapped
+		 * uncached-minus (sysfs resource2) at registration, PAT keeps
+		 * that type for the provider and its buffers.
+		 */
+		res = map_resource2();
+		prov = add_bar2();
+		alloc_ok(fd, prov, len, &a);
+		ck_assert_uint_eq(a.cache_mode, P2PBUF_CACHE_WC);
+		p = map_ok(fd, &a, 0, len);
+		touch_pages(p, len);
+		assert_pte(p, hg ? PMD : PAGE, "uncached-minus");
+		munmap((void *)p, len);
+		free_ok(fd, a.handle);
+		munmap((void *)res, bar2_size);
+		del_bar2(prov);
+	} else if (kind == 2) {
+		ck_assert_int_eq(p2pbuf_provider_del(ctl, prov, 0), 0);
+	}
+	close(fd);
+}
+END_TEST
+
 /* --- libp2pbuf and p2pctl ---------------------------------------------- */
 
 START_TEST(test_lib_buffer)
@@ -1104,6 +1756,10 @@ static Suite *buffer_suite(void)
 	tcase_add_test(tc, test_split);
 	tcase_add_test(tc, test_gup_refused);
 	tcase_add_loop_test(tc, test_races, 0, 2);
+	tcase_add_loop_test(tc, test_huge, 0, 4);
+	tcase_add_test(tc, test_huge_partial);
+	tcase_add_loop_test(tc, test_odirect, 0, 2);
+	tcase_add_loop_test(tc, test_memtype, 0, 6);
 	tcase_add_test(tc, test_lib_buffer);
 	tcase_add_test(tc, test_p2pctl_buffer_alloc);
 	suite_add_tcase(s, tc);

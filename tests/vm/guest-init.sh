@@ -15,6 +15,7 @@
 # Results go to ttyS1 (the kernel never prints there, so lines cannot be cut
 # by printk) as marker lines, and are echoed to the console (ttyS0):
 #   P2PBUF-BOOT kernel=<release> uptime=<s>
+#   P2PBUF-RIGMOD <module> rc=<n>          (each /lib/rig-modules/*.ko)
 #   P2PBUF-INSMOD rc=<n> dev=present|missing
 #   P2PBUF-TEST-BEGIN <name> ... its output ... P2PBUF-TEST <name> rc=<n>
 #   P2PBUF-CMD-BEGIN ... output ... P2PBUF-CMD rc=<n>
@@ -87,6 +88,17 @@ fi
 # early report would hide every later one.  Print them all.
 DMAD=/sys/kernel/debug/dma-api
 [ -w $DMAD/all_errors ] && echo 1 >$DMAD/all_errors
+
+# What the rig needs of the kernel (mkinitramfs.sh --rig-module): brd's
+# /dev/ram0 for test_buffer's O_DIRECT test.  A failure is reported; the
+# tests that need the module fail on their own.
+for m in /lib/rig-modules/*.ko; do
+	[ -f "$m" ] || continue
+	insmod "$m"
+	rc=$?
+	name=${m##*/}
+	say "P2PBUF-RIGMOD ${name%.ko} rc=$rc"
+done
 
 if [ "$P2PBUF_VM_INSMOD" = 1 ]; then
 	# shellcheck disable=SC2086 # module parameters, split on purpose

@@ -2,9 +2,12 @@
 # Build the initramfs (uncompressed newc cpio) of the p2pbuf test rig.
 #
 # usage: mkinitramfs.sh -o OUT.cpio --init INIT [--module KO] [--conf FILE]
-#                       [--cmd FILE] [--busybox PATH] [PROG...]
+#                       [--cmd FILE] [--busybox PATH] [--rig-module KO]...
+#                       [PROG...]
 #   --init FILE     becomes /init (tests/vm/guest-init.sh)
 #   --module KO     becomes /p2pbuf.ko
+#   --rig-module KO goes to /lib/rig-modules/ (loaded by /init before
+#                   p2pbuf.ko: what the rig needs of the kernel, e.g. brd)
 #   --conf FILE     becomes /etc/p2pbuf-vm.conf (sourced by /init)
 #   --cmd FILE      becomes /etc/p2pbuf-vm.cmd (the command of "cmd" mode)
 #   PROG            static guest programs: test_* go to /tests/,
@@ -25,7 +28,7 @@ is_static_elf() {
 	! readelf -lW "$1" 2>/dev/null | grep -q 'INTERP'
 }
 
-out='' init='' module='' conf='' cmd='' busybox=${BUSYBOX:-}
+out='' init='' module='' conf='' cmd='' busybox=${BUSYBOX:-} rigmods=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) out=$2; shift ;;
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--conf) conf=$2; shift ;;
 	--cmd) cmd=$2; shift ;;
 	--busybox) busybox=$2; shift ;;
+	--rig-module) rigmods="$rigmods $2"; shift ;;
 	--) shift; break ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
@@ -70,6 +74,11 @@ if [ -n "$module" ]; then
 	[ -r "$module" ] || die "module '$module' not readable"
 	cp "$module" "$stage/p2pbuf.ko"
 fi
+for m in $rigmods; do
+	[ -r "$m" ] || die "rig module '$m' not readable"
+	mkdir -p "$stage/lib/rig-modules"
+	cp "$m" "$stage/lib/rig-modules/"
+done
 if [ -n "$conf" ]; then
 	cp "$conf" "$stage/etc/p2pbuf-vm.conf"
 fi

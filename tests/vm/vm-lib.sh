@@ -110,6 +110,29 @@ vm_resolve_kernel() {
 	echo "$_best"
 }
 
+# vm_rig_modules KVER OUTDIR: print the kernel modules the guest loads before
+# p2pbuf.ko (mkinitramfs.sh --rig-module), uncompressed into OUTDIR: brd (the
+# RAM disk /dev/ram0, test_buffer's O_DIRECT file) from a Debian kernel's
+# /lib/modules; nothing for the self-built debug kernel, which has it built
+# in.  Dies when a Debian kernel lacks it: a rig without it would make the
+# O_DIRECT test fail, never skip.
+vm_rig_modules() {
+	vm_kernel_is_debug "$1" && return 0
+	_kdir=/lib/modules/$1/kernel/drivers/block
+	mkdir -p "$2" || return 1
+	_m=brd
+	if [ -f "$_kdir/$_m.ko" ]; then
+		cp "$_kdir/$_m.ko" "$2/$_m.ko" || return 1
+	elif [ -f "$_kdir/$_m.ko.xz" ]; then
+		xz -dc "$_kdir/$_m.ko.xz" >"$2/$_m.ko" || return 1
+	elif [ -f "$_kdir/$_m.ko.zst" ]; then
+		zstd -qdc "$_kdir/$_m.ko.zst" >"$2/$_m.ko" || return 1
+	else
+		vm_die "kernel $1 has no $_m module ($_kdir/$_m.ko*): the rig needs it (CONFIG_BLK_DEV_RAM); reinstall linux-image-$1"
+	fi
+	echo "$2/$_m.ko"
+}
+
 # vm_find_qemu: print the QEMU binary (honours $QEMU) or die.
 vm_find_qemu() {
 	_q=${QEMU:-qemu-system-x86_64}

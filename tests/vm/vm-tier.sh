@@ -198,6 +198,16 @@ boot() {
 	expected=$(ntests_matching "$tests")
 	[ "$expected" != 0 ] ||
 		echo "  note: no guest test program matches '$tests'"
+	rigmods=$(vm_rig_modules "$kver" "$d/rig-modules") || {
+		echo "VM tier: FAIL: $label: could not prepare the rig's kernel modules"
+		overall=1
+		verdicts="$verdicts FAIL:$label"
+		return
+	}
+	rigopts=
+	for m in $rigmods; do
+		rigopts="$rigopts --rig-module $m"
+	done
 	cat >"$d/guest.conf" <<EOF
 P2PBUF_VM_MODE=check
 P2PBUF_VM_RIG=$rig
@@ -211,7 +221,7 @@ EOF
 	# shellcheck disable=SC2086
 	sh "$VM_DIR/mkinitramfs.sh" -o "$d/initramfs.cpio" --busybox "$busybox" \
 		--init "$VM_DIR/guest-init.sh" --module "$ko" \
-		--conf "$d/guest.conf" $progs || {
+		--conf "$d/guest.conf" $rigopts $progs || {
 		echo "VM tier: FAIL: $label: could not build the initramfs"
 		overall=1
 		verdicts="$verdicts FAIL:$label"
@@ -242,7 +252,7 @@ EOF
 			# shellcheck disable=SC2086 # $progs: list of paths
 			sh "$VM_DIR/mkinitramfs.sh" -o "$d/initramfs.cpio" --busybox "$busybox" \
 				--init "$VM_DIR/guest-init.sh" --module "$ko" \
-				--conf "$d/guest.conf" $progs || exit 1
+				--conf "$d/guest.conf" $rigopts $progs || exit 1
 			continue
 		fi
 		break
@@ -265,6 +275,12 @@ EOF
 	esac
 	[ -n "$boot_up" ] || problem "guest init never ran (no P2PBUF-BOOT marker)"
 
+	grep '^P2PBUF-RIGMOD ' "$res" | while read -r _ m rc; do
+		echo "  rig module $m: ${rc#rc=}"
+	done
+	if grep '^P2PBUF-RIGMOD ' "$res" | grep -qv ' rc=0$'; then
+		problem "a rig module did not load: $(grep '^P2PBUF-RIGMOD ' "$res" | grep -v ' rc=0$' | tr '\n' ' ')"
+	fi
 	insmod=$(grep '^P2PBUF-INSMOD ' "$res" | head -n 1)
 	case $insmod in
 	"P2PBUF-INSMOD rc=0 dev=present") echo "  insmod p2pbuf.ko: ok, /dev/p2pbuf present" ;;
