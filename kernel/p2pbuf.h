@@ -8,6 +8,9 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/uidgid.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -19,6 +22,8 @@
 struct address_space;
 struct netlink_ext_ack;
 struct p2pbuf_provider;
+struct p2pbuf_sgl;
+struct pci_dev;
 struct sk_buff;
 struct user_struct;
 struct vm_area_struct;
@@ -105,10 +110,27 @@ void p2pbuf_extent_destroy(struct p2pbuf_extent *ext);
  * @user: user charged for @charged pages of RLIMIT_MEMLOCK (sysmem only),
  *	referenced; NULL if nothing was charged
  * @charged: see @user
+ * @nr_sgls: live dma-sgls covering the buffer (atomic)
+ * @owner: thread group that allocated it, referenced
+ * @uid: its effective uid
+ * @comm: its command name
+ * @revoke_lock: taken for reading by everything that maps the memory into
+ *	page tables (mmap(), the fault handlers) around its check of
+ *	@revoked, for writing by revocation to set it; so after revocation
+ *	set it and zapped the mappings, no PTE of the buffer can appear
+ * @revoked: the buffer was revoked: its memory went back to the provider
+ *	(or is going), mappings fault with SIGBUS, MAP refuses it
+ * @revoke_reason: enum p2pbuf_nl_revoke_reason once @revoked
+ * @returned: the memory went back to the provider (at revocation, or at
+ *	release); under @revoke_lock for writing, or with the last reference
+ * @vmas: the VMAs mapping the buffer (vma pointer -> vma), maintained by
+ *	mmap(), ->open and ->close, for the mapped-bytes figure of the
+ *	listings; its own (xa) lock
  *
- * All fields but @ref are set before the buffer is published in a handle
- * table and never change, so they are read without locks by anyone holding
- * a reference.
+ * All fields but @ref, @nr_sgls, @revoked and @revoke_reason are set before
+ * the buffer is published in a handle table and never change until its
+ * release (revocation empties @ext under @revoke_lock), so they are read
+ * without locks by anyone holding a reference.
  */
 struct p2pbuf_buffer {
 	struct kref ref;
@@ -120,6 +142,15 @@ struct p2pbuf_buffer {
 	struct address_space *mapping;
 	struct user_struct *user;
 	unsigned long charged;
+	atomic_t nr_sgls;
+	struct pid *owner;
+	kuid_t uid;
+	char comm[TASK_COMM_LEN];
+	struct rw_semaphore revoke_lock; /* see above */
+	bool revoked;
+	u32 revoke_reason;
+	bool returned;
+	struct xarray vmas;
 };
 
 /*
@@ -195,6 +226,7 @@ struct p2pbuf_provider_ops {
  * @removed: set once when the provider leaves the registry; no buffer is
  *	created from it afterwards
  * @nr_buffers: buffers currently allocated from the provider
+ * @nr_sgls: live dma-sgls covering the provider's memory (atomic)
  *
  * Everything but @ref, @removed and @nr_buffers is set before the provider
  * is registered and never changes, so it is read without locks by anyone
@@ -215,6 +247,7 @@ struct p2pbuf_provider {
 	spinlock_t lock; /* see above: @removed, @nr_buffers */
 	bool removed;
 	unsigned int nr_buffers;
+	atomic_t nr_sgls;
 };
 
 /**
@@ -252,7 +285,8 @@ u32 p2pbuf_provider_cache_mode(struct p2pbuf_provider *prov);
 int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *params,
 		      struct netlink_ext_ack *extack,
 		      struct p2pbuf_provider **provp);
-int p2pbuf_provider_del(u32 id, struct netlink_ext_ack *extack);
+int p2pbuf_provider_del(u32 id, bool force, struct netlink_ext_ack *extack);
+unsigned int p2pbuf_providers_revoke_device(struct pci_dev *pdev, u32 reason);
 int p2pbuf_providers_for_each(unsigned long *pos,
 			      int (*fn)(struct p2pbuf_provider *prov,
 					void *arg),
@@ -310,9 +344,18 @@ void p2pbuf_file_buffers_release(struct p2pbuf_file *pf);
 void p2pbuf_buffer_get(struct p2pbuf_buffer *buf);
 void p2pbuf_buffer_put(struct p2pbuf_buffer *buf);
 phys_addr_t p2pbuf_buffer_phys(struct p2pbuf_buffer *buf, u64 off, u64 *len);
+bool p2pbuf_buffer_revoked(struct p2pbuf_buffer *buf);
+void p2pbuf_buffer_revoke(struct p2pbuf_buffer *buf, u32 reason);
 struct p2pbuf_buffer *p2pbuf_vma_buffer(struct vm_area_struct *vma,
 					u64 *offset);
 void p2pbuf_buffers_exit(void);
+void p2pbuf_buffers_revoke_provider(struct p2pbuf_provider *prov, u32 reason);
+int p2pbuf_buffer_fill_nl(struct sk_buff *skb, struct p2pbuf_buffer *buf,
+			  bool owner);
+int p2pbuf_buffers_for_each(unsigned long *pos,
+			    int (*fn)(struct p2pbuf_buffer *buf, void *arg),
+			    void *arg);
+struct p2pbuf_buffer *p2pbuf_buffer_lookup(u32 id);
 unsigned int p2pbuf_max_buffers_per_fd(void);
 int p2pbuf_vma_pte(unsigned long addr, unsigned long *pfn, pgprot_t *prot,
 		   unsigned long *size);
@@ -325,10 +368,29 @@ void p2pbuf_debugfs_exit(void);
 int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg);
 int p2pbuf_ioctl_reach(struct p2pbuf_ioctl_call *call, void *arg);
 void p2pbuf_sgls_exit(void);
+int p2pbuf_sgl_fill_nl(struct sk_buff *skb, struct p2pbuf_sgl *sgl,
+		       bool owner);
+kuid_t p2pbuf_sgl_uid(struct p2pbuf_sgl *sgl);
+int p2pbuf_sgls_for_each(unsigned long *pos,
+			 int (*fn)(struct p2pbuf_sgl *sgl, void *arg),
+			 void *arg);
+unsigned int p2pbuf_sgls_revoke(bool (*match)(struct p2pbuf_sgl *sgl,
+					      void *arg),
+				void *arg, u32 reason);
+void p2pbuf_sgls_revoke_buffer(struct p2pbuf_buffer *buf, u32 reason);
+unsigned int p2pbuf_sgls_revoke_target(struct pci_dev *pdev, u32 reason);
+
+/* p2pbuf_revoke.c: device removal and driver unbind. */
+bool p2pbuf_device_gone(struct pci_dev *pdev);
+int p2pbuf_revoke_init(void);
+void p2pbuf_revoke_exit(void);
 
 /* p2pbuf_netlink.c: the "p2pbuf" generic netlink family. */
 int p2pbuf_nl_init(void);
 void p2pbuf_nl_exit(void);
 void p2pbuf_nl_notify_provider(struct p2pbuf_provider *prov, u8 cmd);
+void p2pbuf_nl_notify_sgl(struct p2pbuf_sgl *sgl, u8 cmd);
+void p2pbuf_nl_notify_buffer(struct p2pbuf_buffer *buf, u8 cmd);
+void p2pbuf_nl_notify_device(struct pci_dev *pdev, u32 reason);
 
 #endif /* _P2PBUF_H */

@@ -43,6 +43,7 @@
 #include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <net/netlink.h>
 
 #include "p2pbuf.h"
 
@@ -72,6 +73,15 @@ static bool p2pbuf_huge_enabled(void)
 
 /* Global buffer ids: handles and mmap offsets.  Has its own locking. */
 static DEFINE_IDA(p2pbuf_buffer_ida);
+
+/*
+ * The registry of buffers: id -> buffer, for revocation, the admin revoke
+ * command and the netlink listings.  Entries hold no reference: a buffer
+ * leaves the registry at the start of its release, under this lock, and
+ * lookups take a reference with kref_get_unless_zero() under it.
+ */
+static DEFINE_MUTEX(p2pbuf_buffers_lock);
+static DEFINE_XARRAY(p2pbuf_buffers);
 
 /**
  * p2pbuf_max_buffers_per_fd() - the max_buffers_per_fd parameter
@@ -120,16 +130,209 @@ static void p2pbuf_buffer_uncharge(struct p2pbuf_buffer *buf)
 	buf->user = NULL;
 }
 
+/*
+ * Give the memory back to the provider and uncharge the user, once: at
+ * revocation or at release, whichever comes first.  The caller excludes
+ * the other (revoke_lock for writing, or the last reference).
+ */
+static void p2pbuf_buffer_return(struct p2pbuf_buffer *buf)
+{
+	if (buf->returned)
+		return;
+	buf->returned = true;
+	p2pbuf_provider_free(buf->prov, &buf->ext);
+	p2pbuf_buffer_uncharge(buf);
+}
+
 static void p2pbuf_buffer_release(struct kref *ref)
 {
 	struct p2pbuf_buffer *buf = container_of(ref, struct p2pbuf_buffer,
 						 ref);
+	bool announce = !buf->returned;
 
-	p2pbuf_provider_free(buf->prov, &buf->ext);
-	p2pbuf_buffer_uncharge(buf);
+	mutex_lock(&p2pbuf_buffers_lock);
+	xa_erase(&p2pbuf_buffers, buf->id);
+	mutex_unlock(&p2pbuf_buffers_lock);
+	p2pbuf_buffer_return(buf);
+	if (announce)
+		p2pbuf_nl_notify_buffer(buf, P2PBUF_NL_CMD_BUFFER_DEL_NTF);
 	ida_free(&p2pbuf_buffer_ida, buf->id);
 	p2pbuf_provider_put(buf->prov);
+	put_pid(buf->owner);
 	kfree(buf);
+}
+
+/**
+ * p2pbuf_buffer_lookup() - find a buffer by its global id
+ * @id: the id
+ *
+ * Return: the buffer with a reference the caller drops with
+ * p2pbuf_buffer_put(), or NULL.
+ */
+struct p2pbuf_buffer *p2pbuf_buffer_lookup(u32 id)
+{
+	struct p2pbuf_buffer *buf;
+
+	mutex_lock(&p2pbuf_buffers_lock);
+	buf = xa_load(&p2pbuf_buffers, id);
+	if (buf && !kref_get_unless_zero(&buf->ref))
+		buf = NULL;
+	mutex_unlock(&p2pbuf_buffers_lock);
+	return buf;
+}
+
+/**
+ * p2pbuf_buffer_revoked() - whether a buffer was revoked
+ * @buf: a referenced buffer
+ *
+ * Return: the revoked flag (a snapshot; see &p2pbuf_buffer.revoke_lock).
+ */
+bool p2pbuf_buffer_revoked(struct p2pbuf_buffer *buf)
+{
+	return READ_ONCE(buf->revoked);
+}
+
+/**
+ * p2pbuf_buffer_revoke() - take a buffer's memory away from everyone
+ * @buf: a referenced buffer
+ * @reason: enum p2pbuf_nl_revoke_reason
+ *
+ * In this order: (1) mark it revoked, so no mmap(), fault or MAP uses it
+ * any more, and zap every CPU mapping of it in every process (later
+ * access gets SIGBUS); (2) revoke every dma-sgl covering it (pollers woken,
+ * events sent, then the DMA unmapped); (3) only then return the memory to
+ * the provider.  The buffer object itself lives on until its handle is
+ * freed and its mappings are gone.  Idempotent; process context.
+ */
+void p2pbuf_buffer_revoke(struct p2pbuf_buffer *buf, u32 reason)
+{
+	down_write(&buf->revoke_lock);
+	if (buf->revoked) {
+		up_write(&buf->revoke_lock);
+		return;
+	}
+	WRITE_ONCE(buf->revoked, true);
+	buf->revoke_reason = reason;
+	up_write(&buf->revoke_lock);
+
+	unmap_mapping_range(buf->mapping,
+			    (loff_t)buf->id << P2PBUF_MMAP_ID_SHIFT, buf->size,
+			    1);
+	p2pbuf_nl_notify_buffer(buf, P2PBUF_NL_CMD_BUFFER_REVOKE_NTF);
+	p2pbuf_sgls_revoke_buffer(buf, reason);
+
+	/* Waits for a MAP that was reading the memory's layout. */
+	down_write(&buf->revoke_lock);
+	p2pbuf_buffer_return(buf);
+	up_write(&buf->revoke_lock);
+	p2pbuf_nl_notify_buffer(buf, P2PBUF_NL_CMD_BUFFER_DEL_NTF);
+}
+
+/**
+ * p2pbuf_buffers_revoke_provider() - revoke every buffer of a provider
+ * @prov: a provider that left the registry (no new buffer comes)
+ * @reason: enum p2pbuf_nl_revoke_reason
+ */
+void p2pbuf_buffers_revoke_provider(struct p2pbuf_provider *prov, u32 reason)
+{
+	struct p2pbuf_buffer *buf;
+	unsigned long id = 0;
+
+	for (;;) {
+		mutex_lock(&p2pbuf_buffers_lock);
+		xa_for_each_start(&p2pbuf_buffers, id, buf, id) {
+			if (buf->prov == prov && !READ_ONCE(buf->revoked) &&
+			    kref_get_unless_zero(&buf->ref))
+				break;
+		}
+		mutex_unlock(&p2pbuf_buffers_lock);
+		if (!buf)
+			return;
+		p2pbuf_buffer_revoke(buf, reason);
+		p2pbuf_buffer_put(buf);
+	}
+}
+
+/*
+ * Bytes of @buf mapped in user address spaces: the sum of its VMAs,
+ * tracked in &p2pbuf_buffer.vmas by mmap(), ->open and ->close.  A
+ * snapshot: a concurrent split may be half done.
+ */
+static u64 p2pbuf_buffer_mapped(struct p2pbuf_buffer *buf)
+{
+	struct vm_area_struct *vma;
+	unsigned long idx;
+	u64 bytes = 0;
+
+	xa_lock(&buf->vmas);
+	xa_for_each(&buf->vmas, idx, vma)
+		bytes += READ_ONCE(vma->vm_end) - READ_ONCE(vma->vm_start);
+	xa_unlock(&buf->vmas);
+	return bytes;
+}
+
+/**
+ * p2pbuf_buffer_fill_nl() - the netlink attributes describing a buffer
+ * @skb: the message being built
+ * @buf: the buffer (referenced, or listed under the registry lock)
+ * @owner: include who allocated it (listings only, not events)
+ *
+ * Return: 0 or -EMSGSIZE.
+ */
+int p2pbuf_buffer_fill_nl(struct sk_buff *skb, struct p2pbuf_buffer *buf,
+			  bool owner)
+{
+	bool revoked = READ_ONCE(buf->revoked);
+
+	if (nla_put_u32(skb, P2PBUF_NL_A_BUFFER_ID, buf->id) ||
+	    nla_put_u64_64bit(skb, P2PBUF_NL_A_BUFFER_SIZE, buf->size,
+			      P2PBUF_NL_A_PAD) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_PROVIDER_ID, buf->prov->id) ||
+	    nla_put_u64_64bit(skb, P2PBUF_NL_A_BUFFER_MAPPED,
+			      p2pbuf_buffer_mapped(buf), P2PBUF_NL_A_PAD) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_BUFFER_SGLS,
+			atomic_read(&buf->nr_sgls)) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_BUFFER_STATE,
+			revoked ? P2PBUF_NL_STATE_REVOKED :
+				  P2PBUF_NL_STATE_LIVE) ||
+	    (revoked && nla_put_u32(skb, P2PBUF_NL_A_REASON,
+				    READ_ONCE(buf->revoke_reason))) ||
+	    (owner && nla_put_u32(skb, P2PBUF_NL_A_OWNER_PID,
+				  pid_nr(buf->owner))) ||
+	    (owner && nla_put_u32(skb, P2PBUF_NL_A_OWNER_UID,
+				  from_kuid_munged(&init_user_ns, buf->uid))) ||
+	    (owner && nla_put_string(skb, P2PBUF_NL_A_OWNER_COMM, buf->comm)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/**
+ * p2pbuf_buffers_for_each() - call @fn for the buffers in the registry
+ * @pos: in: first id to visit; out: id to resume from when @fn failed
+ * @fn: called in id order with the registry locked; a non-zero return
+ *	stops the walk and is returned
+ * @arg: passed to @fn
+ *
+ * Return: 0 when every buffer from *@pos on was visited, or what @fn
+ * returned.
+ */
+int p2pbuf_buffers_for_each(unsigned long *pos,
+			    int (*fn)(struct p2pbuf_buffer *buf, void *arg),
+			    void *arg)
+{
+	struct p2pbuf_buffer *buf;
+	unsigned long id;
+	int ret = 0;
+
+	mutex_lock(&p2pbuf_buffers_lock);
+	xa_for_each_start(&p2pbuf_buffers, id, buf, *pos) {
+		ret = fn(buf, arg);
+		if (ret)
+			break;
+	}
+	*pos = ret ? id : ULONG_MAX;
+	mutex_unlock(&p2pbuf_buffers_lock);
+	return ret;
 }
 
 /**
@@ -193,6 +396,12 @@ int p2pbuf_ioctl_alloc(struct p2pbuf_ioctl_call *call, void *arg)
 		goto err_put_prov;
 	}
 	kref_init(&buf->ref);
+	init_rwsem(&buf->revoke_lock);
+	xa_init(&buf->vmas);
+	atomic_set(&buf->nr_sgls, 0);
+	buf->owner = get_task_pid(current, PIDTYPE_TGID);
+	buf->uid = current_euid();
+	get_task_comm(buf->comm, current);
 	buf->prov = prov;
 	buf->size = PAGE_ALIGN(a->length);
 	buf->cache_mode = p2pbuf_provider_cache_mode(prov);
@@ -227,13 +436,24 @@ int p2pbuf_ioctl_alloc(struct p2pbuf_ioctl_call *call, void *arg)
 	a->handle = buf->id;
 	a->mmap_offset = (u64)buf->id << P2PBUF_MMAP_ID_SHIFT;
 	a->cache_mode = buf->cache_mode;
-	ret = xa_insert(&pf->buffers, buf->id, buf, GFP_KERNEL);
+	mutex_lock(&p2pbuf_buffers_lock);
+	ret = xa_insert(&p2pbuf_buffers, buf->id, buf, GFP_KERNEL);
+	mutex_unlock(&p2pbuf_buffers_lock);
 	if (ret)
 		goto err_free_mem;
+	p2pbuf_nl_notify_buffer(buf, P2PBUF_NL_CMD_BUFFER_NEW_NTF);
+	ret = xa_insert(&pf->buffers, buf->id, buf, GFP_KERNEL);
+	if (ret)
+		goto err_unlist;
 	pf->nr_buffers++;
 	mutex_unlock(&pf->lock);
 	return 0;
 
+err_unlist:
+	mutex_lock(&p2pbuf_buffers_lock);
+	xa_erase(&p2pbuf_buffers, buf->id);
+	mutex_unlock(&p2pbuf_buffers_lock);
+	p2pbuf_nl_notify_buffer(buf, P2PBUF_NL_CMD_BUFFER_DEL_NTF);
 err_free_mem:
 	p2pbuf_provider_free(prov, &buf->ext);
 err_free_id:
@@ -242,6 +462,7 @@ err_uncharge:
 	p2pbuf_buffer_uncharge(buf);
 err_unlock:
 	mutex_unlock(&pf->lock);
+	put_pid(buf->owner);
 	kfree(buf);
 err_put_prov:
 	p2pbuf_provider_put(prov);
@@ -306,14 +527,28 @@ void p2pbuf_file_buffers_release(struct p2pbuf_file *pf)
 
 /* --- the special VMA ---------------------------------------------------- */
 
+/* Track @vma in its buffer's list of mappings (for the mapped bytes). */
+static void p2pbuf_vma_track(struct p2pbuf_buffer *buf,
+			     struct vm_area_struct *vma)
+{
+	xa_store(&buf->vmas, (unsigned long)vma, vma,
+		 GFP_KERNEL | __GFP_NOFAIL);
+}
+
 static void p2pbuf_vm_open(struct vm_area_struct *vma)
 {
-	p2pbuf_buffer_get(vma->vm_private_data);
+	struct p2pbuf_buffer *buf = vma->vm_private_data;
+
+	p2pbuf_buffer_get(buf);
+	p2pbuf_vma_track(buf, vma);
 }
 
 static void p2pbuf_vm_close(struct vm_area_struct *vma)
 {
-	p2pbuf_buffer_put(vma->vm_private_data);
+	struct p2pbuf_buffer *buf = vma->vm_private_data;
+
+	xa_erase(&buf->vmas, (unsigned long)vma);
+	p2pbuf_buffer_put(buf);
 }
 
 /* Byte offset in the buffer of the first page of @vma. */
@@ -351,29 +586,52 @@ phys_addr_t p2pbuf_buffer_phys(struct p2pbuf_buffer *buf, u64 off, u64 *len)
 	return 0;
 }
 
+static int p2pbuf_pte_prot(struct vm_area_struct *vma, unsigned long addr,
+			   unsigned long pfn, pgprot_t *prot);
+static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
+			       struct vm_area_struct *vma, pgprot_t prot);
+
 /*
- * With prefault off, maps the touched page.  With prefault on, every page
- * outside the blocks left to huge PMDs was mapped in mmap(), and this runs
- * for a page of such a block whose huge fault fell back (or was never
- * tried: THP policy "never" on kernels that apply it), or if something
- * zapped the range (a split of a huge PMD, revocation); the page is mapped
- * again (a revoked buffer will answer SIGBUS here).
+ * The 4 KiB fault handler.  Pages reach page tables only here and in the
+ * huge fault handler, both under the buffer's revoke_lock, so revocation
+ * (which sets the flag under it, then zaps) cannot leave a mapping behind:
+ * a revoked buffer answers SIGBUS.  The touched page is inserted with
+ * vmf_insert_pfn(), which takes the memory type x86 PAT has for it; with
+ * the prefault parameter on (the default) the rest of the mapping is then
+ * filled in the same fault with that protection (see p2pbuf_vma_populate()
+ * and the README's performance section), except the 2 MiB blocks left to
+ * huge PMDs.  Uncached BAR memory is always inserted page by page.
  */
 static vm_fault_t p2pbuf_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct p2pbuf_buffer *buf = vma->vm_private_data;
-	u64 off, len;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	vm_fault_t ret;
 	phys_addr_t phys;
+	pgprot_t prot;
+	u64 off, len;
 
-	off = p2pbuf_vma_offset(vma) +
-	      ((u64)(vmf->address - vma->vm_start) & PAGE_MASK);
-	if (off >= buf->size)
-		return VM_FAULT_SIGBUS;
+	off = p2pbuf_vma_offset(vma) + (addr - vma->vm_start);
+	down_read(&buf->revoke_lock);
+	if (buf->revoked || off >= buf->size) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
 	phys = p2pbuf_buffer_phys(buf, off, &len);
-	if (!len)
-		return VM_FAULT_SIGBUS;
-	return vmf_insert_pfn(vma, vmf->address & PAGE_MASK, PHYS_PFN(phys));
+	if (!len) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	ret = vmf_insert_pfn(vma, addr, PHYS_PFN(phys));
+	if (ret != VM_FAULT_NOPAGE || !READ_ONCE(prefault) ||
+	    buf->cache_mode == P2PBUF_CACHE_UC)
+		goto out;
+	if (!p2pbuf_pte_prot(vma, addr, PHYS_PFN(phys), &prot))
+		p2pbuf_vma_populate(buf, vma, prot);
+out:
+	up_read(&buf->revoke_lock);
+	return ret;
 }
 
 /*
@@ -387,7 +645,8 @@ static vm_fault_t p2pbuf_vm_fault(struct vm_fault *vmf)
  * vmf_insert_pfn_pmd() takes the PMD lock (two threads faulting the same
  * block both succeed, the second finds the entry in place).  The memory
  * type is the one x86 PAT has for the pfn, as for vmf_insert_pfn().
- * Revocation, when it comes, must refuse here as in p2pbuf_vm_fault().
+ * Under revoke_lock, like p2pbuf_vm_fault(): a revoked buffer answers
+ * SIGBUS.
  */
 static vm_fault_t __maybe_unused p2pbuf_vm_huge_fault(struct vm_fault *vmf,
 						      unsigned int order)
@@ -398,18 +657,27 @@ static vm_fault_t __maybe_unused p2pbuf_vm_huge_fault(struct vm_fault *vmf,
 	phys_addr_t phys;
 	u64 off, len;
 
+	vm_fault_t ret;
+
 	if (order != P2PBUF_PMD_ORDER || !p2pbuf_huge_enabled())
 		return VM_FAULT_FALLBACK;
 	if (addr < vma->vm_start || vma->vm_end - addr < PMD_SIZE)
 		return VM_FAULT_FALLBACK;
 	off = p2pbuf_vma_offset(vma) + (addr - vma->vm_start);
-	if (off >= buf->size)
-		return VM_FAULT_SIGBUS;
+	down_read(&buf->revoke_lock);
+	if (buf->revoked || off >= buf->size) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
 	phys = p2pbuf_buffer_phys(buf, off, &len);
 	if (len < PMD_SIZE || !IS_ALIGNED(phys, PMD_SIZE))
-		return VM_FAULT_FALLBACK;
-	return p2pbuf_vmf_insert_pfn_pmd(vmf, PHYS_PFN(phys),
-					 vmf->flags & FAULT_FLAG_WRITE);
+		ret = VM_FAULT_FALLBACK;
+	else
+		ret = p2pbuf_vmf_insert_pfn_pmd(vmf, PHYS_PFN(phys),
+						vmf->flags & FAULT_FLAG_WRITE);
+out:
+	up_read(&buf->revoke_lock);
+	return ret;
 }
 
 static const struct vm_operations_struct p2pbuf_vm_ops = {
@@ -498,128 +766,78 @@ struct p2pbuf_pte_fill {
 	struct mm_struct *mm;
 	unsigned long pfn;
 	pgprot_t prot;
+	bool found;
 };
 
 #ifdef CONFIG_X86
-/* Take the protection (memory type included) of an existing entry. */
+/* Read the protection (memory type included) of the entry of @f->pfn. */
 static int p2pbuf_pte_read(pte_t *pte, unsigned long addr, void *data)
 {
 	struct p2pbuf_pte_fill *f = data;
 	pte_t val = ptep_get(pte);
 
-	if (WARN_ON_ONCE(!pte_present(val) || pte_pfn(val) != f->pfn))
-		return -EFAULT;
-	f->prot = pte_pgprot(val);
-	f->pfn++;
+	if (pte_present(val) && pte_pfn(val) == f->pfn) {
+		f->prot = pte_pgprot(val);
+		f->found = true;
+	}
 	return 0;
 }
 
+/* The protection vmf_insert_pfn() gave the page at @addr (pfn @pfn). */
+static int p2pbuf_pte_prot(struct vm_area_struct *vma, unsigned long addr,
+			   unsigned long pfn, pgprot_t *prot)
+{
+	struct p2pbuf_pte_fill f = { .pfn = pfn };
+	int ret;
+
+	ret = apply_to_page_range(vma->vm_mm, addr, PAGE_SIZE,
+				  p2pbuf_pte_read, &f);
+	if (ret || !f.found)
+		return -EFAULT;
+	*prot = f.prot;
+	return 0;
+}
+
+/* Write a special entry where there is none; keep what is there. */
 static int p2pbuf_pte_fill(pte_t *pte, unsigned long addr, void *data)
 {
 	struct p2pbuf_pte_fill *f = data;
 
-	if (WARN_ON_ONCE(!pte_none(ptep_get(pte))))
-		return -EBUSY;
-	set_pte_at(f->mm, addr, pte,
-		   pte_mkspecial(pfn_pte(f->pfn++, f->prot)));
+	if (pte_none(ptep_get(pte)))
+		set_pte_at(f->mm, addr, pte,
+			   pte_mkspecial(pfn_pte(f->pfn, f->prot)));
+	f->pfn++;
 	return 0;
 }
 
-/*
- * Write-combined BAR memory before Linux 6.16: the first page goes in with
- * vmf_insert_pfn(), which takes the memory type x86 PAT has for it (the
- * provider reserved write-combining for its whole range when it was
- * registered and keeps it while any buffer exists; PAT may have settled
- * on uncached-minus if the BAR was already mapped so, e.g. through sysfs
- * resource2).  The rest gets special entries with that same protection,
- * written in one apply_to_page_range() pass: no per-page lookup, and no
- * per-VMA reservation (VM_PAT), so splits need no care.
- */
-static int p2pbuf_vma_fill_wc(struct vm_area_struct *vma, unsigned long addr,
-			      phys_addr_t phys, u64 len)
+/* Fill [@addr, @addr + @len) with special entries for @phys on. */
+static int p2pbuf_vma_fill(struct vm_area_struct *vma, unsigned long addr,
+			   phys_addr_t phys, u64 len, pgprot_t prot)
 {
-	struct p2pbuf_pte_fill fill = {
+	struct p2pbuf_pte_fill f = {
 		.mm = vma->vm_mm,
 		.pfn = PHYS_PFN(phys),
+		.prot = prot,
 	};
-	vm_fault_t vmf;
-	int ret;
 
-	vmf = vmf_insert_pfn(vma, addr, fill.pfn);
-	if (vmf != VM_FAULT_NOPAGE)
-		return vmf == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
-	ret = apply_to_page_range(vma->vm_mm, addr, PAGE_SIZE,
-				  p2pbuf_pte_read, &fill);
-	if (ret || len == PAGE_SIZE)
-		return ret;
-	return apply_to_page_range(vma->vm_mm, addr + PAGE_SIZE,
-				   len - PAGE_SIZE, p2pbuf_pte_fill, &fill);
-}
-#endif
-
-/*
- * Device memory.  A remap_pfn_range() that covers the whole VMA makes x86
- * PAT reserve the memory type for that VMA; before Linux 6.16 (see
- * P2PBUF_HAVE_SPLIT_SAFE_PFNMAP) the reservation was tied to the VMA
- * (VM_PAT) and a split of it (partial munmap(), mprotect()) freed ranges
- * that were never reserved and leaked the real one.  On 6.16+ the whole-VMA
- * remap is split-safe and is used when the range is the whole VMA.
- *
- * Otherwise (before 6.16, or a range that is only part of the VMA because
- * huge blocks are left to p2pbuf_vm_huge_fault()), a remap of only part of
- * a VMA, or vmf_insert_pfn(), reserves nothing and looks the memory type
- * up page by page, which is what makes them slow (~1.3 us per page in the
- * rig, README).  Write-combined memory is filled in one pass
- * (p2pbuf_vma_fill_wc(), the way i915's remap_io_mapping() fills its
- * aperture).  Uncached BAR memory has no provider-wide reservation and
- * keeps the looked-up path: for a whole VMA its first page alone, then a
- * remap of the rest, which is then not the whole VMA.
- */
-static int p2pbuf_vma_remap_devmem(struct p2pbuf_buffer *buf,
-				   struct vm_area_struct *vma,
-				   unsigned long addr, phys_addr_t phys,
-				   u64 len)
-{
-	bool whole = addr == vma->vm_start && addr + len == vma->vm_end;
-	vm_fault_t vmf;
-
-	if (P2PBUF_HAVE_SPLIT_SAFE_PFNMAP && whole)
-		return remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
-				       vma->vm_page_prot);
-#ifdef CONFIG_X86
-	if (buf->cache_mode == P2PBUF_CACHE_WC)
-		return p2pbuf_vma_fill_wc(vma, addr, phys, len);
-#endif
-	if (whole) {
-		vmf = vmf_insert_pfn(vma, addr, PHYS_PFN(phys));
-		if (vmf != VM_FAULT_NOPAGE)
-			return vmf == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
-		addr += PAGE_SIZE;
-		phys += PAGE_SIZE;
-		len -= PAGE_SIZE;
-		if (!len)
-			return 0;
-	}
-	return remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
-			       vma->vm_page_prot);
-}
-
-/*
- * Map [@addr, @addr + @len) of @vma to @phys on.  Host RAM (write-back,
- * which x86 PAT never reserves, so a split is harmless) goes straight
- * through remap_pfn_range().
- */
-static int p2pbuf_vma_map_range(struct p2pbuf_buffer *buf,
-				struct vm_area_struct *vma, unsigned long addr,
-				phys_addr_t phys, u64 len)
-{
 	if (!len)
 		return 0;
-	if (buf->prov->devmem)
-		return p2pbuf_vma_remap_devmem(buf, vma, addr, phys, len);
-	return remap_pfn_range(vma, addr, PHYS_PFN(phys), len,
-			       vma->vm_page_prot);
+	return apply_to_page_range(vma->vm_mm, addr, len, p2pbuf_pte_fill, &f);
 }
+#else
+/* Elsewhere: no protection read-back; pages are inserted one by one. */
+static int p2pbuf_pte_prot(struct vm_area_struct *vma, unsigned long addr,
+			   unsigned long pfn, pgprot_t *prot)
+{
+	return -EOPNOTSUPP;
+}
+
+static int p2pbuf_vma_fill(struct vm_area_struct *vma, unsigned long addr,
+			   phys_addr_t phys, u64 len, pgprot_t prot)
+{
+	return -EOPNOTSUPP;
+}
+#endif
 
 /*
  * The 2 MiB blocks of [@addr, @addr + @len) (which maps @phys on) that
@@ -642,11 +860,21 @@ static unsigned long p2pbuf_huge_blocks(unsigned long addr, phys_addr_t phys,
 }
 
 /*
- * Map all of @vma now, chunk by chunk, one page-table pass per piece,
- * except the 2 MiB blocks left to the huge fault handler.
+ * Map all of @vma in the fault that touched it first, chunk by chunk, one
+ * page-table pass per piece, with the protection (memory type included)
+ * x86 PAT gave the touched page: the whole provider range has one memory
+ * type (host RAM write-back; prefetchable BARs the write-combining the
+ * provider reserved at registration, or uncached-minus if PAT settled on
+ * that).  Entries already present are kept, so concurrent faults are
+ * harmless.  No remap_pfn_range() here: it is for mmap() time only (it
+ * sets VMA flags, which needs the mmap lock for writing), and mmap() must
+ * not map anything: a VMA is not yet in the file's mapping tree then, so
+ * a revocation racing with it could not zap what it mapped.  The 2 MiB
+ * blocks left to the huge fault handler are skipped.  Best effort: what is
+ * not filled faults in later.  Called with revoke_lock held for reading.
  */
 static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
-			       struct vm_area_struct *vma)
+			       struct vm_area_struct *vma, pgprot_t prot)
 {
 	unsigned long addr = vma->vm_start, hstart, hend;
 	u64 off = p2pbuf_vma_offset(vma);
@@ -660,12 +888,10 @@ static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
 			return -EINVAL;
 		len = min_t(u64, len, vma->vm_end - addr);
 		hstart = p2pbuf_huge_blocks(addr, phys, len, &hend);
-		ret = p2pbuf_vma_map_range(buf, vma, addr, phys,
-					   hstart - addr);
+		ret = p2pbuf_vma_fill(vma, addr, phys, hstart - addr, prot);
 		if (!ret)
-			ret = p2pbuf_vma_map_range(buf, vma, hend,
-						   phys + (hend - addr),
-						   addr + len - hend);
+			ret = p2pbuf_vma_fill(vma, hend, phys + (hend - addr),
+					      addr + len - hend, prot);
 		if (ret)
 			return ret;
 		addr += len;
@@ -680,10 +906,12 @@ static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
  * @vma: the new VMA; vm_pgoff is the buffer's mmap offset plus the offset
  *	of the first page to map, in pages
  *
+ * Sets the VMA up; pages are mapped by the fault handlers (the first
+ * touch maps the whole VMA with the prefault parameter on).
+ *
  * Return: 0; -EINVAL for a private mapping, an offset that names no buffer
  * of this file (or a freed one), or a range that does not lie inside the
- * buffer; -ENOMEM (or another error of remap_pfn_range()) if populating
- * failed.
+ * buffer; -ENODEV if the buffer was revoked.
  */
 int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -725,11 +953,11 @@ int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma)
 		p2pbuf_vm_flags_set(vma, VM_HUGEPAGE);
 	vma->vm_page_prot = p2pbuf_buffer_prot(buf, vma->vm_page_prot);
 	vma->vm_private_data = buf;
-	if (READ_ONCE(prefault)) {
-		ret = p2pbuf_vma_populate(buf, vma);
-		if (ret)
-			goto err_put;
+	if (p2pbuf_buffer_revoked(buf)) {
+		ret = -ENODEV;
+		goto err_put;
 	}
+	p2pbuf_vma_track(buf, vma);
 	/* Last: from here on vm_ops->close drops the reference taken above. */
 	vma->vm_ops = &p2pbuf_vm_ops;
 	return 0;
@@ -745,5 +973,7 @@ err_put:
  */
 void p2pbuf_buffers_exit(void)
 {
+	WARN_ON(!xa_empty(&p2pbuf_buffers));
+	xa_destroy(&p2pbuf_buffers);
 	ida_destroy(&p2pbuf_buffer_ida);
 }

@@ -108,7 +108,8 @@ static int p2pbuf_ioctl_info(struct p2pbuf_ioctl_call *call, void *arg)
 		info->features |= P2PBUF_FEATURE_PCI_P2PDMA;
 	if (p2pbuf_iommu_translates())
 		info->features |= P2PBUF_FEATURE_IOMMU;
-	info->features |= P2PBUF_FEATURE_BUFFERS | P2PBUF_FEATURE_DMA_SGL;
+	info->features |= P2PBUF_FEATURE_BUFFERS | P2PBUF_FEATURE_DMA_SGL |
+			  P2PBUF_FEATURE_REVOCATION;
 	info->page_size = PAGE_SIZE;
 	info->max_buffers_per_fd = p2pbuf_max_buffers_per_fd();
 	info->max_sgls_per_fd = max_sgls_per_fd;
@@ -295,10 +296,18 @@ static int __init p2pbuf_init(void)
 		goto err_misc;
 	}
 	p2pbuf_debugfs_init();
+	ret = p2pbuf_revoke_init();
+	if (ret) {
+		pr_err("cannot watch PCI devices: %d\n", ret);
+		p2pbuf_debugfs_exit();
+		goto err_nl;
+	}
 	pr_info("version %s, uAPI %u.%u\n", P2PBUF_DRIVER_VERSION,
 		P2PBUF_UAPI_VERSION_MAJOR, P2PBUF_UAPI_VERSION_MINOR);
 	return 0;
 
+err_nl:
+	p2pbuf_nl_exit();
 err_misc:
 	misc_deregister(&p2pbuf_misc);
 err_providers:
@@ -315,6 +324,7 @@ err_providers:
 static void __exit p2pbuf_exit(void)
 {
 	p2pbuf_debugfs_exit();
+	p2pbuf_revoke_exit();
 	p2pbuf_nl_exit();
 	misc_deregister(&p2pbuf_misc);
 	p2pbuf_sgls_exit();

@@ -18,6 +18,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/ctype.h>
 #include <linux/kernel.h>
 #include <linux/pci.h>
@@ -46,11 +47,27 @@ p2pbuf_nl_provider_add_policy[P2PBUF_NL_A_PROVIDER_FLAGS + 1] = {
 /* Flags PROVIDER_ADD accepts; the others are reported, not requested. */
 #define P2PBUF_NL_PROVIDER_F_SETTABLE	P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P
 
-/* DEL and GET name a provider by id, and take nothing else. */
+/* GET names a provider by id, and takes nothing else. */
 static const struct nla_policy
 p2pbuf_nl_provider_id_policy[P2PBUF_NL_A_PROVIDER_ID + 1] = {
 	[P2PBUF_NL_A_PROVIDER_ID] = { .type = NLA_U32 },
 };
+
+/* DEL: the id, and FORCE to revoke the provider's buffers. */
+static const struct nla_policy
+p2pbuf_nl_provider_del_policy[P2PBUF_NL_A_FORCE + 1] = {
+	[P2PBUF_NL_A_PROVIDER_ID] = { .type = NLA_U32 },
+	[P2PBUF_NL_A_FORCE] = { .type = NLA_FLAG },
+};
+
+/* BUFFER_REVOKE: a buffer id. */
+static const struct nla_policy
+p2pbuf_nl_buffer_id_policy[P2PBUF_NL_A_BUFFER_ID + 1] = {
+	[P2PBUF_NL_A_BUFFER_ID] = { .type = NLA_U32 },
+};
+
+/* The buffer and sgl dumps take no attribute. */
+static const struct nla_policy p2pbuf_nl_none_policy[1] = {};
 
 static struct genl_family p2pbuf_nl_family;
 
@@ -117,6 +134,8 @@ static int p2pbuf_nl_fill_provider(struct sk_buff *skb,
 			p2pbuf_provider_nr_buffers(prov)) ||
 	    nla_put_u32(skb, P2PBUF_NL_A_PROVIDER_FLAGS, prov->flags) ||
 	    nla_put_s32(skb, P2PBUF_NL_A_PROVIDER_NUMA_NODE, prov->numa_node) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_PROVIDER_SGLS,
+			atomic_read(&prov->nr_sgls)) ||
 	    (prov->ops->fill_nl && prov->ops->fill_nl(prov, skb))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -228,6 +247,7 @@ static int p2pbuf_nl_provider_del(struct sk_buff *skb, struct genl_info *info)
 			      "missing provider id"))
 		return -EINVAL;
 	return p2pbuf_provider_del(nla_get_u32(info->attrs[P2PBUF_NL_A_PROVIDER_ID]),
+				   nla_get_flag(info->attrs[P2PBUF_NL_A_FORCE]),
 				   info->extack);
 }
 
@@ -285,6 +305,192 @@ static int p2pbuf_nl_provider_dump(struct sk_buff *skb,
 	return ret ? ret : skb->len;
 }
 
+/* --- buffers and dma-sgls ----------------------------------------------- */
+
+/*
+ * Who may see an object in a listing: CAP_SYS_ADMIN (of the socket's
+ * opener) sees all, others what their effective uid created (the reading
+ * process's: dumps run in the context of the reader).
+ */
+static bool p2pbuf_nl_visible(struct netlink_callback *cb, kuid_t owner)
+{
+	return netlink_capable(cb->skb, CAP_SYS_ADMIN) ||
+	       uid_eq(owner, current_euid());
+}
+
+static int p2pbuf_nl_dump_buffer(struct p2pbuf_buffer *buf, void *arg)
+{
+	struct p2pbuf_nl_dump_ctx *ctx = arg;
+	void *hdr;
+
+	if (!p2pbuf_nl_visible(ctx->cb, buf->uid))
+		return 0;
+	hdr = genlmsg_put(ctx->skb, NETLINK_CB(ctx->cb->skb).portid,
+			  ctx->cb->nlh->nlmsg_seq, &p2pbuf_nl_family,
+			  NLM_F_MULTI, P2PBUF_NL_CMD_BUFFER_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (p2pbuf_buffer_fill_nl(ctx->skb, buf, true)) {
+		genlmsg_cancel(ctx->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(ctx->skb, hdr);
+	return 0;
+}
+
+static int p2pbuf_nl_dump_sgl(struct p2pbuf_sgl *sgl, void *arg)
+{
+	struct p2pbuf_nl_dump_ctx *ctx = arg;
+	void *hdr;
+
+	if (!p2pbuf_nl_visible(ctx->cb, p2pbuf_sgl_uid(sgl)))
+		return 0;
+	hdr = genlmsg_put(ctx->skb, NETLINK_CB(ctx->cb->skb).portid,
+			  ctx->cb->nlh->nlmsg_seq, &p2pbuf_nl_family,
+			  NLM_F_MULTI, P2PBUF_NL_CMD_SGL_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (p2pbuf_sgl_fill_nl(ctx->skb, sgl, true)) {
+		genlmsg_cancel(ctx->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(ctx->skb, hdr);
+	return 0;
+}
+
+static int p2pbuf_nl_dump_end(struct sk_buff *skb, int ret)
+{
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ? ret : skb->len;
+}
+
+static int p2pbuf_nl_buffer_dump(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	struct p2pbuf_nl_dump_ctx ctx = { .skb = skb, .cb = cb };
+	unsigned long pos = cb->args[0];
+	int ret;
+
+	ret = p2pbuf_buffers_for_each(&pos, p2pbuf_nl_dump_buffer, &ctx);
+	cb->args[0] = pos;
+	return p2pbuf_nl_dump_end(skb, ret);
+}
+
+static int p2pbuf_nl_sgl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct p2pbuf_nl_dump_ctx ctx = { .skb = skb, .cb = cb };
+	unsigned long pos = cb->args[0];
+	int ret;
+
+	ret = p2pbuf_sgls_for_each(&pos, p2pbuf_nl_dump_sgl, &ctx);
+	cb->args[0] = pos;
+	return p2pbuf_nl_dump_end(skb, ret);
+}
+
+static int p2pbuf_nl_buffer_revoke(struct sk_buff *skb, struct genl_info *info)
+{
+	struct p2pbuf_buffer *buf;
+
+	if (p2pbuf_nl_missing(info, P2PBUF_NL_A_BUFFER_ID,
+			      "missing buffer id"))
+		return -EINVAL;
+	buf = p2pbuf_buffer_lookup(nla_get_u32(info->attrs[P2PBUF_NL_A_BUFFER_ID]));
+	if (!buf) {
+		NL_SET_ERR_MSG(info->extack, "no buffer with this id");
+		return -ENOENT;
+	}
+	p2pbuf_buffer_revoke(buf, P2PBUF_NL_REVOKE_ADMIN);
+	p2pbuf_buffer_put(buf);
+	return 0;
+}
+
+/* Multicast a message built by @fill on "events", if anyone listens. */
+static void p2pbuf_nl_event(u8 cmd, int (*fill)(struct sk_buff *skb,
+						void *arg),
+			    void *arg)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&p2pbuf_nl_family, &init_net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &p2pbuf_nl_family, 0, cmd);
+	if (!hdr || fill(msg, arg)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&p2pbuf_nl_family, msg, 0, 0, GFP_KERNEL);
+}
+
+static int p2pbuf_nl_event_sgl(struct sk_buff *skb, void *arg)
+{
+	return p2pbuf_sgl_fill_nl(skb, arg, false);
+}
+
+static int p2pbuf_nl_event_buffer(struct sk_buff *skb, void *arg)
+{
+	return p2pbuf_buffer_fill_nl(skb, arg, false);
+}
+
+/**
+ * p2pbuf_nl_notify_sgl() - multicast a dma-sgl event
+ * @sgl: the dma-sgl, with its lock held
+ * @cmd: %P2PBUF_NL_CMD_SGL_NEW_NTF, %P2PBUF_NL_CMD_SGL_REVOKE_NTF or
+ *	%P2PBUF_NL_CMD_SGL_DEL_NTF
+ *
+ * Events carry ids, sizes and states, never who owns the object (the
+ * listings, filtered by uid, do).
+ */
+void p2pbuf_nl_notify_sgl(struct p2pbuf_sgl *sgl, u8 cmd)
+{
+	p2pbuf_nl_event(cmd, p2pbuf_nl_event_sgl, sgl);
+}
+
+/**
+ * p2pbuf_nl_notify_buffer() - multicast a buffer event
+ * @buf: the buffer
+ * @cmd: %P2PBUF_NL_CMD_BUFFER_NEW_NTF, %P2PBUF_NL_CMD_BUFFER_REVOKE_NTF or
+ *	%P2PBUF_NL_CMD_BUFFER_DEL_NTF
+ */
+void p2pbuf_nl_notify_buffer(struct p2pbuf_buffer *buf, u8 cmd)
+{
+	p2pbuf_nl_event(cmd, p2pbuf_nl_event_buffer, buf);
+}
+
+struct p2pbuf_nl_device_event {
+	struct pci_dev *pdev;
+	u32 reason;
+};
+
+static int p2pbuf_nl_event_device(struct sk_buff *skb, void *arg)
+{
+	struct p2pbuf_nl_device_event *ev = arg;
+
+	if (nla_put_string(skb, P2PBUF_NL_A_DEVICE, pci_name(ev->pdev)) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_REASON, ev->reason))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/**
+ * p2pbuf_nl_notify_device() - multicast "a device p2pbuf used went away"
+ * @pdev: the device
+ * @reason: %P2PBUF_NL_REVOKE_DEVICE_REMOVED or
+ *	%P2PBUF_NL_REVOKE_DRIVER_UNBOUND
+ */
+void p2pbuf_nl_notify_device(struct pci_dev *pdev, u32 reason)
+{
+	struct p2pbuf_nl_device_event ev = { .pdev = pdev, .reason = reason };
+
+	p2pbuf_nl_event(P2PBUF_NL_CMD_DEVICE_GONE_NTF, p2pbuf_nl_event_device,
+			&ev);
+}
+
 static const struct genl_ops p2pbuf_nl_ops[] = {
 	{
 		.cmd = P2PBUF_NL_CMD_PROVIDER_ADD,
@@ -296,8 +502,8 @@ static const struct genl_ops p2pbuf_nl_ops[] = {
 	{
 		.cmd = P2PBUF_NL_CMD_PROVIDER_DEL,
 		.flags = GENL_ADMIN_PERM,
-		.policy = p2pbuf_nl_provider_id_policy,
-		.maxattr = P2PBUF_NL_A_PROVIDER_ID,
+		.policy = p2pbuf_nl_provider_del_policy,
+		.maxattr = P2PBUF_NL_A_FORCE,
 		.doit = p2pbuf_nl_provider_del,
 	},
 	{
@@ -306,6 +512,25 @@ static const struct genl_ops p2pbuf_nl_ops[] = {
 		.maxattr = P2PBUF_NL_A_PROVIDER_ID,
 		.doit = p2pbuf_nl_provider_get,
 		.dumpit = p2pbuf_nl_provider_dump,
+	},
+	{
+		.cmd = P2PBUF_NL_CMD_BUFFER_GET,
+		.policy = p2pbuf_nl_none_policy,
+		.maxattr = 0,
+		.dumpit = p2pbuf_nl_buffer_dump,
+	},
+	{
+		.cmd = P2PBUF_NL_CMD_SGL_GET,
+		.policy = p2pbuf_nl_none_policy,
+		.maxattr = 0,
+		.dumpit = p2pbuf_nl_sgl_dump,
+	},
+	{
+		.cmd = P2PBUF_NL_CMD_BUFFER_REVOKE,
+		.flags = GENL_ADMIN_PERM,
+		.policy = p2pbuf_nl_buffer_id_policy,
+		.maxattr = P2PBUF_NL_A_BUFFER_ID,
+		.doit = p2pbuf_nl_buffer_revoke,
 	},
 };
 

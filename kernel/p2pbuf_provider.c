@@ -668,18 +668,53 @@ err_put_dev:
 	return ret;
 }
 
+/*
+ * Take @prov out of the registry (p2pbuf_providers_lock held): no buffer
+ * can be allocated from it afterwards.  Unless @force, refuse while it has
+ * buffers.  The caller revokes them (if @force), sends the event and drops
+ * the registry's reference.
+ */
+static int p2pbuf_provider_unregister(struct p2pbuf_provider *prov,
+				      bool force)
+{
+	int ret = 0;
+
+	lockdep_assert_held(&p2pbuf_providers_lock);
+	spin_lock(&prov->lock);
+	if (prov->nr_buffers && !force)
+		ret = -EBUSY;
+	else
+		prov->removed = true;
+	spin_unlock(&prov->lock);
+	if (!ret)
+		xa_erase(&p2pbuf_providers, prov->id);
+	return ret;
+}
+
+/* After p2pbuf_provider_unregister(): revoke, tell, let go. */
+static void p2pbuf_provider_finish_del(struct p2pbuf_provider *prov,
+				       u32 reason)
+{
+	p2pbuf_buffers_revoke_provider(prov, reason);
+	p2pbuf_nl_notify_provider(prov, P2PBUF_NL_CMD_PROVIDER_DEL_NTF);
+	p2pbuf_provider_put(prov);
+}
+
 /**
  * p2pbuf_provider_del() - remove a provider from the registry
  * @id: provider id
+ * @force: revoke the provider's buffers (and their dma-sgls) instead of
+ *	refusing
  * @extack: where to report why a request was refused
  *
- * The provider is released when its last reference is dropped.  Sends a
- * %P2PBUF_NL_CMD_PROVIDER_DEL_NTF event.
+ * The provider is released when its last reference is dropped.  Sends the
+ * revocation events, then a %P2PBUF_NL_CMD_PROVIDER_DEL_NTF event.
  *
  * Return: 0; -ENOENT if no provider has @id; -EINVAL for the sysmem
- * provider; -EBUSY if buffers are allocated from the provider.
+ * provider; -EBUSY if buffers are allocated from the provider and @force
+ * is not set.
  */
-int p2pbuf_provider_del(u32 id, struct netlink_ext_ack *extack)
+int p2pbuf_provider_del(u32 id, bool force, struct netlink_ext_ack *extack)
 {
 	struct p2pbuf_provider *prov;
 	int ret = 0;
@@ -689,32 +724,49 @@ int p2pbuf_provider_del(u32 id, struct netlink_ext_ack *extack)
 	if (!prov) {
 		NL_SET_ERR_MSG(extack, "no provider with this id");
 		ret = -ENOENT;
-		goto out_unlock;
-	}
-	if (id == P2PBUF_PROVIDER_ID_SYSMEM) {
+	} else if (id == P2PBUF_PROVIDER_ID_SYSMEM) {
 		NL_SET_ERR_MSG(extack, "the sysmem provider cannot be removed");
 		ret = -EINVAL;
-		goto out_unlock;
+	} else {
+		ret = p2pbuf_provider_unregister(prov, force);
+		if (ret)
+			NL_SET_ERR_MSG(extack, "provider still has buffers");
 	}
-	spin_lock(&prov->lock);
-	if (prov->nr_buffers)
-		ret = -EBUSY;
-	else
-		prov->removed = true;
-	spin_unlock(&prov->lock);
-	if (ret) {
-		NL_SET_ERR_MSG(extack, "provider still has buffers");
-		goto out_unlock;
-	}
-	xa_erase(&p2pbuf_providers, id);
-	p2pbuf_nl_notify_provider(prov, P2PBUF_NL_CMD_PROVIDER_DEL_NTF);
 	mutex_unlock(&p2pbuf_providers_lock);
-	p2pbuf_provider_put(prov);
+	if (ret)
+		return ret;
+	p2pbuf_provider_finish_del(prov, P2PBUF_NL_REVOKE_PROVIDER_REMOVED);
 	return 0;
+}
 
-out_unlock:
-	mutex_unlock(&p2pbuf_providers_lock);
-	return ret;
+/**
+ * p2pbuf_providers_revoke_device() - a PCI device is going away
+ * @pdev: the device
+ * @reason: enum p2pbuf_nl_revoke_reason
+ *
+ * Removes every provider on @pdev, revoking its buffers.  Process context.
+ *
+ * Return: the number of providers removed.
+ */
+unsigned int p2pbuf_providers_revoke_device(struct pci_dev *pdev, u32 reason)
+{
+	struct p2pbuf_provider *prov;
+	unsigned int n = 0;
+	unsigned long id;
+
+	for (;;) {
+		mutex_lock(&p2pbuf_providers_lock);
+		xa_for_each(&p2pbuf_providers, id, prov) {
+			if (prov->pdev == pdev &&
+			    !p2pbuf_provider_unregister(prov, true))
+				break;
+		}
+		mutex_unlock(&p2pbuf_providers_lock);
+		if (!prov)
+			return n;
+		p2pbuf_provider_finish_del(prov, reason);
+		n++;
+	}
 }
 
 /**

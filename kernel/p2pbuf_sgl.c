@@ -34,11 +34,13 @@
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/poll.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <net/netlink.h>
 
 #ifdef CONFIG_X86
 #include <asm/processor.h>
@@ -51,8 +53,13 @@ module_param(host_bridge_p2p, bool, 0644);
 MODULE_PARM_DESC(host_bridge_p2p,
 		 "Allow peer-to-peer DMA through any host bridge, even one not known to forward it (default N)");
 
-/* Global dma-sgl ids, for fdinfo and the object listings. */
-static DEFINE_IDA(p2pbuf_sgl_ida);
+/*
+ * The registry of dma-sgls: id -> sgl, each entry holding a reference.
+ * p2pbuf_sgls_lock serialises insertion, removal and the scans of
+ * revocation and of the netlink listings; it nests outside &p2pbuf_sgl.lock.
+ */
+static DEFINE_MUTEX(p2pbuf_sgls_lock);
+static DEFINE_XARRAY_ALLOC1(p2pbuf_sgls);
 
 /**
  * struct p2pbuf_sgl_piece - a part of a dma-sgl inside one buffer
@@ -81,7 +88,18 @@ struct p2pbuf_sgl_piece {
 
 /**
  * struct p2pbuf_sgl - a dma-sgl, the object behind a dma-sgl fd
+ * @ref: references: the file's, the registry's, and a scan's while it
+ *	works on the sgl outside p2pbuf_sgls_lock
+ * @lock: protects @state, @reason, @generation, @pieces and @segs after
+ *	the sgl was published (revocation empties them)
+ * @wq: pollers of the file, woken when the sgl is revoked
+ * @state: enum p2pbuf_sgl_state; read without @lock by poll()
+ * @reason: enum p2pbuf_nl_revoke_reason once revoked
+ * @owner: thread group that made it, referenced
+ * @uid: its effective uid
+ * @comm: its command name
  * @id: global id, unique while the dma-sgl exists
+ * @announced: the SGL_NEW event was sent (so SGL_DEL is sent at release)
  * @pf_file: the /dev/p2pbuf file it was made through, referenced, so that
  *	its &p2pbuf_file.nr_sgls can be decremented at release
  * @target: the device the addresses are for, referenced
@@ -94,12 +112,24 @@ struct p2pbuf_sgl_piece {
  * @nr_pieces: see @pieces
  * @segs: @nr_segs coalesced DMA segments, in address order
  * @nr_segs: see @segs
+ * @buf_ids: ids of the @nr_buf_ids distinct buffers it covers (kept after
+ *	revocation, for the listings and events)
+ * @nr_buf_ids: see @buf_ids
  *
- * Built completely in P2PBUF_IOC_MAP before its file exists, then never
- * changed until the file's release frees it: readers need no lock.
+ * Built completely in P2PBUF_IOC_MAP before it is published in the
+ * registry; from then on only revocation changes it, under @lock.
  */
 struct p2pbuf_sgl {
+	struct kref ref;
+	struct mutex lock; /* see above */
+	wait_queue_head_t wq;
+	u32 state;
+	u32 reason;
+	struct pid *owner;
+	kuid_t uid;
+	char comm[TASK_COMM_LEN];
 	u32 id;
+	bool announced;
 	struct file *pf_file;
 	struct pci_dev *target;
 	enum dma_data_direction dir;
@@ -111,6 +141,8 @@ struct p2pbuf_sgl {
 	unsigned int nr_pieces;
 	struct p2pbuf_segment *segs;
 	unsigned int nr_segs;
+	u32 *buf_ids;
+	unsigned int nr_buf_ids;
 };
 
 /* --- reachability ------------------------------------------------------- */
@@ -638,20 +670,246 @@ static u64 p2pbuf_target_max_seg(struct pci_dev *target)
 	return U64_MAX;
 }
 
-static void p2pbuf_sgl_destroy(struct p2pbuf_sgl *sgl)
+/*
+ * Whether piece @i is the first of its buffer in @sgl: the per-buffer and
+ * per-provider sgl counts count each (sgl, buffer) pair once.
+ */
+static bool p2pbuf_sgl_first_piece(struct p2pbuf_sgl *sgl, unsigned int i)
+{
+	unsigned int j;
+
+	for (j = 0; j < i; j++)
+		if (sgl->pieces[j].buf == sgl->pieces[i].buf)
+			return false;
+	return true;
+}
+
+/* Unmap the DMA and drop the buffers; the sgl covers nothing afterwards. */
+static void p2pbuf_sgl_unmap_all(struct p2pbuf_sgl *sgl)
+{
+	struct p2pbuf_buffer *buf;
+	unsigned int i;
+
+	for (i = 0; i < sgl->nr_pieces; i++)
+		p2pbuf_piece_unmap(sgl, &sgl->pieces[i]);
+	for (i = 0; i < sgl->nr_pieces; i++) {
+		buf = sgl->pieces[i].buf;
+		if (sgl->state && p2pbuf_sgl_first_piece(sgl, i)) {
+			atomic_dec(&buf->nr_sgls);
+			atomic_dec(&buf->prov->nr_sgls);
+		}
+	}
+	/* Only now: the last put may return the memory to its provider. */
+	for (i = 0; i < sgl->nr_pieces; i++)
+		p2pbuf_buffer_put(sgl->pieces[i].buf);
+	kvfree(sgl->pieces);
+	sgl->pieces = NULL;
+	sgl->nr_pieces = 0;
+	kvfree(sgl->segs);
+	sgl->segs = NULL;
+	sgl->nr_segs = 0;
+}
+
+static void p2pbuf_sgl_free(struct kref *ref)
+{
+	struct p2pbuf_sgl *sgl = container_of(ref, struct p2pbuf_sgl, ref);
+
+	p2pbuf_sgl_unmap_all(sgl);
+	pci_dev_put(sgl->target);
+	put_pid(sgl->owner);
+	kfree(sgl->buf_ids);
+	mutex_destroy(&sgl->lock);
+	kfree(sgl);
+}
+
+static void p2pbuf_sgl_put(struct p2pbuf_sgl *sgl)
+{
+	kref_put(&sgl->ref, p2pbuf_sgl_free);
+}
+
+/*
+ * Revoke @sgl: mark it, wake its pollers and tell listeners, then tear the
+ * DMA mapping down and let go of its buffers.  Returns whether it was live.
+ */
+static bool p2pbuf_sgl_revoke(struct p2pbuf_sgl *sgl, u32 reason)
+{
+	mutex_lock(&sgl->lock);
+	if (sgl->state != P2PBUF_SGL_STATE_MAPPED) {
+		mutex_unlock(&sgl->lock);
+		return false;
+	}
+	WRITE_ONCE(sgl->state, P2PBUF_SGL_STATE_REVOKED);
+	sgl->reason = reason;
+	sgl->generation++;
+	wake_up_interruptible_poll(&sgl->wq, EPOLLERR | EPOLLPRI);
+	p2pbuf_nl_notify_sgl(sgl, P2PBUF_NL_CMD_SGL_REVOKE_NTF);
+	p2pbuf_sgl_unmap_all(sgl);
+	mutex_unlock(&sgl->lock);
+	return true;
+}
+
+/**
+ * p2pbuf_sgls_revoke() - revoke every live dma-sgl that @match selects
+ * @match: called under p2pbuf_sgls_lock and the sgl's lock with the sgl
+ *	and @arg; true to revoke it
+ * @arg: for @match
+ * @reason: enum p2pbuf_nl_revoke_reason
+ *
+ * Process context; may sleep.
+ *
+ * Return: the number of dma-sgls revoked.
+ */
+unsigned int p2pbuf_sgls_revoke(bool (*match)(struct p2pbuf_sgl *sgl,
+					      void *arg),
+				void *arg, u32 reason)
+{
+	struct p2pbuf_sgl *sgl, **victims = NULL;
+	unsigned int n = 0, cap = 0, i, done = 0;
+	unsigned long id;
+	bool hit;
+
+	mutex_lock(&p2pbuf_sgls_lock);
+	xa_for_each(&p2pbuf_sgls, id, sgl) {
+		mutex_lock(&sgl->lock);
+		hit = sgl->state == P2PBUF_SGL_STATE_MAPPED && match(sgl, arg);
+		mutex_unlock(&sgl->lock);
+		if (!hit)
+			continue;
+		if (n == cap) {
+			struct p2pbuf_sgl **v;
+
+			cap = cap ? cap * 2 : 16;
+			v = krealloc(victims, array_size(cap, sizeof(*v)),
+				     GFP_KERNEL | __GFP_NOFAIL);
+			victims = v;
+		}
+		kref_get(&sgl->ref);
+		victims[n++] = sgl;
+	}
+	mutex_unlock(&p2pbuf_sgls_lock);
+	for (i = 0; i < n; i++) {
+		done += p2pbuf_sgl_revoke(victims[i], reason);
+		p2pbuf_sgl_put(victims[i]);
+	}
+	kfree(victims);
+	return done;
+}
+
+/**
+ * p2pbuf_sgl_fill_nl() - the netlink attributes describing a dma-sgl
+ * @skb: the message being built
+ * @sgl: the dma-sgl, with its lock held
+ * @owner: include who made it (pid, uid, command): listings only, not the
+ *	events everybody may receive
+ *
+ * Return: 0 or -EMSGSIZE.
+ */
+int p2pbuf_sgl_fill_nl(struct sk_buff *skb, struct p2pbuf_sgl *sgl,
+		       bool owner)
+{
+	bool live = sgl->state == P2PBUF_SGL_STATE_MAPPED;
+	unsigned int i;
+
+	lockdep_assert_held(&sgl->lock);
+	if (nla_put_u32(skb, P2PBUF_NL_A_SGL_ID, sgl->id) ||
+	    nla_put_string(skb, P2PBUF_NL_A_SGL_TARGET, pci_name(sgl->target)) ||
+	    nla_put_u64_64bit(skb, P2PBUF_NL_A_SGL_LENGTH, sgl->length,
+			      P2PBUF_NL_A_PAD) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_SGL_SEGMENTS, sgl->nr_segs) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_SGL_MAP_TYPE, sgl->map_type) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_SGL_STATE,
+			live ? P2PBUF_NL_STATE_LIVE : P2PBUF_NL_STATE_REVOKED) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_SGL_DIRECTION, sgl->udir) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_SGL_GENERATION, sgl->generation) ||
+	    (owner && nla_put_u32(skb, P2PBUF_NL_A_OWNER_PID,
+				  pid_nr(sgl->owner))) ||
+	    (owner && nla_put_u32(skb, P2PBUF_NL_A_OWNER_UID,
+				  from_kuid_munged(&init_user_ns, sgl->uid))) ||
+	    (owner && nla_put_string(skb, P2PBUF_NL_A_OWNER_COMM, sgl->comm)) ||
+	    (!live && nla_put_u32(skb, P2PBUF_NL_A_REASON, sgl->reason)))
+		return -EMSGSIZE;
+	for (i = 0; i < sgl->nr_buf_ids; i++)
+		if (nla_put_u32(skb, P2PBUF_NL_A_BUFFER_ID, sgl->buf_ids[i]))
+			return -EMSGSIZE;
+	return 0;
+}
+
+/**
+ * p2pbuf_sgl_uid() - the effective uid of a dma-sgl's creator
+ * @sgl: the dma-sgl
+ *
+ * Return: the uid, for the visibility rule of the listings.
+ */
+kuid_t p2pbuf_sgl_uid(struct p2pbuf_sgl *sgl)
+{
+	return sgl->uid;
+}
+
+/**
+ * p2pbuf_sgls_for_each() - call @fn for the dma-sgls in the registry
+ * @pos: in: first id to visit; out: id to resume from when @fn failed
+ * @fn: called in id order with the registry and the sgl's lock held; a
+ *	non-zero return stops the walk and is returned
+ * @arg: passed to @fn
+ *
+ * Return: 0 when every sgl from *@pos on was visited, or what @fn returned.
+ */
+int p2pbuf_sgls_for_each(unsigned long *pos,
+			 int (*fn)(struct p2pbuf_sgl *sgl, void *arg),
+			 void *arg)
+{
+	struct p2pbuf_sgl *sgl;
+	unsigned long id;
+	int ret = 0;
+
+	mutex_lock(&p2pbuf_sgls_lock);
+	xa_for_each_start(&p2pbuf_sgls, id, sgl, *pos) {
+		mutex_lock(&sgl->lock);
+		ret = fn(sgl, arg);
+		mutex_unlock(&sgl->lock);
+		if (ret)
+			break;
+	}
+	*pos = ret ? id : ULONG_MAX;
+	mutex_unlock(&p2pbuf_sgls_lock);
+	return ret;
+}
+
+static bool p2pbuf_sgl_covers(struct p2pbuf_sgl *sgl, void *buf)
 {
 	unsigned int i;
 
-	for (i = 0; i < sgl->nr_pieces; i++) {
-		p2pbuf_piece_unmap(sgl, &sgl->pieces[i]);
-		p2pbuf_buffer_put(sgl->pieces[i].buf);
-	}
-	kvfree(sgl->pieces);
-	kvfree(sgl->segs);
-	pci_dev_put(sgl->target);
-	if (sgl->id)
-		ida_free(&p2pbuf_sgl_ida, sgl->id);
-	kfree(sgl);
+	for (i = 0; i < sgl->nr_pieces; i++)
+		if (sgl->pieces[i].buf == buf)
+			return true;
+	return false;
+}
+
+/**
+ * p2pbuf_sgls_revoke_buffer() - revoke the dma-sgls covering a buffer
+ * @buf: the buffer, referenced by the caller and already marked revoked
+ * @reason: enum p2pbuf_nl_revoke_reason
+ */
+void p2pbuf_sgls_revoke_buffer(struct p2pbuf_buffer *buf, u32 reason)
+{
+	p2pbuf_sgls_revoke(p2pbuf_sgl_covers, buf, reason);
+}
+
+static bool p2pbuf_sgl_targets(struct p2pbuf_sgl *sgl, void *pdev)
+{
+	return sgl->target == pdev;
+}
+
+/**
+ * p2pbuf_sgls_revoke_target() - revoke the dma-sgls made for a device
+ * @pdev: the target that is going away
+ * @reason: enum p2pbuf_nl_revoke_reason
+ *
+ * Return: the number revoked.
+ */
+unsigned int p2pbuf_sgls_revoke_target(struct pci_dev *pdev, u32 reason)
+{
+	return p2pbuf_sgls_revoke(p2pbuf_sgl_targets, pdev, reason);
 }
 
 static const char *const p2pbuf_map_type_names[] = {
@@ -674,8 +932,18 @@ static int p2pbuf_sgl_release(struct inode *inode, struct file *file)
 	struct p2pbuf_sgl *sgl = file->private_data;
 	struct file *pf_file = sgl->pf_file;
 	struct p2pbuf_file *pf = pf_file->private_data;
+	bool listed;
 
-	p2pbuf_sgl_destroy(sgl);
+	mutex_lock(&p2pbuf_sgls_lock);
+	listed = sgl->id && xa_erase(&p2pbuf_sgls, sgl->id) == sgl;
+	mutex_unlock(&p2pbuf_sgls_lock);
+	mutex_lock(&sgl->lock);
+	if (sgl->announced)
+		p2pbuf_nl_notify_sgl(sgl, P2PBUF_NL_CMD_SGL_DEL_NTF);
+	mutex_unlock(&sgl->lock);
+	if (listed)
+		p2pbuf_sgl_put(sgl); /* the registry's */
+	p2pbuf_sgl_put(sgl); /* the file's */
 	atomic_dec(&pf->nr_sgls);
 	fput(pf_file);
 	return 0;
@@ -696,10 +964,11 @@ static int p2pbuf_ioctl_segments(struct p2pbuf_ioctl_call *call, void *arg)
 	struct p2pbuf_segment __user *useg;
 	struct p2pbuf_segments *s = arg;
 	struct p2pbuf_sgl *sgl = call->ctx;
-	struct p2pbuf_segment seg;
-	u32 flags, capacity;
+	struct p2pbuf_segment *copy = NULL;
+	u32 flags, capacity, nr;
 	unsigned int i;
 	bool addrs;
+	int ret = 0;
 
 	if (s->flags & ~P2PBUF_SEGMENTS_F_LENGTHS_ONLY ||
 	    memchr_inv(s->reserved, 0, sizeof(s->reserved)))
@@ -712,24 +981,37 @@ static int p2pbuf_ioctl_segments(struct p2pbuf_ioctl_call *call, void *arg)
 		return -EPERM;
 
 	memset(s, 0, sizeof(*s));
-	s->nr_segments = sgl->nr_segs;
+	/* A snapshot under the lock; user memory is written without it. */
+	mutex_lock(&sgl->lock);
+	nr = sgl->nr_segs;
+	s->nr_segments = nr;
 	s->length = sgl->length;
 	s->map_type = sgl->map_type;
-	s->state = P2PBUF_SGL_STATE_MAPPED;
+	s->state = sgl->state;
 	s->direction = sgl->udir;
 	s->generation = sgl->generation;
+	if (useg && nr && capacity >= nr) {
+		copy = kvmalloc_array(nr, sizeof(*copy), GFP_KERNEL);
+		if (copy) {
+			for (i = 0; i < nr; i++) {
+				copy[i].dma_addr =
+					addrs ? sgl->segs[i].dma_addr : 0;
+				copy[i].length = sgl->segs[i].length;
+			}
+		}
+	}
+	mutex_unlock(&sgl->lock);
 	p2pbuf_target_fill(&s->target, sgl->target);
 	if (!useg)
 		return 0;
-	if (capacity < sgl->nr_segs)
+	if (capacity < nr)
 		return -EMSGSIZE;
-	for (i = 0; i < sgl->nr_segs; i++) {
-		seg.dma_addr = addrs ? sgl->segs[i].dma_addr : 0;
-		seg.length = sgl->segs[i].length;
-		if (copy_to_user(&useg[i], &seg, sizeof(seg)))
-			return -EFAULT;
-	}
-	return 0;
+	if (nr && !copy)
+		return -ENOMEM;
+	if (nr && copy_to_user(useg, copy, array_size(nr, sizeof(*copy))))
+		ret = -EFAULT;
+	kvfree(copy);
+	return ret;
 }
 
 /**
@@ -738,7 +1020,7 @@ static int p2pbuf_ioctl_segments(struct p2pbuf_ioctl_call *call, void *arg)
  * @arg: kernel copy of struct p2pbuf_sync
  *
  * Return: 0; -EINVAL unless exactly one direction flag is set, or for a
- * non-zero reserved field.
+ * non-zero reserved field; -ENODEV if the dma-sgl was revoked.
  */
 static int p2pbuf_ioctl_sync(struct p2pbuf_ioctl_call *call, void *arg)
 {
@@ -750,6 +1032,11 @@ static int p2pbuf_ioctl_sync(struct p2pbuf_ioctl_call *call, void *arg)
 	if ((s->flags != P2PBUF_SYNC_F_FOR_CPU &&
 	     s->flags != P2PBUF_SYNC_F_FOR_DEVICE) || s->reserved)
 		return -EINVAL;
+	mutex_lock(&sgl->lock);
+	if (sgl->state != P2PBUF_SGL_STATE_MAPPED) {
+		mutex_unlock(&sgl->lock);
+		return -ENODEV;
+	}
 	for (i = 0; i < sgl->nr_pieces; i++) {
 		p = &sgl->pieces[i];
 		if (p->kind != P2PBUF_PIECE_SGT)
@@ -761,6 +1048,7 @@ static int p2pbuf_ioctl_sync(struct p2pbuf_ioctl_call *call, void *arg)
 			dma_sync_sgtable_for_device(&sgl->target->dev, &p->sgt,
 						    sgl->dir);
 	}
+	mutex_unlock(&sgl->lock);
 	return 0;
 }
 
@@ -787,10 +1075,21 @@ static long p2pbuf_sgl_ioctl(struct file *file, unsigned int cmd,
 				     file->private_data, cmd, uarg);
 }
 
+static __poll_t p2pbuf_sgl_poll(struct file *file, poll_table *wait)
+{
+	struct p2pbuf_sgl *sgl = file->private_data;
+
+	poll_wait(file, &sgl->wq, wait);
+	if (READ_ONCE(sgl->state) == P2PBUF_SGL_STATE_REVOKED)
+		return EPOLLERR | EPOLLPRI;
+	return 0;
+}
+
 static void p2pbuf_sgl_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct p2pbuf_sgl *sgl = file->private_data;
 
+	mutex_lock(&sgl->lock);
 	seq_printf(m, "p2pbuf-sgl:\t%u\n", sgl->id);
 	seq_printf(m, "target:\t%s\n", pci_name(sgl->target));
 	seq_printf(m, "direction:\t%s\n", p2pbuf_dir_names[sgl->udir]);
@@ -798,6 +1097,10 @@ static void p2pbuf_sgl_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "length:\t%llu\n", sgl->length);
 	seq_printf(m, "segments:\t%u\n", sgl->nr_segs);
 	seq_printf(m, "buffers:\t%u\n", sgl->nr_pieces);
+	seq_printf(m, "state:\t%s\n",
+		   sgl->state == P2PBUF_SGL_STATE_MAPPED ? "mapped" : "revoked");
+	seq_printf(m, "generation:\t%u\n", sgl->generation);
+	mutex_unlock(&sgl->lock);
 }
 
 static const struct file_operations p2pbuf_sgl_fops = {
@@ -805,6 +1108,7 @@ static const struct file_operations p2pbuf_sgl_fops = {
 	.release = p2pbuf_sgl_release,
 	.unlocked_ioctl = p2pbuf_sgl_ioctl,
 	.compat_ioctl = p2pbuf_compat_ptr_ioctl,
+	.poll = p2pbuf_sgl_poll,
 	.show_fdinfo = p2pbuf_sgl_show_fdinfo,
 };
 
@@ -850,8 +1154,8 @@ static int p2pbuf_map_check(const struct p2pbuf_map *m, unsigned long *need,
  * it is not a p2pbuf mapping; -EACCES if a mapping lacks the protection
  * the direction needs; -EXDEV if the target cannot reach a provider's
  * memory (%P2PBUF_IOC_REACH says why); -E2BIG for more than
- * max_sgl_segments segments; -EIO if the DMA layer refused; -ENOMEM;
- * -EMFILE.
+ * max_sgl_segments segments; -EIO if the DMA layer refused; -ENODEV if a
+ * buffer or the target was revoked or removed meanwhile; -ENOMEM; -EMFILE.
  */
 int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 {
@@ -871,43 +1175,66 @@ int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 	sgl = kzalloc(sizeof(*sgl), GFP_KERNEL);
 	if (!sgl)
 		return -ENOMEM;
-	ret = p2pbuf_target_get(&m->target, &sgl->target);
-	if (ret) {
-		kfree(sgl);
-		return ret;
-	}
+	kref_init(&sgl->ref);
+	mutex_init(&sgl->lock);
+	init_waitqueue_head(&sgl->wq);
+	sgl->owner = get_task_pid(current, PIDTYPE_TGID);
+	sgl->uid = current_euid();
+	get_task_comm(sgl->comm, current);
 	sgl->dir = dir;
 	sgl->udir = m->direction;
 	sgl->length = m->length;
 	sgl->generation = 1;
+	ret = p2pbuf_target_get(&m->target, &sgl->target);
+	if (ret)
+		goto err_put;
 	if (atomic_inc_return(&pf->nr_sgls) > p2pbuf_max_sgls_per_fd()) {
 		ret = -ENOSPC;
 		goto err_count;
 	}
-	ret = ida_alloc_min(&p2pbuf_sgl_ida, 1, GFP_KERNEL);
-	if (ret < 0)
-		goto err_count;
-	sgl->id = ret;
-
 	ret = p2pbuf_sgl_collect(sgl, m->addr, m->length, need);
 	if (ret)
-		goto err_destroy;
+		goto err_count;
 	max_seg = p2pbuf_target_max_seg(sgl->target);
 	for (i = 0; i < sgl->nr_pieces; i++) {
-		ret = p2pbuf_piece_map(sgl, &sgl->pieces[i], &cap, max_seg);
+		struct p2pbuf_buffer *buf = sgl->pieces[i].buf;
+
+		/* Revocation returns the memory only after this. */
+		down_read(&buf->revoke_lock);
+		if (buf->revoked)
+			ret = -ENODEV;
+		else
+			ret = p2pbuf_piece_map(sgl, &sgl->pieces[i], &cap,
+					       max_seg);
+		up_read(&buf->revoke_lock);
 		if (ret)
-			goto err_destroy;
+			goto err_count;
 		if (!sgl->map_type)
 			sgl->map_type = sgl->pieces[i].map_type;
 		else if (sgl->map_type != sgl->pieces[i].map_type)
 			sgl->map_type = P2PBUF_MAP_TYPE_MIXED;
+	}
+	sgl->buf_ids = kcalloc(sgl->nr_pieces, sizeof(u32), GFP_KERNEL);
+	if (!sgl->buf_ids) {
+		ret = -ENOMEM;
+		goto err_count;
+	}
+	/* Counted from here on; p2pbuf_sgl_unmap_all() uncounts. */
+	sgl->state = P2PBUF_SGL_STATE_MAPPED;
+	for (i = 0; i < sgl->nr_pieces; i++) {
+		if (p2pbuf_sgl_first_piece(sgl, i)) {
+			sgl->buf_ids[sgl->nr_buf_ids++] =
+				sgl->pieces[i].buf->id;
+			atomic_inc(&sgl->pieces[i].buf->nr_sgls);
+			atomic_inc(&sgl->pieces[i].buf->prov->nr_sgls);
+		}
 	}
 
 	fd = get_unused_fd_flags(m->flags & P2PBUF_MAP_F_NO_CLOEXEC ?
 				 0 : O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
-		goto err_destroy;
+		goto err_count;
 	}
 	get_file(pf->file);
 	sgl->pf_file = pf->file;
@@ -917,9 +1244,34 @@ int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 		ret = PTR_ERR(file);
 		fput(sgl->pf_file);
 		put_unused_fd(fd);
-		goto err_destroy;
+		goto err_count;
 	}
-	/* From here on the file's release frees @sgl and the count. */
+	/*
+	 * From here on the file's release undoes everything (the count, the
+	 * registry entry if any, the references).  Publish, then check that
+	 * nothing was revoked meanwhile: a revocation marks its buffers or
+	 * device first and scans the registry after, so it either finds the
+	 * sgl or the sgl sees its mark.
+	 */
+	mutex_lock(&p2pbuf_sgls_lock);
+	ret = xa_alloc(&p2pbuf_sgls, &sgl->id, sgl, xa_limit_31b, GFP_KERNEL);
+	if (!ret)
+		kref_get(&sgl->ref);
+	mutex_unlock(&p2pbuf_sgls_lock);
+	if (!ret && p2pbuf_device_gone(sgl->target))
+		ret = -ENODEV;
+	for (i = 0; !ret && i < sgl->nr_pieces; i++)
+		if (p2pbuf_buffer_revoked(sgl->pieces[i].buf))
+			ret = -ENODEV;
+	if (ret) {
+		put_unused_fd(fd);
+		fput(file);
+		return ret;
+	}
+	mutex_lock(&sgl->lock);
+	sgl->announced = true;
+	p2pbuf_nl_notify_sgl(sgl, P2PBUF_NL_CMD_SGL_NEW_NTF);
+	mutex_unlock(&sgl->lock);
 	call->install_file = file;
 	call->install_fd = fd;
 
@@ -928,14 +1280,10 @@ int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 	m->map_type = sgl->map_type;
 	return 0;
 
-err_destroy:
-	p2pbuf_sgl_destroy(sgl);
-	atomic_dec(&pf->nr_sgls);
-	return ret;
 err_count:
 	atomic_dec(&pf->nr_sgls);
-	pci_dev_put(sgl->target);
-	kfree(sgl);
+err_put:
+	p2pbuf_sgl_put(sgl);
 	return ret;
 }
 
@@ -944,5 +1292,6 @@ err_count:
  */
 void p2pbuf_sgls_exit(void)
 {
-	ida_destroy(&p2pbuf_sgl_ida);
+	WARN_ON(!xa_empty(&p2pbuf_sgls));
+	xa_destroy(&p2pbuf_sgls);
 }

@@ -150,3 +150,15 @@ tests_guest_bench_sgl_LDFLAGS = $(AM_LDFLAGS) -all-static
 tests_guest_bench_sgl_LDADD = libp2pbuf/libp2pbuf.la $(LIBNL_STATIC_LIBS)
 
 VM_GUEST_PROGS += tests/guest/bench_sgl
+
+# Revocation, device removal, listings and events (raw netlink).
+check_PROGRAMS += tests/guest/test_revoke
+tests_guest_test_revoke_SOURCES = \
+	tests/guest/test_revoke.c \
+	tests/guest/edu.h
+tests_guest_test_revoke_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
+tests_guest_test_revoke_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_test_revoke_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS) \
+	-lpthread
+
+VM_GUEST_PROGS += tests/guest/test_revoke

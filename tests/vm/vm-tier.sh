@@ -16,7 +16,7 @@
 #   QEMU, BUSYBOX            binaries (default: from PATH / busybox-static)
 #   P2PBUF_VM_KERNEL=GLOB    test only the kernels of the list matching GLOB
 #   P2PBUF_VM_ACCEL=kvm|tcg  force the accelerator (default: KVM if usable)
-#   P2PBUF_VM_TIMEOUT=SECS   per-boot limit (default 300)
+#   P2PBUF_VM_TIMEOUT=SECS   per-boot limit (default 600)
 #   P2PBUF_VM_TESTS=GLOB     run only the guest tests matching GLOB (normal
 #                            boots; all of those must run)
 #   P2PBUF_VM_IOMMU_TESTS=GLOB  the guest tests of the IOMMU off/pt boots
@@ -83,7 +83,7 @@ EOF
 
 accel_line=$(vm_pick_accel "$qemu")
 accel=${accel_line%% *}
-timeout_s=${P2PBUF_VM_TIMEOUT:-300}
+timeout_s=${P2PBUF_VM_TIMEOUT:-600}
 case $timeout_s in '' | *[!0-9]*) vm_die "P2PBUF_VM_TIMEOUT must be a number of seconds" ;; esac
 # Each guest test program gets less than the whole boot, so that a hung test
 # is reported by name and the kernel log still comes back.

@@ -29,7 +29,7 @@
 
 /* A change of major version means an incompatible uAPI. */
 #define P2PBUF_UAPI_VERSION_MAJOR	1
-#define P2PBUF_UAPI_VERSION_MINOR	2
+#define P2PBUF_UAPI_VERSION_MINOR	3
 
 /* ioctl type; not claimed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define P2PBUF_IOC_MAGIC	0xB7
@@ -43,6 +43,12 @@
 #define P2PBUF_FEATURE_BUFFERS		_BITULL(2)
 /* dma-sgls: P2PBUF_IOC_MAP, P2PBUF_IOC_REACH and the sgl fd (uAPI 1.2). */
 #define P2PBUF_FEATURE_DMA_SGL		_BITULL(3)
+/*
+ * Revocation (uAPI 1.3): buffers and dma-sgls are revoked when their
+ * memory or target goes away; a dma-sgl fd polls EPOLLERR | EPOLLPRI once
+ * revoked; the netlink family lists buffers and dma-sgls and sends events.
+ */
+#define P2PBUF_FEATURE_REVOCATION	_BITULL(4)
 
 #define P2PBUF_DRIVER_VERSION_LEN	32
 
@@ -453,6 +459,36 @@ enum p2pbuf_nl_provider_kind {
 #define P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P	_BITUL(1)
 
 /**
+ * enum p2pbuf_nl_state - P2PBUF_NL_A_BUFFER_STATE, P2PBUF_NL_A_SGL_STATE
+ * @P2PBUF_NL_STATE_LIVE: usable
+ * @P2PBUF_NL_STATE_REVOKED: revoked: CPU access gets SIGBUS, a dma-sgl
+ *	has no DMA mapping any more; waiting for its holders to let go
+ */
+enum p2pbuf_nl_state {
+	P2PBUF_NL_STATE_LIVE = 1,
+	P2PBUF_NL_STATE_REVOKED = 2,
+};
+
+/**
+ * enum p2pbuf_nl_revoke_reason - P2PBUF_NL_A_REASON values
+ * @P2PBUF_NL_REVOKE_ADMIN: P2PBUF_NL_CMD_BUFFER_REVOKE
+ * @P2PBUF_NL_REVOKE_PROVIDER_REMOVED: PROVIDER_DEL with P2PBUF_NL_A_FORCE
+ * @P2PBUF_NL_REVOKE_DEVICE_REMOVED: the provider's device was removed
+ *	(hot-unplug, sysfs remove)
+ * @P2PBUF_NL_REVOKE_DRIVER_UNBOUND: the provider's device lost its driver
+ * @P2PBUF_NL_REVOKE_TARGET_REMOVED: the dma-sgl's target was removed
+ * @P2PBUF_NL_REVOKE_TARGET_UNBOUND: the dma-sgl's target lost its driver
+ */
+enum p2pbuf_nl_revoke_reason {
+	P2PBUF_NL_REVOKE_ADMIN = 1,
+	P2PBUF_NL_REVOKE_PROVIDER_REMOVED = 2,
+	P2PBUF_NL_REVOKE_DEVICE_REMOVED = 3,
+	P2PBUF_NL_REVOKE_DRIVER_UNBOUND = 4,
+	P2PBUF_NL_REVOKE_TARGET_REMOVED = 5,
+	P2PBUF_NL_REVOKE_TARGET_UNBOUND = 6,
+};
+
+/**
  * enum p2pbuf_nl_attrs - attributes of the p2pbuf family
  * @P2PBUF_NL_A_PAD: padding for 64-bit attributes
  * @P2PBUF_NL_A_PROVIDER_ID: u32, provider id
@@ -465,6 +501,30 @@ enum p2pbuf_nl_provider_kind {
  * @P2PBUF_NL_A_PROVIDER_BUFFERS: u32, buffers allocated from the provider
  * @P2PBUF_NL_A_PROVIDER_FLAGS: u32, P2PBUF_NL_PROVIDER_F_* bits
  * @P2PBUF_NL_A_PROVIDER_NUMA_NODE: s32, NUMA node of the memory, -1 if none
+ * @P2PBUF_NL_A_PROVIDER_SGLS: u32, live dma-sgls covering the provider's
+ *	memory
+ * @P2PBUF_NL_A_FORCE: flag; PROVIDER_DEL: revoke the provider's buffers
+ *	instead of refusing with EBUSY
+ * @P2PBUF_NL_A_REASON: u32, enum p2pbuf_nl_revoke_reason
+ * @P2PBUF_NL_A_OWNER_PID: u32, thread-group id of the process that created
+ *	the object (in the initial pid namespace)
+ * @P2PBUF_NL_A_OWNER_UID: u32, its effective uid (initial user namespace)
+ * @P2PBUF_NL_A_OWNER_COMM: string, its command name
+ * @P2PBUF_NL_A_BUFFER_ID: u32, global buffer id (the handle on its file)
+ * @P2PBUF_NL_A_BUFFER_SIZE: u64, bytes
+ * @P2PBUF_NL_A_BUFFER_MAPPED: u64, bytes of the buffer mapped in user
+ *	address spaces (summed over all mappings)
+ * @P2PBUF_NL_A_BUFFER_SGLS: u32, live dma-sgls covering the buffer
+ * @P2PBUF_NL_A_BUFFER_STATE: u32, enum p2pbuf_nl_state
+ * @P2PBUF_NL_A_SGL_ID: u32, global dma-sgl id (as in its fdinfo)
+ * @P2PBUF_NL_A_SGL_TARGET: string, PCI address "DDDD:BB:DD.F" of the target
+ * @P2PBUF_NL_A_SGL_LENGTH: u64, bytes covered
+ * @P2PBUF_NL_A_SGL_SEGMENTS: u32, segments
+ * @P2PBUF_NL_A_SGL_MAP_TYPE: u32, enum p2pbuf_map_type
+ * @P2PBUF_NL_A_SGL_STATE: u32, enum p2pbuf_nl_state
+ * @P2PBUF_NL_A_SGL_DIRECTION: u32, enum p2pbuf_dma_dir
+ * @P2PBUF_NL_A_SGL_GENERATION: u32, as P2PBUF_IOC_SEGMENTS reports it
+ * @P2PBUF_NL_A_DEVICE: string, PCI address of a device that went away
  */
 enum p2pbuf_nl_attrs {
 	P2PBUF_NL_A_UNSPEC,
@@ -479,6 +539,26 @@ enum p2pbuf_nl_attrs {
 	P2PBUF_NL_A_PROVIDER_BUFFERS,
 	P2PBUF_NL_A_PROVIDER_FLAGS,
 	P2PBUF_NL_A_PROVIDER_NUMA_NODE,
+	P2PBUF_NL_A_PROVIDER_SGLS,
+	P2PBUF_NL_A_FORCE,
+	P2PBUF_NL_A_REASON,
+	P2PBUF_NL_A_OWNER_PID,
+	P2PBUF_NL_A_OWNER_UID,
+	P2PBUF_NL_A_OWNER_COMM,
+	P2PBUF_NL_A_BUFFER_ID,
+	P2PBUF_NL_A_BUFFER_SIZE,
+	P2PBUF_NL_A_BUFFER_MAPPED,
+	P2PBUF_NL_A_BUFFER_SGLS,
+	P2PBUF_NL_A_BUFFER_STATE,
+	P2PBUF_NL_A_SGL_ID,
+	P2PBUF_NL_A_SGL_TARGET,
+	P2PBUF_NL_A_SGL_LENGTH,
+	P2PBUF_NL_A_SGL_SEGMENTS,
+	P2PBUF_NL_A_SGL_MAP_TYPE,
+	P2PBUF_NL_A_SGL_STATE,
+	P2PBUF_NL_A_SGL_DIRECTION,
+	P2PBUF_NL_A_SGL_GENERATION,
+	P2PBUF_NL_A_DEVICE,
 
 	/* private: */
 	__P2PBUF_NL_A_MAX,
@@ -497,6 +577,25 @@ enum p2pbuf_nl_attrs {
  *	registered
  * @P2PBUF_NL_CMD_PROVIDER_DEL_NTF: multicast on "events": a provider was
  *	removed
+ * @P2PBUF_NL_CMD_BUFFER_GET: describe buffers (dump; CAP_SYS_ADMIN sees
+ *	all, others those their euid created)
+ * @P2PBUF_NL_CMD_SGL_GET: describe dma-sgls (dump; same visibility); a
+ *	message lists the ids of the buffers it covers as repeated
+ *	P2PBUF_NL_A_BUFFER_ID attributes
+ * @P2PBUF_NL_CMD_BUFFER_REVOKE: revoke buffer P2PBUF_NL_A_BUFFER_ID now
+ *	(CAP_SYS_ADMIN)
+ * @P2PBUF_NL_CMD_BUFFER_NEW_NTF: event: a buffer was allocated
+ * @P2PBUF_NL_CMD_BUFFER_DEL_NTF: event: a buffer's memory went back to its
+ *	provider (freed and unmapped, or revoked)
+ * @P2PBUF_NL_CMD_BUFFER_REVOKE_NTF: event: a buffer was revoked, with
+ *	P2PBUF_NL_A_REASON
+ * @P2PBUF_NL_CMD_SGL_NEW_NTF: event: a dma-sgl was created
+ * @P2PBUF_NL_CMD_SGL_DEL_NTF: event: a dma-sgl's last fd was closed
+ * @P2PBUF_NL_CMD_SGL_REVOKE_NTF: event: a dma-sgl was revoked, with
+ *	P2PBUF_NL_A_REASON; sent after its pollers were woken and before its
+ *	DMA mapping is torn down
+ * @P2PBUF_NL_CMD_DEVICE_GONE_NTF: event: a provider or target device was
+ *	removed or lost its driver (P2PBUF_NL_A_DEVICE, P2PBUF_NL_A_REASON)
  */
 enum p2pbuf_nl_cmds {
 	P2PBUF_NL_CMD_UNSPEC,
@@ -505,6 +604,16 @@ enum p2pbuf_nl_cmds {
 	P2PBUF_NL_CMD_PROVIDER_GET,
 	P2PBUF_NL_CMD_PROVIDER_ADD_NTF,
 	P2PBUF_NL_CMD_PROVIDER_DEL_NTF,
+	P2PBUF_NL_CMD_BUFFER_GET,
+	P2PBUF_NL_CMD_SGL_GET,
+	P2PBUF_NL_CMD_BUFFER_REVOKE,
+	P2PBUF_NL_CMD_BUFFER_NEW_NTF,
+	P2PBUF_NL_CMD_BUFFER_DEL_NTF,
+	P2PBUF_NL_CMD_BUFFER_REVOKE_NTF,
+	P2PBUF_NL_CMD_SGL_NEW_NTF,
+	P2PBUF_NL_CMD_SGL_DEL_NTF,
+	P2PBUF_NL_CMD_SGL_REVOKE_NTF,
+	P2PBUF_NL_CMD_DEVICE_GONE_NTF,
 
 	/* private: */
 	__P2PBUF_NL_CMD_MAX,

@@ -1,0 +1,833 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest tier: revocation, device removal and the object listings and
+ * events of the netlink family, against the real module.
+ *
+ * Revocation (forced provider removal, the admin BUFFER_REVOKE command,
+ * removal of the provider's or the target's PCI device through sysfs, which
+ * runs the same kernel path as a hot-unplug) must: zap every CPU mapping
+ * (access gets SIGBUS), revoke every dma-sgl (poll reports EPOLLERR |
+ * EPOLLPRI, SEGMENTS reports the state and a new generation), tell
+ * listeners in order, and return the memory to the provider.  Netlink is
+ * spoken raw here (libnl-genl), so the test does not depend on libp2pbuf's
+ * parsing.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/p2pbuf.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "edu.h"
+
+#define DEV "/dev/p2pbuf"
+#define KIB 1024ULL
+#define MIB (1024ULL * 1024)
+#define PAGE 4096ULL
+#define PARAM "/sys/module/p2pbuf/parameters/host_bridge_p2p"
+#define MAX_MSGS 256
+
+/* One netlink message of the family, its command and attributes. */
+struct msg {
+	uint8_t cmd;
+	uint32_t buffer_id, sgl_id, provider_id, reason, state, generation;
+	uint32_t owner_pid, sgls, nr_buffer_ids;
+	uint64_t size, mapped;
+	char target[32], device[32], comm[32];
+	bool has_owner;
+};
+
+static struct nl_sock *sk, *ev;
+static int family;
+static char edu0[RIG_BDF_LEN] = "0000:00:03.0",
+	    iv0[RIG_BDF_LEN] = "0000:00:04.0";
+static char edu1[RIG_BDF_LEN] = "0000:03:00.0",
+	    iv1[RIG_BDF_LEN] = "0000:04:00.0";
+
+/* --- raw netlink ------------------------------------------------------- */
+
+static void parse(struct nlmsghdr *nlh, struct msg *m)
+{
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct nlattr *a;
+	int rem;
+
+	memset(m, 0, sizeof(*m));
+	m->cmd = g->cmd;
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
+			  rem) {
+		switch (nla_type(a)) {
+		case P2PBUF_NL_A_BUFFER_ID:
+			m->buffer_id = nla_get_u32(a);
+			m->nr_buffer_ids++;
+			break;
+		case P2PBUF_NL_A_SGL_ID:
+			m->sgl_id = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_PROVIDER_ID:
+			m->provider_id = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_REASON:
+			m->reason = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_BUFFER_STATE:
+		case P2PBUF_NL_A_SGL_STATE:
+			m->state = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_SGL_GENERATION:
+			m->generation = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_OWNER_PID:
+			m->owner_pid = nla_get_u32(a);
+			m->has_owner = true;
+			break;
+		case P2PBUF_NL_A_OWNER_COMM:
+			nla_strlcpy(m->comm, a, sizeof(m->comm));
+			break;
+		case P2PBUF_NL_A_BUFFER_SGLS:
+			m->sgls = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_BUFFER_SIZE:
+			m->size = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_BUFFER_MAPPED:
+			m->mapped = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_SGL_TARGET:
+			nla_strlcpy(m->target, a, sizeof(m->target));
+			break;
+		case P2PBUF_NL_A_DEVICE:
+			nla_strlcpy(m->device, a, sizeof(m->device));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Send a request; collect its messages into out[] (dump) or just the ack. */
+static int request(uint8_t cmd, int flags, void (*put)(struct nl_msg *, void *),
+		   void *arg, struct msg *out, int max, int *n)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	struct nl_msg *msg = nlmsg_alloc();
+	uint32_t seq;
+	int err = 0;
+	bool done = false;
+
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ,
+					  family, 0, flags, cmd,
+					  P2PBUF_NL_FAMILY_VERSION));
+	if (put)
+		put(msg, arg);
+	ck_assert_int_ge(nl_send_auto(sk, msg), 0);
+	seq = nlmsg_hdr(msg)->nlmsg_seq;
+	nlmsg_free(msg);
+	if (n)
+		*n = 0;
+	while (!done) {
+		ssize_t len = recv(nl_socket_get_fd(sk), buf, sizeof(buf), 0);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		ck_assert_msg(len > 0, "recv: %s", strerror(errno));
+		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+			} else if (nlh->nlmsg_type == NLMSG_ERROR) {
+				err = -((struct nlmsgerr *)NLMSG_DATA(nlh))
+					       ->error;
+				done = true;
+			} else if (out && *n < max) {
+				parse(nlh, &out[(*n)++]);
+			}
+		}
+	}
+	return err;
+}
+
+static void put_pcibar(struct nl_msg *msg, void *arg)
+{
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
+		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
+	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, arg);
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_FLAGS,
+		    P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P);
+}
+
+static uint32_t provider_add(const char *bdf)
+{
+	struct msg m;
+	int n;
+
+	ck_assert_int_eq(request(P2PBUF_NL_CMD_PROVIDER_ADD, NLM_F_ACK,
+				 put_pcibar, (void *)bdf, &m, 1, &n),
+			 0);
+	ck_assert_int_eq(n, 1);
+	return m.provider_id;
+}
+
+struct del_arg {
+	uint32_t id;
+	bool force;
+};
+
+static void put_del(struct nl_msg *msg, void *arg)
+{
+	struct del_arg *d = arg;
+
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_ID, d->id);
+	if (d->force)
+		nla_put_flag(msg, P2PBUF_NL_A_FORCE);
+}
+
+static int provider_del(uint32_t id, bool force)
+{
+	struct del_arg d = { id, force };
+
+	return request(P2PBUF_NL_CMD_PROVIDER_DEL, NLM_F_ACK, put_del, &d, NULL,
+		       0, NULL);
+}
+
+static void put_buffer_id(struct nl_msg *msg, void *arg)
+{
+	nla_put_u32(msg, P2PBUF_NL_A_BUFFER_ID, *(uint32_t *)arg);
+}
+
+static int dump(uint8_t cmd, struct msg *out, int max)
+{
+	int n;
+
+	ck_assert_int_eq(request(cmd, NLM_F_DUMP, NULL, NULL, out, max, &n), 0);
+	return n;
+}
+
+/* Drain the events socket (non-blocking) into out[]; wait up to ms. */
+static int events(struct msg *out, int max, int ms)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	struct pollfd p = { .fd = nl_socket_get_fd(ev), .events = POLLIN };
+	int n = 0;
+
+	while (poll(&p, 1, ms) == 1) {
+		ssize_t len = recv(p.fd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		ck_assert_msg(len > 0, "events: %s", strerror(errno));
+		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
+			if (nlh->nlmsg_type == family && n < max)
+				parse(nlh, &out[n++]);
+		ms = 200;
+	}
+	return n;
+}
+
+/* Index of the first event of cmd with the id (sgl or buffer), or -1. */
+static int find_ev(const struct msg *e, int n, uint8_t cmd, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (e[i].cmd != cmd)
+			continue;
+		if (!id || e[i].sgl_id == id ||
+		    (!e[i].sgl_id && e[i].buffer_id == id))
+			return i;
+	}
+	return -1;
+}
+
+/* --- helpers ----------------------------------------------------------- */
+
+static int dev_open(void)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "open %s: %s", DEV, strerror(errno));
+	return fd;
+}
+
+static void *alloc_map(int fd, uint32_t prov, uint64_t len,
+		       struct p2pbuf_alloc *a)
+{
+	void *p;
+
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->length = len;
+	a->provider_id = prov;
+	ck_assert_msg(!ioctl(fd, P2PBUF_IOC_ALLOC, a), "alloc: %s",
+		      strerror(errno));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 a->mmap_offset);
+	ck_assert_msg(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	return p;
+}
+
+static int map_sgl(int fd, void *p, uint64_t len, const char *bdf)
+{
+	struct p2pbuf_map m = { .size = sizeof(m) };
+	unsigned int d, b, s, f;
+
+	ck_assert_int_eq(sscanf(bdf, "%x:%x:%x.%x", &d, &b, &s, &f), 4);
+	m.addr = (uintptr_t)p;
+	m.length = len;
+	m.direction = P2PBUF_DMA_BIDIRECTIONAL;
+	m.target.domain = d;
+	m.target.bus = b;
+	m.target.devfn = s << 3 | f;
+	ck_assert_msg(!ioctl(fd, P2PBUF_IOC_MAP, &m), "MAP for %s: %s", bdf,
+		      strerror(errno));
+	return m.sgl_fd;
+}
+
+/* The id of a dma-sgl, from its fdinfo. */
+static uint32_t sgl_id(int sfd)
+{
+	char path[64], text[1024], *p;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", sfd);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	text[n] = 0;
+	p = strstr(text, "p2pbuf-sgl:\t");
+	ck_assert_ptr_nonnull(p);
+	return strtoul(p + strlen("p2pbuf-sgl:\t"), NULL, 10);
+}
+
+static void segments(int sfd, struct p2pbuf_segments *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SEGMENTS, s), 0);
+}
+
+/*
+ * Faults are caught per thread: the handler (installed once, process
+ * wide) jumps back into the faulting thread's own buffer.
+ */
+static __thread sigjmp_buf fault_jmp;
+static __thread volatile sig_atomic_t fault_sig;
+
+static void on_fault(int sig)
+{
+	fault_sig = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+static void catch_faults(void)
+{
+	struct sigaction sa = { .sa_handler = on_fault };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+/* Read *p: 0 if it worked, else the signal. */
+static int touch(volatile uint8_t *p)
+{
+	fault_sig = 0;
+	if (!sigsetjmp(fault_jmp, 1))
+		(void)*p;
+	return fault_sig;
+}
+
+/* The dma-sgl polls as revoked and says so; SYNC is refused. */
+static void assert_sgl_revoked(int sfd)
+{
+	struct pollfd p = { .fd = sfd, .events = POLLIN | POLLPRI };
+	struct p2pbuf_sync sy = { .size = sizeof(sy),
+				  .flags = P2PBUF_SYNC_F_FOR_CPU };
+	struct p2pbuf_segments s;
+
+	ck_assert_int_eq(poll(&p, 1, 1000), 1);
+	ck_assert(p.revents & POLLERR);
+	ck_assert(p.revents & POLLPRI);
+	segments(sfd, &s);
+	ck_assert_uint_eq(s.state, P2PBUF_SGL_STATE_REVOKED);
+	ck_assert_uint_eq(s.nr_segments, 0);
+	ck_assert_uint_eq(s.generation, 2);
+	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SYNC, &sy) ? errno : 0, ENODEV);
+}
+
+static void sysfs_write(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	ck_assert_int_ge(fputs(val, f), 0);
+	ck_assert_msg(fclose(f) == 0, "%s: %s", path, strerror(errno));
+}
+
+/* Remove a PCI function (the kernel's hot-unplug path) and rescan. */
+static void pci_remove(const char *bdf)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", bdf);
+	sysfs_write(path, "1");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	ck_assert_int_ne(access(path, F_OK), 0);
+}
+
+static void pci_rescan(const char *bdf)
+{
+	char path[128];
+
+	sysfs_write("/sys/bus/pci/rescan", "1");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	ck_assert_msg(access(path, F_OK) == 0, "%s did not come back", bdf);
+}
+
+/* --- fixture ----------------------------------------------------------- */
+
+static void setup(void)
+{
+	struct msg l[16];
+	int grp, n, i;
+
+	catch_faults();
+	sk = nl_socket_alloc();
+	ck_assert_ptr_nonnull(sk);
+	ck_assert_int_eq(genl_connect(sk), 0);
+	family = genl_ctrl_resolve(sk, P2PBUF_NL_FAMILY_NAME);
+	ck_assert_int_gt(family, 0);
+	ev = nl_socket_alloc();
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(genl_connect(ev), 0);
+	grp = genl_ctrl_resolve_grp(sk, P2PBUF_NL_FAMILY_NAME,
+				    P2PBUF_NL_MCGRP_EVENTS);
+	ck_assert_int_ge(grp, 0);
+	ck_assert_int_eq(nl_socket_add_membership(ev, grp), 0);
+	nl_socket_set_buffer_size(ev, 1 << 20, 0);
+	/* Leftovers of a failed test. */
+	n = dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16);
+	for (i = 0; i < n; i++)
+		if (l[i].provider_id)
+			provider_del(l[i].provider_id, true);
+}
+
+static void teardown(void)
+{
+	struct msg l[16];
+
+	/* Everything went back: no buffer, no sgl, only sysmem. */
+	ck_assert_int_eq(dump(P2PBUF_NL_CMD_BUFFER_GET, l, 16), 0);
+	ck_assert_int_eq(dump(P2PBUF_NL_CMD_SGL_GET, l, 16), 0);
+	ck_assert_int_eq(dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16), 1);
+	nl_socket_free(ev);
+	nl_socket_free(sk);
+}
+
+/* --- tests ------------------------------------------------------------- */
+
+START_TEST(test_feature)
+{
+	struct p2pbuf_info info = { .size = sizeof(info) };
+	int fd = dev_open();
+
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_INFO, &info), 0);
+	ck_assert(info.features & P2PBUF_FEATURE_REVOCATION);
+	ck_assert_uint_eq(info.version_minor, 3);
+	close(fd);
+}
+END_TEST
+
+/*
+ * PROVIDER_DEL: refused while buffers exist, unless forced; forced, it
+ * revokes a mapped buffer with an open dma-sgl, and tells in order.
+ */
+START_TEST(test_force_del)
+{
+	static struct msg e[MAX_MSGS];
+	struct p2pbuf_alloc a;
+	volatile uint8_t *p;
+	uint32_t prov = provider_add(iv0), sid;
+	int fd = dev_open(), sfd, n, i_new, i_rev, i_del, i_bdel, i_pdel;
+
+	p = alloc_map(fd, prov, 1 * MIB, &a);
+	memset((void *)p, 0x5a, 1 * MIB);
+	sfd = map_sgl(fd, (void *)p, 1 * MIB, edu0);
+	sid = sgl_id(sfd);
+	ck_assert_int_eq(provider_del(prov, false), EBUSY);
+	ck_assert_int_eq(touch(p), 0);
+
+	ck_assert_int_eq(provider_del(prov, true), 0);
+	/* (1) CPU access: SIGBUS, everywhere in the buffer. */
+	ck_assert_int_eq(touch(p), SIGBUS);
+	ck_assert_int_eq(touch(p + 1 * MIB - 1), SIGBUS);
+	/* (2) the dma-sgl. */
+	assert_sgl_revoked(sfd);
+	/* The handle is still there until freed; mapping it is refused. */
+	ck_assert_ptr_eq(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd,
+			      a.mmap_offset),
+			 MAP_FAILED);
+	ck_assert_int_eq(errno, ENODEV);
+	close(sfd);
+	munmap((void *)p, 1 * MIB);
+	ck_assert_int_eq(
+		ioctl(fd, P2PBUF_IOC_FREE,
+		      &(struct p2pbuf_free){ .size = 16, .handle = a.handle }),
+		0);
+	close(fd);
+
+	/* Events, in order: created, revoked, closed; provider last. */
+	n = events(e, MAX_MSGS, 1000);
+	i_new = find_ev(e, n, P2PBUF_NL_CMD_SGL_NEW_NTF, sid);
+	i_rev = find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid);
+	i_del = find_ev(e, n, P2PBUF_NL_CMD_SGL_DEL_NTF, sid);
+	i_bdel = find_ev(e, n, P2PBUF_NL_CMD_BUFFER_DEL_NTF, a.handle);
+	i_pdel = find_ev(e, n, P2PBUF_NL_CMD_PROVIDER_DEL_NTF, 0);
+	ck_assert_msg(i_new >= 0 && i_rev > i_new && i_del > i_rev,
+		      "sgl events out of order: new %d revoke %d del %d", i_new,
+		      i_rev, i_del);
+	ck_assert_uint_eq(e[i_rev].reason, P2PBUF_NL_REVOKE_PROVIDER_REMOVED);
+	ck_assert_uint_eq(e[i_rev].state, P2PBUF_NL_STATE_REVOKED);
+	ck_assert_uint_eq(e[i_rev].buffer_id, a.handle);
+	ck_assert_str_eq(e[i_rev].target, edu0);
+	ck_assert_msg(!e[i_rev].has_owner, "events carry no owner");
+	ck_assert_int_ge(
+		find_ev(e, n, P2PBUF_NL_CMD_BUFFER_REVOKE_NTF, a.handle), 0);
+	/* Memory returned before the provider is reported gone. */
+	ck_assert_msg(i_bdel > i_rev && i_pdel > i_bdel,
+		      "buffer del %d, provider del %d, sgl revoke %d", i_bdel,
+		      i_pdel, i_rev);
+
+	/* The memory is reusable and reads zeros. */
+	prov = provider_add(iv0);
+	fd = dev_open();
+	p = alloc_map(fd, prov, 1 * MIB, &a);
+	for (size_t i = 0; i < 1 * MIB; i += 4096)
+		ck_assert_uint_eq(p[i], 0);
+	munmap((void *)p, 1 * MIB);
+	close(fd);
+	ck_assert_int_eq(provider_del(prov, false), 0);
+}
+END_TEST
+
+/* BUFFER_REVOKE: host memory, by the administrator. */
+START_TEST(test_admin_revoke)
+{
+	struct p2pbuf_alloc a;
+	volatile uint8_t *p;
+	uint32_t id;
+	int fd = dev_open(), sfd;
+
+	p = alloc_map(fd, 0, 64 * KIB, &a);
+	p[0] = 1;
+	sfd = map_sgl(fd, (void *)p, 64 * KIB, edu0);
+	id = a.handle;
+	ck_assert_int_eq(request(P2PBUF_NL_CMD_BUFFER_REVOKE, NLM_F_ACK,
+				 put_buffer_id, &id, NULL, 0, NULL),
+			 0);
+	ck_assert_int_eq(touch(p), SIGBUS);
+	assert_sgl_revoked(sfd);
+	/* Idempotent; an unknown id is ENOENT. */
+	ck_assert_int_eq(request(P2PBUF_NL_CMD_BUFFER_REVOKE, NLM_F_ACK,
+				 put_buffer_id, &id, NULL, 0, NULL),
+			 0);
+	id = 0x7fffff;
+	ck_assert_int_eq(request(P2PBUF_NL_CMD_BUFFER_REVOKE, NLM_F_ACK,
+				 put_buffer_id, &id, NULL, 0, NULL),
+			 ENOENT);
+	close(sfd);
+	munmap((void *)p, 64 * KIB);
+	close(fd);
+}
+END_TEST
+
+/* The listings: owner, sizes, mapped bytes, sgls; visibility by uid. */
+START_TEST(test_listings)
+{
+	static struct msg l[16];
+	struct p2pbuf_alloc a;
+	uint8_t *p;
+	int fd = dev_open(), sfd, n, status;
+	pid_t pid;
+
+	p = alloc_map(fd, 0, 256 * KIB, &a);
+	sfd = map_sgl(fd, p, 128 * KIB, edu1);
+	n = dump(P2PBUF_NL_CMD_BUFFER_GET, l, 16);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(l[0].buffer_id, a.handle);
+	ck_assert_uint_eq(l[0].owner_pid, getpid());
+	ck_assert_str_eq(l[0].comm, "test_revoke");
+	ck_assert_uint_eq(l[0].size, 256 * KIB);
+	ck_assert_uint_eq(l[0].mapped, 256 * KIB);
+	ck_assert_uint_eq(l[0].sgls, 1);
+	ck_assert_uint_eq(l[0].state, P2PBUF_NL_STATE_LIVE);
+	/* A partial munmap shows. */
+	munmap(p + 192 * KIB, 64 * KIB);
+	n = dump(P2PBUF_NL_CMD_BUFFER_GET, l, 16);
+	ck_assert_uint_eq(l[0].mapped, 192 * KIB);
+	n = dump(P2PBUF_NL_CMD_SGL_GET, l, 16);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(l[0].sgl_id, sgl_id(sfd));
+	ck_assert_str_eq(l[0].target, edu1);
+	ck_assert_uint_eq(l[0].buffer_id, a.handle);
+	ck_assert_uint_eq(l[0].nr_buffer_ids, 1);
+	ck_assert_uint_eq(l[0].generation, 1);
+	ck_assert_uint_eq(l[0].owner_pid, getpid());
+
+	/* Another user sees none of root's objects. */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		static struct msg c[16];
+		struct nl_sock *s2;
+
+		if (setresuid(65534, 65534, 65534))
+			_exit(1);
+		s2 = nl_socket_alloc();
+		if (!s2 || genl_connect(s2))
+			_exit(2);
+		sk = s2;
+		if (dump(P2PBUF_NL_CMD_BUFFER_GET, c, 16) != 0 ||
+		    dump(P2PBUF_NL_CMD_SGL_GET, c, 16) != 0)
+			_exit(3);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	close(sfd);
+	munmap(p, 192 * KIB);
+	close(fd);
+}
+END_TEST
+
+/*
+ * The provider's device goes away (sysfs remove: the hot-unplug path)
+ * with a buffer mapped and a dma-sgl open; then it comes back and is used
+ * again.
+ */
+START_TEST(test_remove_provider_device)
+{
+	static struct msg e[MAX_MSGS], l[16];
+	struct p2pbuf_alloc a;
+	volatile uint8_t *p;
+	uint32_t prov = provider_add(iv1);
+	int fd = dev_open(), sfd, n, i;
+
+	p = alloc_map(fd, prov, 2 * MIB, &a);
+	memset((void *)p, 0x77, 2 * MIB);
+	sfd = map_sgl(fd, (void *)p, 2 * MIB, edu1);
+	events(e, MAX_MSGS, 0);
+
+	pci_remove(iv1);
+	ck_assert_int_eq(touch(p), SIGBUS);
+	assert_sgl_revoked(sfd);
+	n = events(e, MAX_MSGS, 1000);
+	i = find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sgl_id(sfd));
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(e[i].reason, P2PBUF_NL_REVOKE_DEVICE_REMOVED);
+	i = find_ev(e, n, P2PBUF_NL_CMD_DEVICE_GONE_NTF, 0);
+	ck_assert_int_ge(i, 0);
+	ck_assert_str_eq(e[i].device, iv1);
+	ck_assert_int_ge(find_ev(e, n, P2PBUF_NL_CMD_PROVIDER_DEL_NTF, 0), 0);
+	ck_assert_int_eq(dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16), 1);
+	close(sfd);
+	munmap((void *)p, 2 * MIB);
+	close(fd);
+
+	pci_rescan(iv1);
+	prov = provider_add(iv1);
+	fd = dev_open();
+	p = alloc_map(fd, prov, 2 * MIB, &a);
+	for (size_t k = 0; k < 2 * MIB; k += 4096)
+		ck_assert_uint_eq(p[k], 0);
+	sfd = map_sgl(fd, (void *)p, 2 * MIB, edu1);
+	close(sfd);
+	munmap((void *)p, 2 * MIB);
+	close(fd);
+	ck_assert_int_eq(provider_del(prov, false), 0);
+}
+END_TEST
+
+/* The target goes away: its dma-sgls are revoked, the buffer lives on. */
+START_TEST(test_remove_target_device)
+{
+	static struct msg e[MAX_MSGS];
+	struct p2pbuf_alloc a;
+	volatile uint8_t *p;
+	int fd = dev_open(), sfd, sfd0, n, i;
+	struct p2pbuf_segments s;
+
+	p = alloc_map(fd, 0, 64 * KIB, &a);
+	p[0] = 9;
+	sfd = map_sgl(fd, (void *)p, 64 * KIB, edu1);
+	sfd0 = map_sgl(fd, (void *)p, 64 * KIB, edu0);
+	events(e, MAX_MSGS, 0);
+	pci_remove(edu1);
+	assert_sgl_revoked(sfd);
+	/* The other target's dma-sgl and the CPU mapping are untouched. */
+	segments(sfd0, &s);
+	ck_assert_uint_eq(s.state, P2PBUF_SGL_STATE_MAPPED);
+	ck_assert_int_eq(touch(p), 0);
+	ck_assert_uint_eq(p[0], 9);
+	n = events(e, MAX_MSGS, 1000);
+	i = find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sgl_id(sfd));
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(e[i].reason, P2PBUF_NL_REVOKE_TARGET_REMOVED);
+	close(sfd);
+	close(sfd0);
+	pci_rescan(edu1);
+	/* Usable again once back. */
+	sfd = map_sgl(fd, (void *)p, 64 * KIB, edu1);
+	close(sfd);
+	munmap((void *)p, 64 * KIB);
+	close(fd);
+}
+END_TEST
+
+/* Module unload is refused while a file or a dma-sgl exists. */
+START_TEST(test_unload_refused)
+{
+	struct p2pbuf_alloc a;
+	void *p;
+	int fd = dev_open(), sfd;
+
+	ck_assert_int_eq(
+		syscall(SYS_delete_module, "p2pbuf", O_NONBLOCK) ? errno : 0,
+		EWOULDBLOCK);
+	p = alloc_map(fd, 0, 64 * KIB, &a);
+	sfd = map_sgl(fd, p, 64 * KIB, edu0);
+	munmap(p, 64 * KIB);
+	close(fd);
+	/* Only the sgl is left; it keeps the module. */
+	ck_assert_int_eq(
+		syscall(SYS_delete_module, "p2pbuf", O_NONBLOCK) ? errno : 0,
+		EWOULDBLOCK);
+	close(sfd);
+}
+END_TEST
+
+/* --- races ------------------------------------------------------------- */
+
+static volatile bool race_stop;
+static uint32_t race_prov;
+
+static void *race_user(void *arg)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	(void)arg;
+	while (!race_stop) {
+		struct p2pbuf_alloc a = { .size = sizeof(a),
+					  .length = 64 * KIB,
+					  .provider_id = race_prov };
+		struct p2pbuf_map m = { .size = sizeof(m),
+					.length = 64 * KIB,
+					.direction = P2PBUF_DMA_TO_DEVICE,
+					.target = { .bus = 0,
+						    .devfn = 3 << 3 } };
+		void *p;
+
+		if (ioctl(fd, P2PBUF_IOC_ALLOC, &a))
+			continue;
+		p = mmap(NULL, 64 * KIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 a.mmap_offset);
+		if (p != MAP_FAILED) {
+			m.addr = (uintptr_t)p;
+			if (!ioctl(fd, P2PBUF_IOC_MAP, &m)) {
+				touch(p);
+				close(m.sgl_fd);
+			}
+			touch(p);
+			munmap(p, 64 * KIB);
+		}
+		ioctl(fd, P2PBUF_IOC_FREE,
+		      &(struct p2pbuf_free){ .size = 16, .handle = a.handle });
+	}
+	close(fd);
+	return NULL;
+}
+
+START_TEST(test_races)
+{
+	pthread_t t[3];
+	struct timespec t0, now;
+	int i, rounds = 0;
+
+	sysfs_write(PARAM, "Y");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	race_stop = false;
+	race_prov = provider_add(iv0);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, race_user, NULL),
+				 0);
+	do {
+		usleep(20000);
+		ck_assert_int_eq(provider_del(race_prov, true), 0);
+		race_prov = provider_add(iv0);
+		rounds++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - t0.tv_sec < 4);
+	race_stop = true;
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_int_eq(provider_del(race_prov, true), 0);
+	sysfs_write(PARAM, "N");
+	ck_assert_int_gt(rounds, 5);
+}
+END_TEST
+
+static Suite *revoke_suite(void)
+{
+	Suite *s = suite_create("revoke");
+	TCase *tc = tcase_create("revoke");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_feature);
+	tcase_add_test(tc, test_force_del);
+	tcase_add_test(tc, test_admin_revoke);
+	tcase_add_test(tc, test_listings);
+	tcase_add_test(tc, test_remove_provider_device);
+	tcase_add_test(tc, test_remove_target_device);
+	tcase_add_test(tc, test_unload_refused);
+	tcase_add_test(tc, test_races);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(revoke_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
