@@ -128,7 +128,13 @@ int p2pbuf_provider_add(struct p2pbuf_ctl *ctl, const char *pci_addr,
 			unsigned int bar, uint64_t offset, uint64_t size,
 			unsigned int flags, struct p2pbuf_provider_info *info,
 			size_t info_size);
-/* Remove provider id; flags must be 0. */
+/*
+ * p2pbuf_provider_del() flag (LIBP2PBUF_5, uAPI 1.3 kernels): revoke the
+ * provider's buffers and their dma-sgls instead of failing with -EBUSY.
+ */
+#define P2PBUF_PROVIDER_DEL_FORCE (1U << 0)
+
+/* Remove provider id; flags: 0 or P2PBUF_PROVIDER_DEL_FORCE. */
 int p2pbuf_provider_del(struct p2pbuf_ctl *ctl, uint32_t id,
 			unsigned int flags);
 int p2pbuf_provider_get(struct p2pbuf_ctl *ctl, uint32_t id,
@@ -294,6 +300,160 @@ const char *p2pbuf_map_type_name(uint32_t type);
 const char *p2pbuf_reach_reason_name(uint32_t reason);
 /* "to-device", "from-device", "bidirectional" */
 const char *p2pbuf_dma_dir_name(uint32_t dir);
+
+/*
+ * Revocation (LIBP2PBUF_5): what exists and what happens to it.  Buffers
+ * and dma-sgls are revoked when their memory or their target goes away
+ * (p2pbuf(4), "Lifetime and revocation"); the netlink family lists them and
+ * sends events.  The listings and the events need a uAPI 1.3 kernel
+ * (P2PBUF_FEATURE_REVOCATION): older ones answer -EOPNOTSUPP.  See
+ * p2pbuf_buffer_list(3), p2pbuf_monitor_new(3), p2pbuf_sgl_wait(3) and
+ * p2pbuf-netlink(7).
+ */
+
+/* Room for a PCI device name as the kernel gives it, NUL included. */
+#define P2PBUF_DEVICE_STRLEN 24
+/* Room for a command name (the kernel's TASK_COMM_LEN), NUL included. */
+#define P2PBUF_COMM_STRLEN 16
+
+/**
+ * struct p2pbuf_buffer_entry - one buffer, as p2pbuf_buffer_list() lists it.
+ * Append-only, used like struct p2pbuf_provider_info: callers pass
+ * sizeof(struct p2pbuf_buffer_entry) as they know it, at least the
+ * LIBP2PBUF_5 layout (64 bytes); the library zeroes what it does not know.
+ */
+struct p2pbuf_buffer_entry {
+	uint32_t id; /* global buffer id, as in the events */
+	uint32_t provider_id;
+	uint64_t size; /* bytes */
+	uint64_t mapped; /* bytes mapped in user address spaces, summed */
+	uint32_t sgls; /* live dma-sgls covering it */
+	uint32_t state; /* enum p2pbuf_nl_state */
+	uint32_t reason; /* enum p2pbuf_nl_revoke_reason if revoked, else 0 */
+	uint32_t owner_pid; /* process that allocated it (initial pid ns) */
+	uint32_t owner_uid; /* its effective uid (initial user ns) */
+	uint32_t reserved; /* 0: keeps the layout free of padding */
+	char owner_comm[P2PBUF_COMM_STRLEN]; /* its command name */
+};
+
+/* How many buffer ids a struct p2pbuf_sgl_entry or event carries. */
+#define P2PBUF_SGL_ENTRY_BUFFERS 8
+
+/**
+ * struct p2pbuf_sgl_entry - one dma-sgl, as p2pbuf_sgl_list() lists it.
+ * Append-only, like struct p2pbuf_buffer_entry; first layout 120 bytes.
+ */
+struct p2pbuf_sgl_entry {
+	uint32_t id; /* global dma-sgl id, as in its fdinfo and the events */
+	uint32_t state; /* enum p2pbuf_nl_state */
+	uint32_t reason; /* enum p2pbuf_nl_revoke_reason if revoked, else 0 */
+	uint32_t map_type; /* enum p2pbuf_map_type */
+	uint32_t direction; /* enum p2pbuf_dma_dir */
+	uint32_t generation; /* as P2PBUF_IOC_SEGMENTS reports it */
+	uint64_t length; /* bytes covered */
+	uint32_t nr_segments; /* DMA segments; 0 once revoked */
+	uint32_t owner_pid; /* process that made it (initial pid ns) */
+	uint32_t owner_uid; /* its effective uid (initial user ns) */
+	/* buffers it covers; the first P2PBUF_SGL_ENTRY_BUFFERS in buffer_ids */
+	uint32_t nr_buffers;
+	char target[P2PBUF_DEVICE_STRLEN]; /* PCI address "DDDD:BB:DD.F" */
+	char owner_comm[P2PBUF_COMM_STRLEN]; /* its command name */
+	uint32_t buffer_ids[P2PBUF_SGL_ENTRY_BUFFERS];
+};
+
+/*
+ * The buffers and the dma-sgls the caller may see (all of them with
+ * CAP_SYS_ADMIN, otherwise those its effective uid created), in id order:
+ * *listp is set to an array allocated with malloc() (release it with
+ * free(); NULL when there is none) whose elements are entry_size bytes
+ * apart; returns the number of elements.
+ */
+int p2pbuf_buffer_list(struct p2pbuf_ctl *ctl,
+		       struct p2pbuf_buffer_entry **listp, size_t entry_size);
+int p2pbuf_sgl_list(struct p2pbuf_ctl *ctl, struct p2pbuf_sgl_entry **listp,
+		    size_t entry_size);
+/*
+ * Revoke buffer id now (CAP_SYS_ADMIN): its mappings are zapped, its
+ * dma-sgls revoked, its memory returned to the provider.
+ */
+int p2pbuf_buffer_revoke(struct p2pbuf_ctl *ctl, uint32_t id);
+
+/* What a struct p2pbuf_event reports: the family's notifications. */
+enum p2pbuf_event_type {
+	P2PBUF_EVENT_PROVIDER_ADD = 1, /* P2PBUF_NL_CMD_PROVIDER_ADD_NTF */
+	P2PBUF_EVENT_PROVIDER_DEL = 2, /* P2PBUF_NL_CMD_PROVIDER_DEL_NTF */
+	P2PBUF_EVENT_BUFFER_NEW = 3, /* P2PBUF_NL_CMD_BUFFER_NEW_NTF */
+	P2PBUF_EVENT_BUFFER_DEL = 4, /* P2PBUF_NL_CMD_BUFFER_DEL_NTF */
+	P2PBUF_EVENT_BUFFER_REVOKE = 5, /* P2PBUF_NL_CMD_BUFFER_REVOKE_NTF */
+	P2PBUF_EVENT_SGL_NEW = 6, /* P2PBUF_NL_CMD_SGL_NEW_NTF */
+	P2PBUF_EVENT_SGL_DEL = 7, /* P2PBUF_NL_CMD_SGL_DEL_NTF */
+	P2PBUF_EVENT_SGL_REVOKE = 8, /* P2PBUF_NL_CMD_SGL_REVOKE_NTF */
+	P2PBUF_EVENT_DEVICE_GONE = 9, /* P2PBUF_NL_CMD_DEVICE_GONE_NTF */
+};
+
+/**
+ * struct p2pbuf_event - one event of the "events" group.  Which fields
+ * are set depends on type (p2pbuf_monitor_next(3)); the others are 0 or
+ * "".  Events never say who owns an object.  Append-only, used like
+ * struct p2pbuf_buffer_entry; first layout 120 bytes.
+ */
+struct p2pbuf_event {
+	uint32_t type; /* enum p2pbuf_event_type */
+	uint32_t reason; /* enum p2pbuf_nl_revoke_reason, or 0 */
+	uint32_t provider_id; /* provider and buffer events */
+	uint32_t buffer_id; /* buffer events */
+	uint32_t sgl_id; /* dma-sgl events */
+	uint32_t state; /* enum p2pbuf_nl_state: buffer and dma-sgl events */
+	/* bytes: the provider's size, the buffer's size, the sgl's length */
+	uint64_t size;
+	uint64_t mapped; /* buffer events: bytes mapped */
+	uint32_t sgls; /* provider and buffer events: live dma-sgls */
+	uint32_t nr_segments; /* dma-sgl events */
+	uint32_t map_type; /* dma-sgl events: enum p2pbuf_map_type */
+	uint32_t direction; /* dma-sgl events: enum p2pbuf_dma_dir */
+	uint32_t generation; /* dma-sgl events */
+	uint32_t nr_buffers; /* dma-sgl events: buffers it covers */
+	uint32_t buffer_ids[P2PBUF_SGL_ENTRY_BUFFERS]; /* the first of them */
+	/*
+	 * PCI address: the device that went away (DEVICE_GONE), the target
+	 * (dma-sgl events), a pcibar provider's device (provider events)
+	 */
+	char device[P2PBUF_DEVICE_STRLEN];
+};
+
+/*
+ * An event listener: its own netlink socket, a member of the "events"
+ * group, non-blocking.  Any user may listen.  Not thread-safe.
+ */
+struct p2pbuf_monitor;
+
+int p2pbuf_monitor_new(struct p2pbuf_monitor **monp);
+void p2pbuf_monitor_free(struct p2pbuf_monitor *mon);
+/* The socket, to poll for POLLIN in an event loop; -EINVAL for NULL. */
+int p2pbuf_monitor_get_fd(const struct p2pbuf_monitor *mon);
+/*
+ * The next event into *ev, without blocking: 0, -EAGAIN when none is
+ * queued, -ENOBUFS (once) when the socket overflowed and events were lost
+ * (list again to resynchronise; the next call goes on with what is
+ * queued), -EPROTO for an event that could not be parsed (skipped).
+ */
+int p2pbuf_monitor_next(struct p2pbuf_monitor *mon, struct p2pbuf_event *ev,
+			size_t ev_size);
+
+/*
+ * Wait until the dma-sgl is revoked: 0 once it is (also if it already
+ * was), -ETIMEDOUT after timeout_ms milliseconds (negative: no limit),
+ * -EINTR if a signal came first; -EOPNOTSUPP if the driver has no
+ * revocation (P2PBUF_FEATURE_REVOCATION).  In an event loop, poll
+ * p2pbuf_sgl_get_fd() instead: POLLPRI or POLLERR means revoked.
+ */
+int p2pbuf_sgl_wait(const struct p2pbuf_sgl *sgl, int timeout_ms);
+
+/*
+ * "admin", "provider-removed", "device-removed", "driver-unbound",
+ * "target-removed", "target-unbound"; NULL for an unknown value.
+ */
+const char *p2pbuf_revoke_reason_name(uint32_t reason);
 
 #ifdef __cplusplus
 }

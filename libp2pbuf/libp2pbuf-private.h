@@ -22,6 +22,7 @@ uint64_t p2pbuf_ctx_features(const struct p2pbuf_ctx *ctx);
  * Control plane internals (netlink.c), not exported; the host tests call
  * them directly.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
 struct nlmsghdr;
@@ -52,5 +53,43 @@ int p2pbuf_nl_parse_status(struct nlmsghdr *nlh, char *msg, size_t msg_len);
 void p2pbuf_copy_provider_info(struct p2pbuf_provider_info *dst,
 			       size_t dst_size,
 			       const struct p2pbuf_provider_info *src);
+
+struct p2pbuf_buffer_entry;
+struct p2pbuf_sgl_entry;
+struct p2pbuf_event;
+
+/* First layouts of the LIBP2PBUF_5 structures. */
+#define BUFFER_ENTRY_SIZE_5 64
+#define SGL_ENTRY_SIZE_5 120
+#define EVENT_SIZE_5 120
+
+/*
+ * Parse a buffer message into *e: a BUFFER_GET dump element (listing
+ * true: the OWNER_* attributes are required) or a buffer event (false:
+ * they are not looked at).  -EPROTO if an attribute every buffer message
+ * has is missing or malformed; unknown attributes are ignored.
+ */
+int p2pbuf_nl_parse_buffer(struct nlmsghdr *nlh, struct p2pbuf_buffer_entry *e,
+			   bool listing);
+
+/* The same for a dma-sgl message (SGL_GET dump element or event). */
+int p2pbuf_nl_parse_sgl(struct nlmsghdr *nlh, struct p2pbuf_sgl_entry *e,
+			bool listing);
+
+/*
+ * Parse a message of the "events" group into *ev: 0, -ENOMSG for a
+ * command that is no event this library knows (to be skipped), -EPROTO
+ * for a malformed one.  The caller has checked the family id.
+ */
+int p2pbuf_nl_parse_event(struct nlmsghdr *nlh, struct p2pbuf_event *ev);
+
+/*
+ * The next event of family in the datagram buf of len bytes, from *off
+ * on (advanced past what was read): 0, -EPROTO for a malformed event
+ * (consumed), -ENOMSG when the datagram holds no further event.  Messages
+ * of other types and unknown notifications are skipped (monitor.c).
+ */
+int p2pbuf_nl_next_event(const void *buf, size_t len, size_t *off, int family,
+			 struct p2pbuf_event *ev);
 
 #endif /* LIBP2PBUF_PRIVATE_H */

@@ -205,6 +205,8 @@ P2PBUF_EXPORT const char *p2pbuf_feature_name(uint64_t bit)
 		return "buffers";
 	case P2PBUF_FEATURE_DMA_SGL:
 		return "dma_sgl";
+	case P2PBUF_FEATURE_REVOCATION:
+		return "revocation";
 	default:
 		return NULL;
 	}

@@ -6,6 +6,7 @@ lib_LTLIBRARIES += libp2pbuf/libp2pbuf.la
 libp2pbuf_libp2pbuf_la_SOURCES = \
 	libp2pbuf/libp2pbuf.c \
 	libp2pbuf/netlink.c \
+	libp2pbuf/monitor.c \
 	libp2pbuf/sgl.c \
 	libp2pbuf/libp2pbuf-private.h
 # Only functions marked P2PBUF_EXPORT (libp2pbuf-private.h) and listed in

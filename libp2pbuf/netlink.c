@@ -38,6 +38,12 @@ _Static_assert(sizeof(struct p2pbuf_provider_info) == PROVIDER_INFO_SIZE_2,
 	       "struct p2pbuf_provider_info is append-only");
 _Static_assert(P2PBUF_PCI_ADDR_STRLEN > P2PBUF_NL_PCI_ADDR_LEN,
 	       "pci_addr must hold the family's PCI address and a NUL");
+_Static_assert(sizeof(struct p2pbuf_buffer_entry) == BUFFER_ENTRY_SIZE_5,
+	       "struct p2pbuf_buffer_entry is append-only");
+_Static_assert(sizeof(struct p2pbuf_sgl_entry) == SGL_ENTRY_SIZE_5,
+	       "struct p2pbuf_sgl_entry is append-only");
+_Static_assert(sizeof(struct p2pbuf_event) == EVENT_SIZE_5,
+	       "struct p2pbuf_event is append-only");
 
 struct p2pbuf_ctl {
 	struct nl_sock *sk;
@@ -46,6 +52,9 @@ struct p2pbuf_ctl {
 	char error_msg[256];
 };
 
+/* Parses a reply into an element of the library's own (full) layout. */
+typedef int (*parse_fn)(struct nlmsghdr *nlh, void *elem);
+
 /* One request in flight: what its replies are collected into. */
 struct request {
 	struct p2pbuf_ctl *ctl;
@@ -53,10 +62,16 @@ struct request {
 	uint8_t cmd; /* replies carry the request's command */
 	bool done; /* ack, error or NLMSG_DONE seen */
 	int err; /* 0 or a negative errno */
-	/* Provider replies: an array of stride-byte elements. */
-	char *provs;
+	/*
+	 * Replies, parsed by parse into known bytes and kept as an array of
+	 * stride-byte elements (the caller's size); parse NULL: a request
+	 * that has no reply but the ack, any other is -EPROTO.
+	 */
+	parse_fn parse;
+	size_t known;
+	char *elems;
 	size_t stride;
-	size_t nprovs;
+	size_t n;
 	size_t cap;
 };
 
@@ -213,17 +228,45 @@ static int get_u64(struct nlattr **tb, int type, uint64_t *out)
 	return 0;
 }
 
+/*
+ * A NUL-terminated string attribute of at most size bytes (NUL included),
+ * with no NUL inside, into out; min_len: the fewest bytes it may have.
+ */
+static int get_string(struct nlattr **tb, int type, char *out, size_t size,
+		      int min_len)
+{
+	const char *data;
+	int len;
+
+	if (!tb[type])
+		return -EPROTO;
+	data = nla_data(tb[type]);
+	len = nla_len(tb[type]);
+	if (len < min_len || len > (int)size ||
+	    memchr(data, '\0', len) != data + len - 1)
+		return -EPROTO;
+	memcpy(out, data, len);
+	return 0;
+}
+
+/* The attributes of a p2pbuf message; -EPROTO if it has none or is bad. */
+static int parse_attrs(struct nlmsghdr *nlh, struct nlattr **tb)
+{
+	/* Attributes newer than this library are above the max and ignored. */
+	if (!genlmsg_valid_hdr(nlh, 0) ||
+	    genlmsg_parse(nlh, 0, tb, P2PBUF_NL_A_MAX, NULL) < 0)
+		return -EPROTO;
+	return 0;
+}
+
 int p2pbuf_nl_parse_provider(struct nlmsghdr *nlh,
 			     struct p2pbuf_provider_info *info)
 {
 	struct nlattr *tb[P2PBUF_NL_A_MAX + 1];
 	uint32_t numa_node;
-	int len;
 
 	memset(info, 0, sizeof(*info));
-	/* Attributes newer than this library are above the max and ignored. */
-	if (!genlmsg_valid_hdr(nlh, 0) ||
-	    genlmsg_parse(nlh, 0, tb, P2PBUF_NL_A_MAX, NULL) < 0)
+	if (parse_attrs(nlh, tb))
 		return -EPROTO;
 	if (get_u32(tb, P2PBUF_NL_A_PROVIDER_ID, &info->id) ||
 	    get_u32(tb, P2PBUF_NL_A_PROVIDER_KIND, &info->kind) ||
@@ -236,30 +279,208 @@ int p2pbuf_nl_parse_provider(struct nlmsghdr *nlh,
 	info->numa_node = (int32_t)numa_node;
 	if (info->kind != P2PBUF_NL_PROVIDER_KIND_PCIBAR)
 		return 0;
+	/* A non-empty NUL-terminated string that fits. */
 	if (get_u32(tb, P2PBUF_NL_A_PROVIDER_BAR, &info->bar) ||
 	    get_u64(tb, P2PBUF_NL_A_PROVIDER_OFFSET, &info->offset) ||
-	    !tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR])
+	    get_string(tb, P2PBUF_NL_A_PROVIDER_PCI_ADDR, info->pci_addr,
+		       sizeof(info->pci_addr), 2))
 		return -EPROTO;
-	/* A NUL-terminated string that fits. */
-	len = nla_len(tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR]);
-	if (len < 2 || len > (int)sizeof(info->pci_addr) ||
-	    memchr(nla_data(tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR]), '\0', len) !=
-		    (char *)nla_data(tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR]) + len -
-			    1)
-		return -EPROTO;
-	memcpy(info->pci_addr, nla_data(tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR]),
-	       len);
 	return 0;
+}
+
+/* The creator of a listed object: pid, uid and command name. */
+static int get_owner(struct nlattr **tb, uint32_t *pid, uint32_t *uid,
+		     char comm[P2PBUF_COMM_STRLEN])
+{
+	if (get_u32(tb, P2PBUF_NL_A_OWNER_PID, pid) ||
+	    get_u32(tb, P2PBUF_NL_A_OWNER_UID, uid) ||
+	    get_string(tb, P2PBUF_NL_A_OWNER_COMM, comm, P2PBUF_COMM_STRLEN, 1))
+		return -EPROTO;
+	return 0;
+}
+
+/* P2PBUF_NL_A_REASON, which only revoked objects (and events) carry. */
+static int get_reason(struct nlattr **tb, uint32_t *reason)
+{
+	*reason = 0;
+	return tb[P2PBUF_NL_A_REASON] ?
+		       get_u32(tb, P2PBUF_NL_A_REASON, reason) :
+		       0;
+}
+
+int p2pbuf_nl_parse_buffer(struct nlmsghdr *nlh, struct p2pbuf_buffer_entry *e,
+			   bool listing)
+{
+	struct nlattr *tb[P2PBUF_NL_A_MAX + 1];
+
+	memset(e, 0, sizeof(*e));
+	if (parse_attrs(nlh, tb) ||
+	    get_u32(tb, P2PBUF_NL_A_BUFFER_ID, &e->id) ||
+	    get_u32(tb, P2PBUF_NL_A_PROVIDER_ID, &e->provider_id) ||
+	    get_u64(tb, P2PBUF_NL_A_BUFFER_SIZE, &e->size) ||
+	    get_u64(tb, P2PBUF_NL_A_BUFFER_MAPPED, &e->mapped) ||
+	    get_u32(tb, P2PBUF_NL_A_BUFFER_SGLS, &e->sgls) ||
+	    get_u32(tb, P2PBUF_NL_A_BUFFER_STATE, &e->state) ||
+	    get_reason(tb, &e->reason) ||
+	    (listing &&
+	     get_owner(tb, &e->owner_pid, &e->owner_uid, e->owner_comm)))
+		return -EPROTO;
+	return 0;
+}
+
+int p2pbuf_nl_parse_sgl(struct nlmsghdr *nlh, struct p2pbuf_sgl_entry *e,
+			bool listing)
+{
+	struct nlattr *tb[P2PBUF_NL_A_MAX + 1], *a;
+	struct genlmsghdr *ghdr;
+	int rem;
+
+	memset(e, 0, sizeof(*e));
+	if (parse_attrs(nlh, tb) || get_u32(tb, P2PBUF_NL_A_SGL_ID, &e->id) ||
+	    get_string(tb, P2PBUF_NL_A_SGL_TARGET, e->target, sizeof(e->target),
+		       2) ||
+	    get_u64(tb, P2PBUF_NL_A_SGL_LENGTH, &e->length) ||
+	    get_u32(tb, P2PBUF_NL_A_SGL_SEGMENTS, &e->nr_segments) ||
+	    get_u32(tb, P2PBUF_NL_A_SGL_MAP_TYPE, &e->map_type) ||
+	    get_u32(tb, P2PBUF_NL_A_SGL_STATE, &e->state) ||
+	    get_u32(tb, P2PBUF_NL_A_SGL_DIRECTION, &e->direction) ||
+	    get_u32(tb, P2PBUF_NL_A_SGL_GENERATION, &e->generation) ||
+	    get_reason(tb, &e->reason) ||
+	    (listing &&
+	     get_owner(tb, &e->owner_pid, &e->owner_uid, e->owner_comm)))
+		return -EPROTO;
+	/* The buffers it covers: BUFFER_ID repeated, in the kernel's order. */
+	ghdr = genlmsg_hdr(nlh);
+	nla_for_each_attr(a, genlmsg_attrdata(ghdr, 0),
+			  genlmsg_attrlen(ghdr, 0), rem) {
+		if (nla_type(a) != P2PBUF_NL_A_BUFFER_ID)
+			continue;
+		if (nla_len(a) != sizeof(uint32_t) ||
+		    e->nr_buffers == UINT32_MAX)
+			return -EPROTO;
+		if (e->nr_buffers < P2PBUF_SGL_ENTRY_BUFFERS)
+			e->buffer_ids[e->nr_buffers] = nla_get_u32(a);
+		e->nr_buffers++;
+	}
+	return 0;
+}
+
+static void event_from_provider(struct p2pbuf_event *ev,
+				const struct p2pbuf_provider_info *p,
+				uint32_t sgls)
+{
+	ev->provider_id = p->id;
+	ev->size = p->size;
+	ev->sgls = sgls;
+	memcpy(ev->device, p->pci_addr, sizeof(p->pci_addr));
+}
+
+static void event_from_buffer(struct p2pbuf_event *ev,
+			      const struct p2pbuf_buffer_entry *b)
+{
+	ev->reason = b->reason;
+	ev->provider_id = b->provider_id;
+	ev->buffer_id = b->id;
+	ev->state = b->state;
+	ev->size = b->size;
+	ev->mapped = b->mapped;
+	ev->sgls = b->sgls;
+}
+
+static void event_from_sgl(struct p2pbuf_event *ev,
+			   const struct p2pbuf_sgl_entry *s)
+{
+	ev->reason = s->reason;
+	ev->sgl_id = s->id;
+	ev->state = s->state;
+	ev->size = s->length;
+	ev->nr_segments = s->nr_segments;
+	ev->map_type = s->map_type;
+	ev->direction = s->direction;
+	ev->generation = s->generation;
+	ev->nr_buffers = s->nr_buffers;
+	memcpy(ev->buffer_ids, s->buffer_ids, sizeof(s->buffer_ids));
+	memcpy(ev->device, s->target, sizeof(s->target));
+}
+
+int p2pbuf_nl_parse_event(struct nlmsghdr *nlh, struct p2pbuf_event *ev)
+{
+	struct nlattr *tb[P2PBUF_NL_A_MAX + 1];
+	struct p2pbuf_provider_info prov;
+	struct p2pbuf_buffer_entry buf;
+	struct p2pbuf_sgl_entry sgl;
+	uint32_t sgls = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	if (parse_attrs(nlh, tb))
+		return -EPROTO;
+	switch (genlmsg_hdr(nlh)->cmd) {
+	case P2PBUF_NL_CMD_PROVIDER_ADD_NTF:
+	case P2PBUF_NL_CMD_PROVIDER_DEL_NTF:
+		/* SGLS: from uAPI 1.3 on. */
+		if (p2pbuf_nl_parse_provider(nlh, &prov) ||
+		    (tb[P2PBUF_NL_A_PROVIDER_SGLS] &&
+		     get_u32(tb, P2PBUF_NL_A_PROVIDER_SGLS, &sgls)))
+			return -EPROTO;
+		event_from_provider(ev, &prov, sgls);
+		ev->type = genlmsg_hdr(nlh)->cmd ==
+					   P2PBUF_NL_CMD_PROVIDER_ADD_NTF ?
+				   P2PBUF_EVENT_PROVIDER_ADD :
+				   P2PBUF_EVENT_PROVIDER_DEL;
+		return 0;
+	case P2PBUF_NL_CMD_BUFFER_NEW_NTF:
+	case P2PBUF_NL_CMD_BUFFER_DEL_NTF:
+	case P2PBUF_NL_CMD_BUFFER_REVOKE_NTF:
+		if (p2pbuf_nl_parse_buffer(nlh, &buf, false))
+			return -EPROTO;
+		event_from_buffer(ev, &buf);
+		ev->type =
+			P2PBUF_EVENT_BUFFER_NEW +
+			(genlmsg_hdr(nlh)->cmd - P2PBUF_NL_CMD_BUFFER_NEW_NTF);
+		break;
+	case P2PBUF_NL_CMD_SGL_NEW_NTF:
+	case P2PBUF_NL_CMD_SGL_DEL_NTF:
+	case P2PBUF_NL_CMD_SGL_REVOKE_NTF:
+		if (p2pbuf_nl_parse_sgl(nlh, &sgl, false))
+			return -EPROTO;
+		event_from_sgl(ev, &sgl);
+		ev->type = P2PBUF_EVENT_SGL_NEW +
+			   (genlmsg_hdr(nlh)->cmd - P2PBUF_NL_CMD_SGL_NEW_NTF);
+		break;
+	case P2PBUF_NL_CMD_DEVICE_GONE_NTF:
+		if (get_string(tb, P2PBUF_NL_A_DEVICE, ev->device,
+			       sizeof(ev->device), 2) ||
+		    get_u32(tb, P2PBUF_NL_A_REASON, &ev->reason))
+			return -EPROTO;
+		ev->type = P2PBUF_EVENT_DEVICE_GONE;
+		return 0;
+	default:
+		memset(ev, 0, sizeof(*ev));
+		return -ENOMSG;
+	}
+	/* A revocation event says why. */
+	if ((ev->type == P2PBUF_EVENT_BUFFER_REVOKE ||
+	     ev->type == P2PBUF_EVENT_SGL_REVOKE) &&
+	    !ev->reason)
+		return -EPROTO;
+	return 0;
+}
+
+/* Copy src to a caller's dst_size-byte structure, zeroing what is unknown. */
+static void copy_sized(void *dst, size_t dst_size, const void *src,
+		       size_t src_size)
+{
+	size_t known = src_size < dst_size ? src_size : dst_size;
+
+	memcpy(dst, src, known);
+	memset((char *)dst + known, 0, dst_size - known);
 }
 
 void p2pbuf_copy_provider_info(struct p2pbuf_provider_info *dst,
 			       size_t dst_size,
 			       const struct p2pbuf_provider_info *src)
 {
-	size_t known = sizeof(*src) < dst_size ? sizeof(*src) : dst_size;
-
-	memcpy(dst, src, known);
-	memset((char *)dst + known, 0, dst_size - known);
+	copy_sized(dst, dst_size, src, sizeof(*src));
 }
 
 /*
@@ -378,38 +599,40 @@ static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct request *rq = arg;
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct p2pbuf_provider_info info;
+	union {
+		struct p2pbuf_provider_info provider;
+		struct p2pbuf_buffer_entry buffer;
+		struct p2pbuf_sgl_entry sgl;
+	} elem;
 	int ret;
 
 	/* Keep reading to the ack after a bad reply: the socket stays usable. */
 	if (rq->err)
 		return NL_OK;
-	if (nlh->nlmsg_type != rq->ctl->family || !genlmsg_valid_hdr(nlh, 0) ||
-	    genlmsg_hdr(nlh)->cmd != rq->cmd) {
+	if (!rq->parse || nlh->nlmsg_type != rq->ctl->family ||
+	    !genlmsg_valid_hdr(nlh, 0) || genlmsg_hdr(nlh)->cmd != rq->cmd) {
 		rq->err = -EPROTO;
 		return NL_OK;
 	}
-	ret = p2pbuf_nl_parse_provider(nlh, &info);
+	ret = rq->parse(nlh, &elem);
 	if (ret) {
 		rq->err = ret;
 		return NL_OK;
 	}
-	if (rq->nprovs == rq->cap) {
+	if (rq->n == rq->cap) {
 		size_t cap = rq->cap ? 2 * rq->cap : 8;
-		char *p = reallocarray(rq->provs, cap, rq->stride);
+		char *p = reallocarray(rq->elems, cap, rq->stride);
 
 		if (!p) {
 			rq->err = -ENOMEM;
 			return NL_OK;
 		}
-		rq->provs = p;
+		rq->elems = p;
 		rq->cap = cap;
 	}
-	p2pbuf_copy_provider_info(
-		(struct p2pbuf_provider_info *)(rq->provs +
-						rq->nprovs * rq->stride),
-		rq->stride, &info);
-	rq->nprovs++;
+	copy_sized(rq->elems + rq->n * rq->stride, rq->stride, &elem,
+		   rq->known);
+	rq->n++;
 	return NL_OK;
 }
 
@@ -457,14 +680,36 @@ out:
 	return ret;
 }
 
+static int parse_provider(struct nlmsghdr *nlh, void *elem)
+{
+	return p2pbuf_nl_parse_provider(nlh, elem);
+}
+
+static int parse_buffer_listing(struct nlmsghdr *nlh, void *elem)
+{
+	return p2pbuf_nl_parse_buffer(nlh, elem, true);
+}
+
+static int parse_sgl_listing(struct nlmsghdr *nlh, void *elem)
+{
+	return p2pbuf_nl_parse_sgl(nlh, elem, true);
+}
+
+/*
+ * Start request rq for cmd: replies are parsed by parse into known bytes
+ * and kept stride bytes apart (parse NULL: none expected).
+ */
 static int new_request(struct p2pbuf_ctl *ctl, struct request *rq, uint8_t cmd,
-		       int flags, size_t stride, struct nl_msg **msgp)
+		       int flags, parse_fn parse, size_t known, size_t stride,
+		       struct nl_msg **msgp)
 {
 	struct nl_msg *msg;
 
 	memset(rq, 0, sizeof(*rq));
 	rq->ctl = ctl;
 	rq->cmd = cmd;
+	rq->parse = parse;
+	rq->known = known;
 	rq->stride = stride;
 	clear_error(ctl);
 	msg = nlmsg_alloc();
@@ -485,13 +730,13 @@ static int one_provider(struct request *rq, struct nl_msg *msg,
 {
 	int ret = transact(rq, msg);
 
-	if (!ret && rq->nprovs != 1)
+	if (!ret && rq->n != 1)
 		ret = -EPROTO;
 	if (!ret && info)
 		p2pbuf_copy_provider_info(
 			info, info_size,
-			(struct p2pbuf_provider_info *)rq->provs);
-	free(rq->provs);
+			(struct p2pbuf_provider_info *)rq->elems);
+	free(rq->elems);
 	return ret;
 }
 
@@ -529,7 +774,8 @@ P2PBUF_EXPORT int p2pbuf_provider_add(struct p2pbuf_ctl *ctl,
 	if (info && check_info_size(ctl, info_size))
 		return -EINVAL;
 	ret = new_request(ctl, &rq, P2PBUF_NL_CMD_PROVIDER_ADD, NLM_F_ACK,
-			  PROVIDER_INFO_SIZE_2, &msg);
+			  parse_provider, sizeof(struct p2pbuf_provider_info),
+			  sizeof(struct p2pbuf_provider_info), &msg);
 	if (ret)
 		return ret;
 	/* The kernel validates the address, the BAR and the range. */
@@ -549,6 +795,16 @@ P2PBUF_EXPORT int p2pbuf_provider_add(struct p2pbuf_ctl *ctl,
 	return one_provider(&rq, msg, info, info_size);
 }
 
+/* Send a request whose only answer is the ack: 0 or its errno. */
+static int ack_only(struct request *rq, struct nl_msg *msg)
+{
+	int ret = transact(rq, msg);
+
+	/* on_valid() refused any reply (rq->parse is NULL). */
+	free(rq->elems);
+	return ret;
+}
+
 P2PBUF_EXPORT int p2pbuf_provider_del(struct p2pbuf_ctl *ctl, uint32_t id,
 				      unsigned int flags)
 {
@@ -559,23 +815,22 @@ P2PBUF_EXPORT int p2pbuf_provider_del(struct p2pbuf_ctl *ctl, uint32_t id,
 	if (!ctl)
 		return -EINVAL;
 	clear_error(ctl);
-	if (flags) {
+	if (flags & ~P2PBUF_PROVIDER_DEL_FORCE) {
 		set_error(ctl, "unknown flags");
 		return -EINVAL;
 	}
-	ret = new_request(ctl, &rq, P2PBUF_NL_CMD_PROVIDER_DEL, NLM_F_ACK,
-			  PROVIDER_INFO_SIZE_2, &msg);
+	ret = new_request(ctl, &rq, P2PBUF_NL_CMD_PROVIDER_DEL, NLM_F_ACK, NULL,
+			  0, 0, &msg);
 	if (ret)
 		return ret;
-	if (nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_ID, id)) {
+	/* FORCE only when asked: kernels before uAPI 1.3 refuse it. */
+	if (nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_ID, id) ||
+	    ((flags & P2PBUF_PROVIDER_DEL_FORCE) &&
+	     nla_put_flag(msg, P2PBUF_NL_A_FORCE))) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	ret = transact(&rq, msg);
-	if (!ret && rq.nprovs)
-		ret = -EPROTO;
-	free(rq.provs);
-	return ret;
+	return ack_only(&rq, msg);
 }
 
 P2PBUF_EXPORT int p2pbuf_provider_get(struct p2pbuf_ctl *ctl, uint32_t id,
@@ -596,7 +851,8 @@ P2PBUF_EXPORT int p2pbuf_provider_get(struct p2pbuf_ctl *ctl, uint32_t id,
 	if (check_info_size(ctl, info_size))
 		return -EINVAL;
 	ret = new_request(ctl, &rq, P2PBUF_NL_CMD_PROVIDER_GET, NLM_F_ACK,
-			  PROVIDER_INFO_SIZE_2, &msg);
+			  parse_provider, sizeof(struct p2pbuf_provider_info),
+			  sizeof(struct p2pbuf_provider_info), &msg);
 	if (ret)
 		return ret;
 	if (nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_ID, id)) {
@@ -624,19 +880,115 @@ P2PBUF_EXPORT int p2pbuf_provider_list(struct p2pbuf_ctl *ctl,
 	if (check_info_size(ctl, info_size))
 		return -EINVAL;
 	ret = new_request(ctl, &rq, P2PBUF_NL_CMD_PROVIDER_GET, NLM_F_DUMP,
+			  parse_provider, sizeof(struct p2pbuf_provider_info),
 			  info_size, &msg);
 	if (ret)
 		return ret;
 	ret = transact(&rq, msg);
 	/* sysmem is always there: an empty dump is not an answer. */
-	if (!ret && !rq.nprovs)
+	if (!ret && !rq.n)
 		ret = -EPROTO;
-	if (!ret && rq.nprovs > INT_MAX)
+	if (!ret && rq.n > INT_MAX)
 		ret = -EOVERFLOW;
 	if (ret) {
-		free(rq.provs);
+		free(rq.elems);
 		return ret;
 	}
-	*listp = (struct p2pbuf_provider_info *)rq.provs;
-	return (int)rq.nprovs;
+	*listp = (struct p2pbuf_provider_info *)rq.elems;
+	return (int)rq.n;
+}
+
+/*
+ * Dump cmd into *listp (NULL if empty): parse into known bytes, stride
+ * entry_size (at least min_size).  The number of elements or an errno.
+ */
+static int dump_list(struct p2pbuf_ctl *ctl, uint8_t cmd, parse_fn parse,
+		     size_t known, size_t min_size, void **listp,
+		     size_t entry_size)
+{
+	struct request rq;
+	struct nl_msg *msg;
+	int ret;
+
+	if (!ctl)
+		return -EINVAL;
+	clear_error(ctl);
+	if (!listp) {
+		set_error(ctl, "no list pointer");
+		return -EINVAL;
+	}
+	if (entry_size < min_size) {
+		set_error(ctl, "entry_size is smaller than the first layout");
+		return -EINVAL;
+	}
+	ret = new_request(ctl, &rq, cmd, NLM_F_DUMP, parse, known, entry_size,
+			  &msg);
+	if (ret)
+		return ret;
+	ret = transact(&rq, msg);
+	if (!ret && rq.n > INT_MAX)
+		ret = -EOVERFLOW;
+	if (ret) {
+		free(rq.elems);
+		return ret;
+	}
+	*listp = rq.elems;
+	return (int)rq.n;
+}
+
+P2PBUF_EXPORT int p2pbuf_buffer_list(struct p2pbuf_ctl *ctl,
+				     struct p2pbuf_buffer_entry **listp,
+				     size_t entry_size)
+{
+	return dump_list(ctl, P2PBUF_NL_CMD_BUFFER_GET, parse_buffer_listing,
+			 sizeof(struct p2pbuf_buffer_entry),
+			 BUFFER_ENTRY_SIZE_5, (void **)listp, entry_size);
+}
+
+P2PBUF_EXPORT int p2pbuf_sgl_list(struct p2pbuf_ctl *ctl,
+				  struct p2pbuf_sgl_entry **listp,
+				  size_t entry_size)
+{
+	return dump_list(ctl, P2PBUF_NL_CMD_SGL_GET, parse_sgl_listing,
+			 sizeof(struct p2pbuf_sgl_entry), SGL_ENTRY_SIZE_5,
+			 (void **)listp, entry_size);
+}
+
+P2PBUF_EXPORT int p2pbuf_buffer_revoke(struct p2pbuf_ctl *ctl, uint32_t id)
+{
+	struct request rq;
+	struct nl_msg *msg;
+	int ret;
+
+	if (!ctl)
+		return -EINVAL;
+	ret = new_request(ctl, &rq, P2PBUF_NL_CMD_BUFFER_REVOKE, NLM_F_ACK,
+			  NULL, 0, 0, &msg);
+	if (ret)
+		return ret;
+	if (nla_put_u32(msg, P2PBUF_NL_A_BUFFER_ID, id)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return ack_only(&rq, msg);
+}
+
+P2PBUF_EXPORT const char *p2pbuf_revoke_reason_name(uint32_t reason)
+{
+	switch (reason) {
+	case P2PBUF_NL_REVOKE_ADMIN:
+		return "admin";
+	case P2PBUF_NL_REVOKE_PROVIDER_REMOVED:
+		return "provider-removed";
+	case P2PBUF_NL_REVOKE_DEVICE_REMOVED:
+		return "device-removed";
+	case P2PBUF_NL_REVOKE_DRIVER_UNBOUND:
+		return "driver-unbound";
+	case P2PBUF_NL_REVOKE_TARGET_REMOVED:
+		return "target-removed";
+	case P2PBUF_NL_REVOKE_TARGET_UNBOUND:
+		return "target-unbound";
+	default:
+		return NULL;
+	}
 }

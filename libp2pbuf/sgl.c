@@ -3,7 +3,8 @@
  * libp2pbuf dma-sgls (LIBP2PBUF_4): P2PBUF_IOC_MAP and P2PBUF_IOC_REACH on
  * a context's file, P2PBUF_IOC_SEGMENTS and P2PBUF_IOC_SYNC on the dma-sgl
  * file descriptor that MAP returns; PCI target names, and the names of the
- * uAPI's enums.
+ * uAPI's enums.  Waiting for a dma-sgl's revocation (LIBP2PBUF_5) is a
+ * poll() of that descriptor.
  *
  * The library refuses what it can judge alone (NULL pointers, flags and
  * directions it does not know, a driver without P2PBUF_FEATURE_DMA_SGL) and
@@ -13,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -172,6 +174,32 @@ P2PBUF_EXPORT int p2pbuf_sgl_sync(struct p2pbuf_sgl *sgl, uint32_t flags)
 		return -EINVAL;
 	s.flags = flags;
 	return ioctl(sgl->fd, P2PBUF_IOC_SYNC, &s) < 0 ? -errno : 0;
+}
+
+P2PBUF_EXPORT int p2pbuf_sgl_wait(const struct p2pbuf_sgl *sgl, int timeout_ms)
+{
+	struct pollfd pfd;
+	int n;
+
+	if (!sgl)
+		return -EINVAL;
+	/* Before uAPI 1.3 a dma-sgl fd does not poll: it is never revoked. */
+	if (!(p2pbuf_ctx_features(sgl->ctx) & P2PBUF_FEATURE_REVOCATION))
+		return -EOPNOTSUPP;
+	pfd.fd = sgl->fd;
+	pfd.events = POLLPRI;
+	pfd.revents = 0;
+	n = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
+	if (n < 0)
+		return -errno;
+	if (!n)
+		return -ETIMEDOUT;
+	if (pfd.revents & POLLNVAL)
+		return -EBADF;
+	/* The driver reports EPOLLERR | EPOLLPRI once, and for good. */
+	if (pfd.revents & (POLLPRI | POLLERR))
+		return 0;
+	return -EPROTO;
 }
 
 P2PBUF_EXPORT int p2pbuf_reach(struct p2pbuf_ctx *ctx, uint32_t provider_id,

@@ -27,6 +27,7 @@ tests_host_test_p2pctl_SOURCES = \
 	utils/p2pctl-demo.c \
 	libp2pbuf/libp2pbuf.c \
 	libp2pbuf/netlink.c \
+	libp2pbuf/monitor.c \
 	libp2pbuf/sgl.c
 tests_host_test_p2pctl_CFLAGS = $(host_test_cflags) $(LIBNL_CFLAGS)
 tests_host_test_p2pctl_LDFLAGS = $(host_test_ldflags)
@@ -47,12 +48,14 @@ tests_host_test_sgl_LDFLAGS = $(host_test_ldflags)
 tests_host_test_sgl_LDADD = $(CHECK_LIBS)
 
 # The control plane's message parsing and error translation, on netlink
-# messages built in the test (no socket, no kernel).
+# messages built in the test (no socket, no kernel): providers, buffers,
+# dma-sgls and events.
 check_PROGRAMS += tests/host/test_netlink
 TESTS += tests/host/test_netlink
 tests_host_test_netlink_SOURCES = \
 	tests/host/test_netlink.c \
-	libp2pbuf/netlink.c
+	libp2pbuf/netlink.c \
+	libp2pbuf/monitor.c
 tests_host_test_netlink_CFLAGS = $(host_test_cflags) $(LIBNL_CFLAGS) \
 	-I$(top_srcdir)/libp2pbuf
 tests_host_test_netlink_LDADD = $(LIBNL_LIBS) $(CHECK_LIBS)

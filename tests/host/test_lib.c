@@ -338,10 +338,12 @@ START_TEST(test_feature_names)
 			 "buffers");
 	ck_assert_str_eq(p2pbuf_feature_name(P2PBUF_FEATURE_DMA_SGL),
 			 "dma_sgl");
+	ck_assert_str_eq(p2pbuf_feature_name(P2PBUF_FEATURE_REVOCATION),
+			 "revocation");
 	ck_assert_ptr_null(p2pbuf_feature_name(0));
 	ck_assert_ptr_null(p2pbuf_feature_name(P2PBUF_FEATURE_PCI_P2PDMA |
 					       P2PBUF_FEATURE_IOMMU));
-	for (i = 4; i < 64; i++)
+	for (i = 5; i < 64; i++)
 		ck_assert_ptr_null(p2pbuf_feature_name(1ULL << i));
 }
 END_TEST

@@ -4,7 +4,8 @@
  * the library's own: PCI target parsing and formatting, the enum names,
  * argument checks, -EOPNOTSUPP on a driver without P2PBUF_FEATURE_DMA_SGL,
  * and the plumbing -- the requests the library builds, which fd they go
- * to, how replies and errors come back, who owns the dma-sgl fd.  The
+ * to, how replies and errors come back, who owns the dma-sgl fd, how
+ * p2pbuf_sgl_wait() (LIBP2PBUF_5) polls it.  The
  * replies are scripted here (fake-info.c); what the driver answers is
  * tested in the VM only.
  */
@@ -720,6 +721,76 @@ START_TEST(test_reach_request)
 }
 END_TEST
 
+/*
+ * p2pbuf_sgl_wait() is a poll() of the dma-sgl fd for POLLPRI (POLLERR
+ * always counts).  The fd here is the write end of a pipe: it polls
+ * POLLERR once the read end is closed, nothing asked for before -- the
+ * plumbing, not the driver's poll, which the VM tests.
+ */
+START_TEST(test_sgl_wait)
+{
+	struct p2pbuf_ctx *ctx =
+		open_fake(P2PBUF_FEATURE_DMA_SGL | P2PBUF_FEATURE_REVOCATION);
+	struct p2pbuf_sgl *sgl;
+	int p[2];
+
+	memset(&drv, 0, sizeof(drv));
+	fake_info.other = scripted;
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	drv.sgl_fd = p[1];
+	ck_assert_int_eq(p2pbuf_map(ctx, 0x7f0000000000, 4096, &edu,
+				    P2PBUF_DMA_TO_DEVICE, 0, &sgl),
+			 0);
+	ck_assert_int_eq(p2pbuf_sgl_wait(sgl, 0), -ETIMEDOUT);
+	ck_assert_int_eq(p2pbuf_sgl_wait(sgl, 20), -ETIMEDOUT);
+	close(p[0]);
+	ck_assert_int_eq(p2pbuf_sgl_wait(sgl, 0), 0);
+	/* For good: every later wait returns at once. */
+	ck_assert_int_eq(p2pbuf_sgl_wait(sgl, -1), 0);
+	ck_assert_int_eq(p2pbuf_sgl_wait(sgl, 1000), 0);
+	/* No ioctl was needed. */
+	ck_assert_uint_eq(fake_info.other_calls, 1);
+	p2pbuf_sgl_close(sgl);
+	p2pbuf_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_sgl_wait_args)
+{
+	struct p2pbuf_ctx *ctx = open_fake(P2PBUF_FEATURE_DMA_SGL);
+	struct p2pbuf_sgl *sgl;
+	int p[2];
+
+	ck_assert_int_eq(p2pbuf_sgl_wait(NULL, 0), -EINVAL);
+	/* A uAPI 1.2 driver: its dma-sgls never poll, never get revoked. */
+	memset(&drv, 0, sizeof(drv));
+	fake_info.other = scripted;
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	close(p[0]);
+	drv.sgl_fd = p[1];
+	ck_assert_int_eq(p2pbuf_map(ctx, 0x7f0000000000, 4096, &edu,
+				    P2PBUF_DMA_TO_DEVICE, 0, &sgl),
+			 0);
+	ck_assert_int_eq(p2pbuf_sgl_wait(sgl, -1), -EOPNOTSUPP);
+	p2pbuf_sgl_close(sgl);
+	p2pbuf_ctx_unref(ctx);
+
+	/* An fd that was closed behind the library's back. */
+	ctx = open_fake(P2PBUF_FEATURE_DMA_SGL | P2PBUF_FEATURE_REVOCATION);
+	memset(&drv, 0, sizeof(drv));
+	fake_info.other = scripted;
+	drv.sgl_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(drv.sgl_fd, 0);
+	ck_assert_int_eq(p2pbuf_map(ctx, 0x7f0000000000, 4096, &edu,
+				    P2PBUF_DMA_TO_DEVICE, 0, &sgl),
+			 0);
+	close(drv.sgl_fd);
+	ck_assert_int_eq(p2pbuf_sgl_wait(sgl, 0), -EBADF);
+	p2pbuf_sgl_close(sgl);
+	p2pbuf_ctx_unref(ctx);
+}
+END_TEST
+
 static Suite *sgl_suite(void)
 {
 	Suite *s = suite_create("libp2pbuf dma-sgls");
@@ -758,6 +829,8 @@ static Suite *sgl_suite(void)
 	tcase_add_test(tc, test_sgl_segments);
 	tcase_add_test(tc, test_sgl_sync);
 	tcase_add_test(tc, test_reach_request);
+	tcase_add_test(tc, test_sgl_wait);
+	tcase_add_test(tc, test_sgl_wait_args);
 	suite_add_tcase(s, tc);
 	return s;
 }
