@@ -40,4 +40,13 @@ dist_man_MANS = \
 	man/p2pbuf_pci_target_format.3 \
 	man/p2pbuf_map_type_name.3 \
 	man/p2pbuf_reach_reason_name.3 \
-	man/p2pbuf_dma_dir_name.3
+	man/p2pbuf_dma_dir_name.3 \
+	man/p2pbuf_buffer_list.3 \
+	man/p2pbuf_sgl_list.3 \
+	man/p2pbuf_buffer_revoke.3 \
+	man/p2pbuf_monitor_new.3 \
+	man/p2pbuf_monitor_free.3 \
+	man/p2pbuf_monitor_get_fd.3 \
+	man/p2pbuf_monitor_next.3 \
+	man/p2pbuf_sgl_wait.3 \
+	man/p2pbuf_revoke_reason_name.3
