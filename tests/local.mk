@@ -25,6 +25,7 @@ tests_host_test_p2pctl_SOURCES = \
 	tests/host/fake-info.h \
 	utils/p2pctl-cli.c \
 	utils/p2pctl-demo.c \
+	utils/p2pctl-events.c \
 	libp2pbuf/libp2pbuf.c \
 	libp2pbuf/netlink.c \
 	libp2pbuf/monitor.c \
@@ -66,7 +67,8 @@ check_PROGRAMS += tests/guest/test_driver
 tests_guest_test_driver_SOURCES = \
 	tests/guest/test_driver.c \
 	utils/p2pctl-cli.c \
-	utils/p2pctl-demo.c
+	utils/p2pctl-demo.c \
+	utils/p2pctl-events.c
 tests_guest_test_driver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/utils
 tests_guest_test_driver_LDFLAGS = $(AM_LDFLAGS) -all-static

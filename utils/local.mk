@@ -5,7 +5,8 @@ utils_p2pctl_SOURCES = \
 	utils/p2pctl.c \
 	utils/p2pctl-cli.c \
 	utils/p2pctl-cli.h \
-	utils/p2pctl-demo.c
+	utils/p2pctl-demo.c \
+	utils/p2pctl-events.c
 utils_p2pctl_LDADD = libp2pbuf/libp2pbuf.la
 
 # The same tool linked statically, for the VM guest (installed as /bin/p2pctl).

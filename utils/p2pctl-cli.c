@@ -41,8 +41,15 @@ static int cmd_provider_show(const struct p2pctl *p,
 static int cmd_buffer_alloc(const struct p2pctl *p,
 			    const struct p2pctl_cmd *cmd, int argc,
 			    char **argv);
+static int cmd_buffer_revoke(const struct p2pctl *p,
+			     const struct p2pctl_cmd *cmd, int argc,
+			     char **argv);
 static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		   int argc, char **argv);
+static int cmd_list(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		    int argc, char **argv);
+static int cmd_monitor(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		       int argc, char **argv);
 static int cmd_reach(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		     int argc, char **argv);
 static int cmd_demo(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
@@ -83,9 +90,12 @@ static const struct p2pctl_cmd commands[] = {
 		.noun = "provider",
 		.verb = "del",
 		.run = cmd_provider_del,
-		.args = "ID",
+		.args = "ID [--force]",
 		.summary = "Remove a provider",
 		.options =
+			"  --force        if buffers use its memory, revoke them (and their\n"
+			"                 dma-sgls) instead of refusing; their holders get\n"
+			"                 SIGBUS on access, their dma-sgls poll as revoked\n"
 			"  Needs CAP_SYS_ADMIN; the sysmem provider (0) cannot be removed.\n",
 	},
 	{
@@ -125,6 +135,18 @@ static const struct p2pctl_cmd commands[] = {
 			"  The buffer is freed when p2pctl exits.\n",
 	},
 	{
+		.noun = "buffer",
+		.verb = "revoke",
+		.run = cmd_buffer_revoke,
+		.args = "ID",
+		.summary =
+			"Revoke a buffer: take its memory away from whoever holds it",
+		.options =
+			"  ID is a buffer id of 'p2pctl list'.  Its mappings are zapped (access\n"
+			"  gets SIGBUS), its dma-sgls revoked, its memory returned to the\n"
+			"  provider.  Needs CAP_SYS_ADMIN.\n",
+	},
+	{
 		.noun = "map",
 		.run = cmd_map,
 		.args = "--buffer-size SIZE [--provider ID] --target PCI-ADDRESS [--direction DIR] [--offset SIZE] [--length SIZE] [--lengths-only] [--json] [--hold] [--device PATH]",
@@ -141,7 +163,8 @@ static const struct p2pctl_cmd commands[] = {
 			"  --lengths-only        print segment lengths only (DMA addresses need\n"
 			"                        CAP_SYS_RAWIO)\n"
 			"  --json                print a JSON object, not a table\n"
-			"  --hold                keep the mapping until interrupted\n"
+			"  --hold                keep the mapping until interrupted, or until\n"
+			"                        it is revoked (then exit 1)\n"
 			"  --device PATH         use PATH instead of /dev/p2pbuf\n"
 			"  PCI-ADDRESS is DDDD:BB:DD.F or BB:DD.F.  The mapping and the buffer\n"
 			"  are released when p2pctl exits.\n",
@@ -158,6 +181,32 @@ static const struct p2pctl_cmd commands[] = {
 			"  --json                print a JSON object, not a table\n"
 			"  --device PATH         use PATH instead of /dev/p2pbuf\n"
 			"  Exits with 6 when the device cannot reach the memory.\n",
+	},
+	{
+		.noun = "list",
+		.run = cmd_list,
+		.args = "[--json] [--bytes]",
+		.summary =
+			"List the buffers and dma-sgls of every process, with their owners",
+		.options =
+			"  --json         print a JSON object, not tables\n"
+			"  --bytes        print sizes in bytes, not human-readable\n"
+			"  Without CAP_SYS_ADMIN only the objects of your own (effective) uid\n"
+			"  are listed.\n",
+	},
+	{
+		.noun = "monitor",
+		.run = cmd_monitor,
+		.args = "[--json] [--count N] [--timeout SECS]",
+		.summary =
+			"Print p2pbuf events as they happen, one per line, until interrupted",
+		.options =
+			"  --json          print each event as a JSON object on one line\n"
+			"  --count N       stop after N events\n"
+			"  --timeout SECS  stop after SECS seconds (exit 1 if fewer than\n"
+			"                  --count events came)\n"
+			"  SIGINT and SIGTERM end it with exit status 0.  Lost events (the\n"
+			"  socket's buffer overflowed) are reported on standard error.\n",
 	},
 	{
 		.noun = "demo",
@@ -191,8 +240,8 @@ static const char exit_status_help[] =
 	"  3  the device node or the p2pbuf module is missing, or the device\n"
 	"     is not a p2pbuf device\n"
 	"  4  the driver's uAPI version is incompatible with libp2pbuf\n"
-	"  5  permission denied by the kernel (CAP_SYS_ADMIN for providers,\n"
-	"     CAP_SYS_RAWIO for DMA addresses)\n"
+	"  5  permission denied by the kernel (CAP_SYS_ADMIN for providers and\n"
+	"     revocation, CAP_SYS_RAWIO for DMA addresses)\n"
 	"  6  the target device cannot reach the provider's memory\n";
 
 __attribute__((format(printf, 3, 4))) static int
@@ -854,13 +903,12 @@ void p2pctl_print_provider(FILE *out, const struct p2pbuf_provider_info *p,
 				"known to forward P2P only");
 }
 
-/* Open the control context, reporting failures as p2pctl does. */
-static int open_ctl(const struct p2pctl *p, struct p2pbuf_ctl **ctlp)
+/*
+ * A netlink socket for the family could not be opened (err): say why, as
+ * p2pctl does, and return the exit status.
+ */
+static int open_ctl_failed(const struct p2pctl *p, int err)
 {
-	int err = p2pbuf_ctl_new(ctlp);
-
-	if (!err)
-		return P2PCTL_EXIT_OK;
 	if (err == -ENOENT) {
 		if (access(p->sysfs_module, F_OK) == 0)
 			return fail(
@@ -871,6 +919,14 @@ static int open_ctl(const struct p2pctl *p, struct p2pbuf_ctl **ctlp)
 			"the p2pbuf netlink family is not registered: the p2pbuf module is not loaded (run 'modprobe p2pbuf' or 'insmod kernel/p2pbuf.ko')");
 	}
 	return fail(p, P2PCTL_EXIT_FAILED, "netlink: %s", p2pbuf_strerror(err));
+}
+
+/* Open the control context, reporting failures as p2pctl does. */
+static int open_ctl(const struct p2pctl *p, struct p2pbuf_ctl **ctlp)
+{
+	int err = p2pbuf_ctl_new(ctlp);
+
+	return err ? open_ctl_failed(p, err) : P2PCTL_EXIT_OK;
 }
 
 /*
@@ -888,6 +944,8 @@ static int request_failed(const struct p2pctl *p, struct p2pbuf_ctl *ctl,
 		if (!msg)
 			msg = "CAP_SYS_ADMIN is needed";
 	}
+	if (err == -EOPNOTSUPP && !msg)
+		msg = "the kernel does not know this request (uAPI before 1.3)";
 	if (msg)
 		return fail(p, status, "%s: %s: %s", what, p2pbuf_strerror(err),
 			    msg);
@@ -926,7 +984,7 @@ static int size_arg(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 
 /* Options of the provider commands: which ones each takes is in allowed. */
 struct provider_opts {
-	bool json, bytes, has_bar, allow_host_bridge;
+	bool json, bytes, has_bar, allow_host_bridge, force;
 	uint32_t bar;
 	uint64_t offset, size;
 	const char *positional;
@@ -943,6 +1001,7 @@ static int provider_opts(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		{ "offset", required_argument, NULL, 'o' },
 		{ "size", required_argument, NULL, 's' },
 		{ "allow-host-bridge", no_argument, NULL, 'A' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -967,6 +1026,9 @@ static int provider_opts(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 			break;
 		case 'A':
 			o->allow_host_bridge = true;
+			break;
+		case 'f':
+			o->force = true;
 			break;
 		case 'B':
 			if (parse_u32(optarg, &o->bar))
@@ -1053,20 +1115,29 @@ static int cmd_provider_del(const struct p2pctl *p,
 			    const struct p2pctl_cmd *cmd, int argc, char **argv)
 {
 	struct provider_opts o;
+	const char *msg;
 	struct p2pbuf_ctl *ctl;
 	char what[48];
 	uint32_t id;
 	int ret;
 
-	PROVIDER_OPTS(p, cmd, argc, argv, "", "provider id", &o);
+	PROVIDER_OPTS(p, cmd, argc, argv, "f", "provider id", &o);
 	ret = id_arg(p, cmd, o.positional, &id);
 	if (ret)
 		return ret;
 	ret = open_ctl(p, &ctl);
 	if (ret)
 		return ret;
-	ret = p2pbuf_provider_del(ctl, id, 0);
-	if (ret) {
+	ret = p2pbuf_provider_del(ctl, id,
+				  o.force ? P2PBUF_PROVIDER_DEL_FORCE : 0);
+	if (ret == -EBUSY && !o.force) {
+		msg = p2pbuf_ctl_last_error(ctl);
+		ret = fail(p, P2PCTL_EXIT_FAILED,
+			   "provider del %" PRIu32
+			   ": %s%s%s (--force revokes them)",
+			   id, p2pbuf_strerror(ret), msg ? ": " : "",
+			   msg ? msg : "");
+	} else if (ret) {
 		snprintf(what, sizeof(what), "provider del %" PRIu32, id);
 		ret = request_failed(p, ctl, ret, what);
 	}
@@ -1284,6 +1355,132 @@ out_unmap:
 		p2pbuf_buffer_munmap(buf, map, p2pbuf_buffer_get_size(buf));
 out_free:
 	p2pbuf_buffer_free(buf);
+	return ret;
+}
+
+static int cmd_buffer_revoke(const struct p2pctl *p,
+			     const struct p2pctl_cmd *cmd, int argc,
+			     char **argv)
+{
+	struct provider_opts o;
+	struct p2pbuf_ctl *ctl;
+	char what[48];
+	uint32_t id;
+	int ret;
+
+	PROVIDER_OPTS(p, cmd, argc, argv, "", "buffer id", &o);
+	if (parse_u32(o.positional, &id))
+		return usage_error(p, cmd, "invalid buffer id '%s'",
+				   o.positional);
+	ret = open_ctl(p, &ctl);
+	if (ret)
+		return ret;
+	ret = p2pbuf_buffer_revoke(ctl, id);
+	if (ret) {
+		snprintf(what, sizeof(what), "buffer revoke %" PRIu32, id);
+		ret = request_failed(p, ctl, ret, what);
+	}
+	p2pbuf_ctl_free(ctl);
+	return ret;
+}
+
+/* --- list, monitor ------------------------------------------------------ */
+
+static int cmd_list(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		    int argc, char **argv)
+{
+	struct p2pbuf_buffer_entry *bufs = NULL;
+	struct p2pbuf_sgl_entry *sgls = NULL;
+	struct provider_opts o;
+	struct p2pbuf_ctl *ctl;
+	int ret, nbufs, nsgls = 0;
+
+	PROVIDER_OPTS(p, cmd, argc, argv, "jb", NULL, &o);
+	ret = open_ctl(p, &ctl);
+	if (ret)
+		return ret;
+	nbufs = p2pbuf_buffer_list(ctl, &bufs, sizeof(*bufs));
+	if (nbufs < 0) {
+		ret = request_failed(p, ctl, nbufs, "list: buffers");
+		goto out;
+	}
+	nsgls = p2pbuf_sgl_list(ctl, &sgls, sizeof(*sgls));
+	if (nsgls < 0) {
+		ret = request_failed(p, ctl, nsgls, "list: dma-sgls");
+		goto out;
+	}
+	p2pctl_print_list(p->out, bufs, nbufs, sgls, nsgls, o.json, o.bytes);
+out:
+	free(bufs);
+	free(sgls);
+	p2pbuf_ctl_free(ctl);
+	return ret;
+}
+
+static int monitor_next(void *arg, struct p2pbuf_event *ev)
+{
+	return p2pbuf_monitor_next(arg, ev, sizeof(*ev));
+}
+
+static int cmd_monitor(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		       int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct p2pctl_monitor_opts o = { .timeout_ms = -1 };
+	struct p2pctl_event_source src = { .next = monitor_next };
+	struct p2pbuf_monitor *mon;
+	uint32_t v;
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o.json = true;
+			break;
+		case 'c':
+			if (parse_u32(optarg, &v) || !v)
+				return usage_error(
+					p, cmd,
+					"invalid count '%s' (a number of events, at least 1)",
+					optarg);
+			o.count = v;
+			break;
+		case 't':
+			if (parse_u32(optarg, &v))
+				return usage_error(
+					p, cmd,
+					"invalid timeout '%s' (a number of seconds)",
+					optarg);
+			o.timeout_ms = (int64_t)v * 1000;
+			break;
+		case 'h':
+			print_cmd_usage(p->out, cmd);
+			return P2PCTL_EXIT_OK;
+		default:
+			return opt_error(p, cmd, c, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error(p, cmd, "unexpected argument '%s'",
+				   argv[optind]);
+
+	ret = p2pbuf_monitor_new(&mon);
+	if (ret == -ENOENT)
+		return open_ctl_failed(p, ret);
+	if (ret)
+		return fail(p, P2PCTL_EXIT_FAILED, "monitor: %s",
+			    p2pbuf_strerror(ret));
+	src.fd = p2pbuf_monitor_get_fd(mon);
+	src.arg = mon;
+	ret = p2pctl_monitor_loop(p, &src, &o);
+	p2pbuf_monitor_free(mon);
 	return ret;
 }
 
@@ -1586,6 +1783,33 @@ static int get_segments(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		    cmd->noun, p2pbuf_strerror(ret));
 }
 
+/*
+ * "map --hold": keep the dma-sgl until a signal ends p2pctl, or until the
+ * kernel revokes it (an exit status then).
+ */
+static int hold_sgl(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		    const struct p2pbuf_sgl *sgl)
+{
+	int ret;
+
+	fprintf(p->err, "p2pctl: holding the mapping until interrupted\n");
+	fflush(p->out);
+	do
+		ret = p2pbuf_sgl_wait(sgl, -1);
+	while (ret == -EINTR);
+	/* A driver without revocation: nothing can end it but a signal. */
+	if (ret == -EOPNOTSUPP)
+		for (;;)
+			pause();
+	if (ret)
+		return fail(p, P2PCTL_EXIT_FAILED, "%s: waiting: %s", cmd->noun,
+			    p2pbuf_strerror(ret));
+	return fail(
+		p, P2PCTL_EXIT_FAILED,
+		"%s: the dma-sgl was revoked: its memory or its target went away (see 'p2pctl list')",
+		cmd->noun);
+}
+
 static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		   int argc, char **argv)
 {
@@ -1758,10 +1982,8 @@ static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 	v.segs = segs;
 	p2pctl_print_map(p->out, &v, json);
 	if (hold) {
-		fprintf(p->err,
-			"p2pctl: holding the mapping until interrupted\n");
-		fflush(p->out);
-		pause();
+		ret = hold_sgl(p, cmd, sgl);
+		goto out_free;
 	}
 	ret = P2PCTL_EXIT_OK;
 out_free:

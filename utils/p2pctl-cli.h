@@ -148,4 +148,54 @@ struct p2pctl_demo_opts {
 /* "p2pctl demo" (p2pctl-demo.c); returns the exit status. */
 int p2pctl_demo(const struct p2pctl *p, const struct p2pctl_demo_opts *o);
 
+/* --- p2pctl list, p2pctl monitor (p2pctl-events.c) --- */
+
+/*
+ * "provider-add", "buffer-new", "sgl-revoke", "device-gone", ...; NULL for
+ * a type p2pctl does not know.
+ */
+const char *p2pctl_event_name(uint32_t type);
+
+/* "live", "revoked"; NULL for a state p2pctl does not know. */
+const char *p2pctl_state_name(uint32_t state);
+
+/*
+ * "p2pctl list": a table of the buffers and one of the dma-sgls (sizes
+ * human-readable unless bytes), or one JSON object with the arrays
+ * "buffers" and "sgls" (sizes in bytes).
+ */
+void p2pctl_print_list(FILE *out, const struct p2pbuf_buffer_entry *bufs,
+		       int nbufs, const struct p2pbuf_sgl_entry *sgls,
+		       int nsgls, bool json, bool bytes);
+
+/*
+ * One event as "p2pctl monitor" prints it: "TYPE key=value ..." or a JSON
+ * object, on one line.
+ */
+void p2pctl_print_event(FILE *out, const struct p2pbuf_event *ev, bool json);
+
+/* Where "p2pctl monitor" reads events: a p2pbuf_monitor, or a test's. */
+struct p2pctl_event_source {
+	int fd; /* polled for POLLIN */
+	/* As p2pbuf_monitor_next(): 0, -EAGAIN, -ENOBUFS, -EPROTO, ... */
+	int (*next)(void *arg, struct p2pbuf_event *ev);
+	void *arg;
+};
+
+struct p2pctl_monitor_opts {
+	bool json;
+	uint64_t count; /* stop after this many events; 0: no limit */
+	int64_t timeout_ms; /* stop after this long; negative: no limit */
+};
+
+/*
+ * The loop of "p2pctl monitor": print events as they come until the count
+ * is reached, the time is up or SIGINT or SIGTERM comes (exit status 0;
+ * 1 when the time is up before the count).  Lost and unparsable events
+ * are reported on p->err.  Returns the exit status.
+ */
+int p2pctl_monitor_loop(const struct p2pctl *p,
+			const struct p2pctl_event_source *src,
+			const struct p2pctl_monitor_opts *o);
+
 #endif /* P2PCTL_CLI_H */

@@ -8,6 +8,8 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -1277,6 +1279,553 @@ START_TEST(test_demo_finds_then_needs_driver)
 }
 END_TEST
 
+/* --- list, monitor, buffer revoke, provider del --force ----------------- */
+
+START_TEST(test_revocation_help)
+{
+	static const char *const cmds[][2] = {
+		{ "list", NULL },
+		{ "monitor", NULL },
+		{ "buffer", "revoke" },
+	};
+	char prefix[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(prefix, sizeof(prefix), "Usage: p2pctl %s%s%s ",
+			 cmds[i][0], cmds[i][1] ? " " : "",
+			 cmds[i][1] ? cmds[i][1] : "");
+		if (cmds[i][1])
+			run(cmds[i][0], cmds[i][1], "--help");
+		else
+			run(cmds[i][0], "--help");
+		ck_assert_int_eq(res.status, 0);
+		ck_assert_str_eq(res.err, "");
+		ck_assert_msg(!strncmp(res.out, prefix, strlen(prefix)), "%s",
+			      res.out);
+		ck_assert_ptr_nonnull(strstr(res.out, "  -h, --help "));
+	}
+	ck_assert_int_eq(run("monitor", "-h"), 0);
+	ck_assert_ptr_nonnull(strstr(res.out, "--count N"));
+	ck_assert_ptr_nonnull(strstr(res.out, "--timeout SECS"));
+	ck_assert_ptr_nonnull(strstr(res.out, "SIGINT and SIGTERM"));
+	ck_assert_int_eq(run("help", "list"), 0);
+	ck_assert_ptr_nonnull(strstr(res.out, "--bytes"));
+	ck_assert_ptr_nonnull(strstr(res.out, "CAP_SYS_ADMIN"));
+	ck_assert_int_eq(run("provider", "del", "--help"), 0);
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "Usage: p2pctl provider del ID [--force]\n"));
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  --force "));
+
+	ck_assert_int_eq(run("--help"), 0);
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  list [--json] [--bytes]\n"));
+	ck_assert_ptr_nonnull(
+		strstr(res.out,
+		       "\n  monitor [--json] [--count N] [--timeout SECS]\n"));
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  buffer revoke ID\n"));
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "\n  provider del ID [--force]\n"));
+	ck_assert_ptr_nonnull(strstr(res.out,
+				     "CAP_SYS_ADMIN for providers and\n"
+				     "     revocation, CAP_SYS_RAWIO"));
+	ck_assert_int_eq(run("map", "--help"), 0);
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"until\n"
+		"                        it is revoked (then exit 1)\n"));
+}
+END_TEST
+
+START_TEST(test_revocation_usage)
+{
+	run("list", "extra");
+	expect_usage_error(
+		"p2pctl: list: unexpected argument 'extra' (see 'p2pctl list --help')\n");
+	run("list", "--force");
+	expect_usage_error(
+		"p2pctl: list: invalid option '--force' (see 'p2pctl list --help')\n");
+	run("monitor", "--count", "0");
+	expect_usage_error(
+		"p2pctl: monitor: invalid count '0' (a number of events, at least 1) (see 'p2pctl monitor --help')\n");
+	run("monitor", "--count", "-1");
+	expect_usage_error(
+		"p2pctl: monitor: invalid count '-1' (a number of events, at least 1) (see 'p2pctl monitor --help')\n");
+	run("monitor", "--timeout", "1.5");
+	expect_usage_error(
+		"p2pctl: monitor: invalid timeout '1.5' (a number of seconds) (see 'p2pctl monitor --help')\n");
+	run("monitor", "--timeout");
+	expect_usage_error(
+		"p2pctl: monitor: option '--timeout' requires an argument (see 'p2pctl monitor --help')\n");
+	run("monitor", "--bytes");
+	expect_usage_error(
+		"p2pctl: monitor: invalid option '--bytes' (see 'p2pctl monitor --help')\n");
+	run("monitor", "now");
+	expect_usage_error(
+		"p2pctl: monitor: unexpected argument 'now' (see 'p2pctl monitor --help')\n");
+	run("buffer", "revoke");
+	expect_usage_error(
+		"p2pctl: buffer revoke: missing buffer id (see 'p2pctl buffer revoke --help')\n");
+	run("buffer", "revoke", "4294967296");
+	expect_usage_error(
+		"p2pctl: buffer revoke: invalid buffer id '4294967296' (see 'p2pctl buffer revoke --help')\n");
+	run("buffer", "revoke", "1", "--force");
+	expect_usage_error(
+		"p2pctl: buffer revoke: invalid option '--force' (see 'p2pctl buffer revoke --help')\n");
+	run("buffer", "revoke", "1", "2");
+	expect_usage_error(
+		"p2pctl: buffer revoke: unexpected argument '2' (see 'p2pctl buffer revoke --help')\n");
+	/* --force is for "provider del" only. */
+	run("provider", "show", "1", "--force");
+	expect_usage_error(
+		"p2pctl: provider show: invalid option '--force' (see 'p2pctl provider show --help')\n");
+	run("provider", "add", "00:04.0", "--bar", "2", "--force");
+	expect_usage_error(
+		"p2pctl: provider add: invalid option '--force' (see 'p2pctl provider add --help')\n");
+}
+END_TEST
+
+/* Without the module the family is not there: exit 3, one line. */
+START_TEST(test_revocation_no_module)
+{
+	static const char no_family[] =
+		"p2pctl: the p2pbuf netlink family is not registered: the p2pbuf module is not loaded (run 'modprobe p2pbuf' or 'insmod kernel/p2pbuf.ko')\n";
+
+	ck_assert_int_eq(run("list"), P2PCTL_EXIT_NODEV);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(res.err, no_family);
+	ck_assert_int_eq(run("list", "--json", "--bytes"), P2PCTL_EXIT_NODEV);
+	ck_assert_int_eq(run("monitor", "--count", "1", "--timeout", "1"),
+			 P2PCTL_EXIT_NODEV);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(res.err, no_family);
+	ck_assert_int_eq(run("buffer", "revoke", "3"), P2PCTL_EXIT_NODEV);
+	ck_assert_str_eq(res.err, no_family);
+	/* Parsed, then refused for want of the family. */
+	ck_assert_int_eq(run("provider", "del", "1", "--force"),
+			 P2PCTL_EXIT_NODEV);
+	ck_assert_int_eq(run("provider", "del", "--force", "1"),
+			 P2PCTL_EXIT_NODEV);
+	ck_assert_str_eq(res.err, no_family);
+}
+END_TEST
+
+static const struct p2pbuf_buffer_entry sample_bufs[] = {
+	{ .id = 3,
+	  .provider_id = 1,
+	  .size = 1 << 20,
+	  .mapped = 2 << 20,
+	  .sgls = 1,
+	  .state = P2PBUF_NL_STATE_LIVE,
+	  .owner_pid = 812,
+	  .owner_uid = 0,
+	  .owner_comm = "p2pctl" },
+	{ .id = 12,
+	  .provider_id = 0,
+	  .size = 4096,
+	  .state = P2PBUF_NL_STATE_REVOKED,
+	  .reason = P2PBUF_NL_REVOKE_PROVIDER_REMOVED,
+	  .owner_pid = 99,
+	  .owner_uid = 1000,
+	  .owner_comm = "a \"b\"\n" },
+};
+
+static const struct p2pbuf_sgl_entry sample_sgls[] = {
+	{ .id = 2,
+	  .state = P2PBUF_NL_STATE_LIVE,
+	  .map_type = P2PBUF_MAP_TYPE_IOMMU,
+	  .direction = P2PBUF_DMA_BIDIRECTIONAL,
+	  .generation = 1,
+	  .length = 1 << 20,
+	  .nr_segments = 1,
+	  .owner_pid = 812,
+	  .owner_comm = "p2pctl",
+	  .nr_buffers = 1,
+	  .target = "0000:00:03.0",
+	  .buffer_ids = { 3 } },
+	{ .id = 5,
+	  .state = P2PBUF_NL_STATE_REVOKED,
+	  .reason = P2PBUF_NL_REVOKE_TARGET_REMOVED,
+	  .map_type = 9,
+	  .direction = P2PBUF_DMA_TO_DEVICE,
+	  .generation = 2,
+	  .length = 40960,
+	  .owner_pid = 77,
+	  .owner_uid = 1000,
+	  .owner_comm = "bench",
+	  .nr_buffers = 10,
+	  .target = "10000:e0:00.0",
+	  .buffer_ids = { 20, 21, 22, 23, 24, 25, 26, 27 } },
+};
+
+static char *capture_list(int nbufs, int nsgls, bool json, bool bytes)
+{
+	size_t len;
+	char *buf;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	p2pctl_print_list(f, sample_bufs, nbufs, sample_sgls, nsgls, json,
+			  bytes);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_list_table)
+{
+	char *out = capture_list(2, 2, false, false);
+
+	ck_assert_str_eq(
+		out,
+		"BUFFER  PID  COMMAND  PROVIDER  SIZE     MAPPED   SGLS  STATE\n"
+		"3       812  p2pctl   1         1.0 MiB  2.0 MiB  1     live\n"
+		/* Control characters of a command name do not break the table. */
+		"12      99   a \"b\"?   0         4.0 KiB  0 B      0     revoked:provider-removed\n"
+		"\n"
+		"SGL  PID  COMMAND  TARGET         BUFFERS                     SEGMENTS  TYPE    STATE                   LENGTH\n"
+		"2    812  p2pctl   0000:00:03.0   3                           1         iommu   live                    1.0 MiB\n"
+		"5    77   bench    10000:e0:00.0  20,21,22,23,24,25,26,27,+2  0         type-9  revoked:target-removed  40.0 KiB\n");
+	free(out);
+	out = capture_list(2, 2, false, true);
+	ck_assert_ptr_nonnull(strstr(out, "1048576  2097152  1     live\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  40960\n"));
+	free(out);
+	/* Nothing to list: the headers. */
+	out = capture_list(0, 0, false, false);
+	ck_assert_str_eq(
+		out,
+		"BUFFER  PID  COMMAND  PROVIDER  SIZE  MAPPED  SGLS  STATE\n"
+		"\n"
+		"SGL  PID  COMMAND  TARGET  BUFFERS  SEGMENTS  TYPE  STATE  LENGTH\n");
+	free(out);
+}
+END_TEST
+
+START_TEST(test_list_json)
+{
+	char *out = capture_list(2, 2, true, false);
+
+	ck_assert(json_valid(out));
+	ck_assert_ptr_nonnull(strstr(
+		out,
+		"{\n  \"buffers\": [\n    {\"id\": 3, \"pid\": 812, \"uid\": 0, "
+		"\"command\": \"p2pctl\", \"provider\": 1, \"size\": 1048576, "
+		"\"mapped\": 2097152, \"sgls\": 1, \"state\": \"live\", "
+		"\"reason\": null},\n"));
+	ck_assert_ptr_nonnull(strstr(
+		out,
+		"\"command\": \"a \\\"b\\\"\\n\", \"provider\": 0, "
+		"\"size\": 4096, \"mapped\": 0, \"sgls\": 0, "
+		"\"state\": \"revoked\", \"reason\": \"provider-removed\"}\n"
+		"  ],\n  \"sgls\": [\n"));
+	ck_assert_ptr_nonnull(strstr(
+		out,
+		"{\"id\": 5, \"pid\": 77, \"uid\": 1000, \"command\": \"bench\", "
+		"\"target\": \"10000:e0:00.0\", "
+		"\"buffers\": [20, 21, 22, 23, 24, 25, 26, 27], "
+		"\"nr_buffers\": 10, \"segments\": 0, \"map_type\": \"type-9\", "
+		"\"direction\": \"to-device\", \"length\": 40960, "
+		"\"generation\": 2, \"state\": \"revoked\", "
+		"\"reason\": \"target-removed\"}\n  ]\n}\n"));
+	free(out);
+	out = capture_list(0, 0, true, false);
+	ck_assert_str_eq(out, "{\n  \"buffers\": [],\n  \"sgls\": []\n}\n");
+	ck_assert(json_valid(out));
+	free(out);
+	out = capture_list(1, 0, true, true);
+	ck_assert(json_valid(out));
+	free(out);
+}
+END_TEST
+
+/* One event of each type, as the library fills them. */
+static const struct p2pbuf_event sample_events[] = {
+	{ .type = P2PBUF_EVENT_PROVIDER_ADD,
+	  .provider_id = 1,
+	  .size = 64 << 20,
+	  .device = "0000:00:04.0" },
+	{ .type = P2PBUF_EVENT_BUFFER_NEW,
+	  .provider_id = 1,
+	  .buffer_id = 3,
+	  .size = 1 << 20,
+	  .state = P2PBUF_NL_STATE_LIVE },
+	{ .type = P2PBUF_EVENT_SGL_NEW,
+	  .sgl_id = 2,
+	  .state = P2PBUF_NL_STATE_LIVE,
+	  .size = 1 << 20,
+	  .nr_segments = 1,
+	  .map_type = P2PBUF_MAP_TYPE_IOMMU,
+	  .direction = P2PBUF_DMA_BIDIRECTIONAL,
+	  .generation = 1,
+	  .nr_buffers = 1,
+	  .buffer_ids = { 3 },
+	  .device = "0000:00:03.0" },
+	{ .type = P2PBUF_EVENT_BUFFER_REVOKE,
+	  .reason = P2PBUF_NL_REVOKE_PROVIDER_REMOVED,
+	  .provider_id = 1,
+	  .buffer_id = 3,
+	  .size = 1 << 20,
+	  .mapped = 1 << 20,
+	  .sgls = 1,
+	  .state = P2PBUF_NL_STATE_REVOKED },
+	{ .type = P2PBUF_EVENT_SGL_REVOKE,
+	  .reason = P2PBUF_NL_REVOKE_PROVIDER_REMOVED,
+	  .sgl_id = 2,
+	  .state = P2PBUF_NL_STATE_REVOKED,
+	  .size = 1 << 20,
+	  .map_type = P2PBUF_MAP_TYPE_IOMMU,
+	  .direction = P2PBUF_DMA_BIDIRECTIONAL,
+	  .generation = 2,
+	  .nr_buffers = 1,
+	  .buffer_ids = { 3 },
+	  .device = "0000:00:03.0" },
+	{ .type = P2PBUF_EVENT_BUFFER_DEL,
+	  .reason = P2PBUF_NL_REVOKE_PROVIDER_REMOVED,
+	  .provider_id = 1,
+	  .buffer_id = 3,
+	  .size = 1 << 20,
+	  .state = P2PBUF_NL_STATE_REVOKED },
+	{ .type = P2PBUF_EVENT_PROVIDER_DEL,
+	  .provider_id = 1,
+	  .size = 64 << 20 },
+	{ .type = P2PBUF_EVENT_SGL_DEL,
+	  .sgl_id = 2,
+	  .state = P2PBUF_NL_STATE_REVOKED,
+	  .reason = P2PBUF_NL_REVOKE_PROVIDER_REMOVED,
+	  .device = "0000:00:03.0",
+	  .direction = P2PBUF_DMA_BIDIRECTIONAL,
+	  .map_type = P2PBUF_MAP_TYPE_IOMMU,
+	  .generation = 2 },
+	{ .type = P2PBUF_EVENT_DEVICE_GONE,
+	  .reason = P2PBUF_NL_REVOKE_DEVICE_REMOVED,
+	  .device = "0000:00:04.0" },
+	/* A type of a newer library. */
+	{ .type = 42, .device = "0000:00:05.0" },
+};
+
+static const char *const sample_text[] = {
+	"provider-add provider=1 size=67108864 device=0000:00:04.0 sgls=0\n",
+	"buffer-new buffer=3 provider=1 size=1048576 mapped=0 sgls=0 state=live\n",
+	"sgl-new sgl=2 target=0000:00:03.0 buffers=3 length=1048576 segments=1 map-type=iommu direction=bidirectional generation=1 state=live\n",
+	"buffer-revoke buffer=3 provider=1 size=1048576 mapped=1048576 sgls=1 state=revoked reason=provider-removed\n",
+	"sgl-revoke sgl=2 target=0000:00:03.0 buffers=3 length=1048576 segments=0 map-type=iommu direction=bidirectional generation=2 state=revoked reason=provider-removed\n",
+	"buffer-del buffer=3 provider=1 size=1048576 mapped=0 sgls=0 state=revoked reason=provider-removed\n",
+	"provider-del provider=1 size=67108864 sgls=0\n",
+	"sgl-del sgl=2 target=0000:00:03.0 buffers=- length=0 segments=0 map-type=iommu direction=bidirectional generation=2 state=revoked reason=provider-removed\n",
+	"device-gone device=0000:00:04.0 reason=device-removed\n",
+	"event-42 device=0000:00:05.0\n",
+};
+
+static const char *const sample_json[] = {
+	"{\"event\": \"provider-add\", \"provider\": 1, \"size\": 67108864, \"device\": \"0000:00:04.0\", \"sgls\": 0, \"reason\": null}\n",
+	"{\"event\": \"buffer-new\", \"buffer\": 3, \"provider\": 1, \"size\": 1048576, \"mapped\": 0, \"sgls\": 0, \"state\": \"live\", \"reason\": null}\n",
+	"{\"event\": \"sgl-new\", \"sgl\": 2, \"target\": \"0000:00:03.0\", \"buffers\": [3], \"nr_buffers\": 1, \"length\": 1048576, \"segments\": 1, \"map_type\": \"iommu\", \"direction\": \"bidirectional\", \"generation\": 1, \"state\": \"live\", \"reason\": null}\n",
+	"{\"event\": \"buffer-revoke\", \"buffer\": 3, \"provider\": 1, \"size\": 1048576, \"mapped\": 1048576, \"sgls\": 1, \"state\": \"revoked\", \"reason\": \"provider-removed\"}\n",
+	"{\"event\": \"sgl-revoke\", \"sgl\": 2, \"target\": \"0000:00:03.0\", \"buffers\": [3], \"nr_buffers\": 1, \"length\": 1048576, \"segments\": 0, \"map_type\": \"iommu\", \"direction\": \"bidirectional\", \"generation\": 2, \"state\": \"revoked\", \"reason\": \"provider-removed\"}\n",
+	"{\"event\": \"buffer-del\", \"buffer\": 3, \"provider\": 1, \"size\": 1048576, \"mapped\": 0, \"sgls\": 0, \"state\": \"revoked\", \"reason\": \"provider-removed\"}\n",
+	"{\"event\": \"provider-del\", \"provider\": 1, \"size\": 67108864, \"device\": null, \"sgls\": 0, \"reason\": null}\n",
+	"{\"event\": \"sgl-del\", \"sgl\": 2, \"target\": \"0000:00:03.0\", \"buffers\": [], \"nr_buffers\": 0, \"length\": 0, \"segments\": 0, \"map_type\": \"iommu\", \"direction\": \"bidirectional\", \"generation\": 2, \"state\": \"revoked\", \"reason\": \"provider-removed\"}\n",
+	"{\"event\": \"device-gone\", \"device\": \"0000:00:04.0\", \"reason\": \"device-removed\"}\n",
+	"{\"event\": \"event-42\", \"device\": \"0000:00:05.0\", \"reason\": null}\n",
+};
+
+START_TEST(test_event_output)
+{
+	size_t len;
+	char *buf;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	p2pctl_print_event(f, &sample_events[_i], false);
+	fclose(f);
+	ck_assert_str_eq(buf, sample_text[_i]);
+	free(buf);
+	f = open_memstream(&buf, &len);
+	p2pctl_print_event(f, &sample_events[_i], true);
+	fclose(f);
+	ck_assert_str_eq(buf, sample_json[_i]);
+	ck_assert(json_valid(buf));
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_event_names)
+{
+	static const char *const names[] = {
+		NULL,	      "provider-add",  "provider-del", "buffer-new",
+		"buffer-del", "buffer-revoke", "sgl-new",      "sgl-del",
+		"sgl-revoke", "device-gone",
+	};
+	uint32_t i;
+
+	ck_assert_ptr_null(p2pctl_event_name(0));
+	for (i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+		ck_assert_str_eq(p2pctl_event_name(i), names[i]);
+	ck_assert_ptr_null(p2pctl_event_name(i));
+	ck_assert_str_eq(p2pctl_state_name(P2PBUF_NL_STATE_LIVE), "live");
+	ck_assert_str_eq(p2pctl_state_name(P2PBUF_NL_STATE_REVOKED), "revoked");
+	ck_assert_ptr_null(p2pctl_state_name(0));
+	ck_assert_ptr_null(p2pctl_state_name(3));
+}
+END_TEST
+
+/*
+ * The monitor's loop against a scripted source: a pipe stands for the
+ * socket (readable when the script says so), next() plays the script.
+ */
+static struct {
+	int pipe[2];
+	const int *script; /* 0: the next sample event; else an errno */
+	size_t n, pos, events;
+	int raise_at; /* raise(SIGTERM) at this step, -1: never */
+} fake;
+
+static int fake_next(void *arg, struct p2pbuf_event *ev)
+{
+	int step;
+
+	ck_assert_ptr_eq(arg, &fake);
+	if ((int)fake.pos == fake.raise_at) {
+		fake.raise_at = -1;
+		raise(SIGTERM);
+	}
+	if (fake.pos == fake.n)
+		return -EAGAIN;
+	step = fake.script[fake.pos++];
+	if (step)
+		return step;
+	*ev = sample_events[fake.events++ %
+			    (sizeof(sample_events) / sizeof(sample_events[0]))];
+	return 0;
+}
+
+static int monitor(const int *script, size_t n, uint64_t count,
+		   int64_t timeout_ms, bool json)
+{
+	struct p2pctl_monitor_opts o = { .json = json,
+					 .count = count,
+					 .timeout_ms = timeout_ms };
+	struct p2pctl_event_source src = { .next = fake_next, .arg = &fake };
+	struct p2pctl p = { .sysfs_module = NO_MODULE };
+	size_t outlen, errlen;
+
+	free_result();
+	fake.script = script;
+	fake.n = n;
+	fake.pos = 0;
+	fake.events = 0;
+	src.fd = fake.pipe[0];
+	p.out = open_memstream(&res.out, &outlen);
+	p.err = open_memstream(&res.err, &errlen);
+	res.status = p2pctl_monitor_loop(&p, &src, &o);
+	fclose(p.out);
+	fclose(p.err);
+	return res.status;
+}
+
+static void monitor_setup(void)
+{
+	setup();
+	ck_assert_int_eq(pipe2(fake.pipe, O_CLOEXEC), 0);
+	fake.raise_at = -1;
+}
+
+static void monitor_teardown(void)
+{
+	free_result();
+	close(fake.pipe[0]);
+	close(fake.pipe[1]);
+}
+
+START_TEST(test_monitor_count)
+{
+	static const int script[] = { 0, 0, 0, 0 };
+	sigset_t mask;
+
+	/* Stops after --count events, the rest stays queued. */
+	ck_assert_int_eq(monitor(script, 4, 2, -1, false), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.out, "provider-add provider=1 size=67108864 "
+				  "device=0000:00:04.0 sgls=0\n"
+				  "buffer-new buffer=3 provider=1 size=1048576 "
+				  "mapped=0 sgls=0 state=live\n");
+	ck_assert_str_eq(res.err, "");
+	ck_assert_uint_eq(fake.pos, 2);
+	/* JSON lines. */
+	ck_assert_int_eq(monitor(script, 4, 4, -1, true), P2PCTL_EXIT_OK);
+	ck_assert(!strncmp(res.out, sample_json[0], strlen(sample_json[0])));
+	ck_assert_ptr_nonnull(strstr(res.out, "}\n{\"event\": \"sgl-new\""));
+	/* The signal mask is the caller's again. */
+	ck_assert_int_eq(sigprocmask(SIG_BLOCK, NULL, &mask), 0);
+	ck_assert(!sigismember(&mask, SIGTERM));
+	ck_assert(!sigismember(&mask, SIGINT));
+}
+END_TEST
+
+START_TEST(test_monitor_lost_and_bad)
+{
+	static const int script[] = { 0, -ENOBUFS, -EPROTO, 0, -EIO, 0 };
+
+	/* Lost and unparsable events are said on stderr; it goes on. */
+	ck_assert_int_eq(monitor(script, 4, 2, -1, false), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: monitor: events were lost (the socket's receive buffer overflowed); 'p2pctl list' shows what exists now\n"
+		"p2pctl: monitor: an event could not be parsed: skipped\n");
+	ck_assert_ptr_nonnull(strstr(res.out, "\nbuffer-new "));
+	/* Any other error ends it. */
+	ck_assert_int_eq(monitor(script, 6, 0, -1, false), P2PCTL_EXIT_FAILED);
+	ck_assert_ptr_nonnull(strstr(
+		res.err,
+		"\np2pctl: monitor: reading events: Input/output error\n"));
+	ck_assert_uint_eq(fake.pos, 5);
+}
+END_TEST
+
+START_TEST(test_monitor_timeout)
+{
+	static const int script[] = { 0 };
+
+	/* Without --count the time being up is a normal end... */
+	ck_assert_int_eq(monitor(script, 1, 0, 50, false), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.err, "");
+	ck_assert(!strncmp(res.out, "provider-add ", 13));
+	/* ... with it, a failure: fewer events came than were expected. */
+	ck_assert_int_eq(monitor(script, 1, 3, 50, false), P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(res.err,
+			 "p2pctl: monitor: timed out with 1 of 3 events\n");
+	ck_assert_int_eq(monitor(script, 1, 3, 0, false), P2PCTL_EXIT_FAILED);
+	/* What is queued is printed even with no time left. */
+	ck_assert(!strncmp(res.out, "provider-add ", 13));
+}
+END_TEST
+
+START_TEST(test_monitor_readable)
+{
+	static const int script[] = { 0, 0 };
+
+	/* Readable socket, nothing parsed from it: polled again. */
+	ck_assert_int_eq(write(fake.pipe[1], "x", 1), 1);
+	ck_assert_int_eq(monitor(script, 2, 3, 50, false), P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(res.err,
+			 "p2pctl: monitor: timed out with 2 of 3 events\n");
+}
+END_TEST
+
+START_TEST(test_monitor_signal)
+{
+	static const int script[] = { 0, 0 };
+
+	/* SIGTERM while it waits: exit 0, what was printed stays. */
+	fake.raise_at = 2;
+	ck_assert_int_eq(monitor(script, 2, 0, -1, false), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.err, "");
+	ck_assert_ptr_nonnull(strstr(res.out, "\nbuffer-new "));
+	/* SIGINT too, and it was consumed: this process is still here. */
+	fake.raise_at = 0;
+	ck_assert_int_eq(monitor(script, 0, 5, 10000, true), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.out, "");
+}
+END_TEST
+
 static Suite *p2pctl_suite(void)
 {
 	Suite *s = suite_create("p2pctl");
@@ -1337,6 +1886,27 @@ static Suite *p2pctl_suite(void)
 	tcase_add_test(tc, test_map_output_unknown);
 	tcase_add_test(tc, test_reach_output);
 	tcase_add_test(tc, test_reach_exit_status);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("revocation");
+	tcase_add_checked_fixture(tc, setup, free_result);
+	tcase_add_test(tc, test_revocation_help);
+	tcase_add_test(tc, test_revocation_usage);
+	tcase_add_test(tc, test_revocation_no_module);
+	tcase_add_test(tc, test_list_table);
+	tcase_add_test(tc, test_list_json);
+	tcase_add_loop_test(tc, test_event_output, 0,
+			    sizeof(sample_events) / sizeof(sample_events[0]));
+	tcase_add_test(tc, test_event_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("monitor");
+	tcase_add_checked_fixture(tc, monitor_setup, monitor_teardown);
+	tcase_add_test(tc, test_monitor_count);
+	tcase_add_test(tc, test_monitor_lost_and_bad);
+	tcase_add_test(tc, test_monitor_timeout);
+	tcase_add_test(tc, test_monitor_readable);
+	tcase_add_test(tc, test_monitor_signal);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("demo");
