@@ -211,8 +211,9 @@ void p2pbuf_buffer_revoke(struct p2pbuf_buffer *buf, u32 reason)
 		up_write(&buf->revoke_lock);
 		return;
 	}
-	WRITE_ONCE(buf->revoked, true);
-	buf->revoke_reason = reason;
+	WRITE_ONCE(buf->revoke_reason, reason);
+	/* Pairs with p2pbuf_buffer_fill_nl(): the reason is set first. */
+	smp_store_release(&buf->revoked, true);
 	up_write(&buf->revoke_lock);
 
 	unmap_mapping_range(buf->mapping,
@@ -282,7 +283,8 @@ static u64 p2pbuf_buffer_mapped(struct p2pbuf_buffer *buf)
 int p2pbuf_buffer_fill_nl(struct sk_buff *skb, struct p2pbuf_buffer *buf,
 			  bool owner)
 {
-	bool revoked = READ_ONCE(buf->revoked);
+	/* Pairs with p2pbuf_buffer_revoke(): a revoked flag has a reason. */
+	bool revoked = smp_load_acquire(&buf->revoked);
 
 	if (nla_put_u32(skb, P2PBUF_NL_A_BUFFER_ID, buf->id) ||
 	    nla_put_u64_64bit(skb, P2PBUF_NL_A_BUFFER_SIZE, buf->size,

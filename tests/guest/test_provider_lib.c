@@ -200,7 +200,8 @@ START_TEST(test_lib_errors)
 	assert_err(p2pbuf_provider_del(ctl, P2PBUF_PROVIDER_ID_SYSMEM, 0),
 		   EINVAL, "the sysmem provider cannot be removed");
 	/* Refused by the library itself, with its own message. */
-	assert_err(p2pbuf_provider_del(ctl, 1, 1), EINVAL, "unknown flags");
+	assert_err(p2pbuf_provider_del(ctl, 1, 1U << 31), EINVAL,
+		   "unknown flags");
 	assert_err(p2pbuf_provider_get(ctl, 0, &info, sizeof(info) - 1), EINVAL,
 		   NULL);
 	ck_assert_ptr_nonnull(p2pbuf_ctl_last_error(ctl));
