@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -560,6 +561,105 @@ START_TEST(test_p2pctl_unprivileged)
 }
 END_TEST
 
+/*
+ * Revocation through the library and p2pctl: an event monitor, a dma-sgl
+ * waiting for revocation, p2pctl list showing the objects with the ids the
+ * events carry, and p2pctl provider del --force revoking them.
+ */
+START_TEST(test_lib_revocation)
+{
+	struct p2pbuf_provider_info info;
+	struct p2pbuf_pci_target edu = { .bus = 0, .devfn = 3 << 3 };
+	struct p2pbuf_sgl_info si;
+	struct p2pbuf_monitor *mon;
+	struct p2pbuf_buffer *buf;
+	struct p2pbuf_event ev;
+	struct p2pbuf_ctx *ctx;
+	struct p2pbuf_sgl *sgl;
+	bool saw_sgl_revoke = false, saw_buf_revoke = false;
+	char idarg[16], sglid[32], *line;
+	struct run r;
+	void *p;
+	int ret, n = 0;
+
+	ck_assert_int_eq(p2pbuf_monitor_new(&mon), 0);
+	ck_assert_int_eq(
+		p2pbuf_provider_add(ctl, ivshmem, 2, 0, 0,
+				    P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P, &info,
+				    sizeof(info)),
+		0);
+	ck_assert_int_eq(p2pbuf_ctx_new(NULL, &ctx), 0);
+	ck_assert_int_eq(p2pbuf_buffer_alloc(ctx, info.id, 1 << 20, 0, &buf),
+			 0);
+	ck_assert_int_eq(p2pbuf_buffer_mmap(buf, 0, 0, &p), 0);
+	ck_assert_int_eq(p2pbuf_map(ctx, (uintptr_t)p, 1 << 20, &edu,
+				    P2PBUF_DMA_BIDIRECTIONAL, 0, &sgl),
+			 0);
+	ck_assert_int_eq(p2pbuf_sgl_wait(sgl, 0), -ETIMEDOUT);
+
+	/* p2pctl list shows both, with their ids. */
+	P2PCTL(&r, "list", "--json");
+	ck_assert_int_eq(r.status, 0);
+	assert_json(r.out);
+	snprintf(sglid, sizeof(sglid), "\"target\": \"0000:00:03.0\"");
+	ck_assert_msg(strstr(r.out, sglid), "%s", r.out);
+	P2PCTL(&r, "list");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "test_provider_l") ||
+			      strstr(r.out, "test_provider_lib"),
+		      "%s", r.out);
+
+	snprintf(idarg, sizeof(idarg), "%u", info.id);
+	P2PCTL(&r, "provider", "del", idarg);
+	ck_assert_int_ne(r.status, 0);
+	P2PCTL(&r, "provider", "del", idarg, "--force");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+
+	/* The dma-sgl learns it through its fd... */
+	ck_assert_int_eq(p2pbuf_sgl_wait(sgl, 5000), 0);
+	ck_assert_int_eq(p2pbuf_sgl_info(sgl, &si, sizeof(si)), 0);
+	ck_assert_uint_eq(si.state, P2PBUF_SGL_STATE_REVOKED);
+	ck_assert_uint_eq(si.generation, 2);
+	/* ...and the monitor sees the revocation with the same ids. */
+	while (n++ < 200) {
+		ret = p2pbuf_monitor_next(mon, &ev, sizeof(ev));
+		if (ret == -EAGAIN) {
+			struct pollfd pfd = { .fd = p2pbuf_monitor_get_fd(mon),
+					      .events = POLLIN };
+
+			if (poll(&pfd, 1, 2000) != 1)
+				break;
+			continue;
+		}
+		ck_assert_int_eq(ret, 0);
+		if (ev.type == P2PBUF_EVENT_SGL_REVOKE) {
+			ck_assert_uint_eq(ev.reason,
+					  P2PBUF_NL_REVOKE_PROVIDER_REMOVED);
+			ck_assert_uint_eq(ev.buffer_ids[0],
+					  p2pbuf_buffer_get_handle(buf));
+			ck_assert_str_eq(ev.device, "0000:00:03.0");
+			saw_sgl_revoke = true;
+		}
+		if (ev.type == P2PBUF_EVENT_BUFFER_REVOKE &&
+		    ev.buffer_id == p2pbuf_buffer_get_handle(buf))
+			saw_buf_revoke = true;
+		if (ev.type == P2PBUF_EVENT_PROVIDER_DEL)
+			break;
+	}
+	ck_assert(saw_buf_revoke);
+	ck_assert(saw_sgl_revoke);
+	P2PCTL(&r, "list");
+	ck_assert_int_eq(r.status, 0);
+	line = strstr(r.out, "revoked");
+	ck_assert_msg(line, "%s", r.out);
+	p2pbuf_sgl_close(sgl);
+	ck_assert_int_eq(p2pbuf_buffer_munmap(buf, p, 1 << 20), 0);
+	ck_assert_int_eq(p2pbuf_buffer_free(buf), 0);
+	p2pbuf_ctx_unref(ctx);
+	p2pbuf_monitor_free(mon);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("p2pbuf provider API and p2pctl provider");
@@ -578,6 +678,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_json_checker);
 	tcase_add_test(tc, test_p2pctl_provider);
 	tcase_add_test(tc, test_p2pctl_unprivileged);
+	tcase_add_test(tc, test_lib_revocation);
 	suite_add_tcase(s, tc);
 	return s;
 }
