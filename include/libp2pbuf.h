@@ -320,7 +320,7 @@ const char *p2pbuf_dma_dir_name(uint32_t dir);
  * struct p2pbuf_buffer_entry - one buffer, as p2pbuf_buffer_list() lists it.
  * Append-only, used like struct p2pbuf_provider_info: callers pass
  * sizeof(struct p2pbuf_buffer_entry) as they know it, at least the
- * LIBP2PBUF_5 layout (64 bytes); the library zeroes what it does not know.
+ * LIBP2PBUF_5 layout (72 bytes); the library zeroes what it does not know.
  */
 struct p2pbuf_buffer_entry {
 	uint32_t id; /* global buffer id, as in the events */
@@ -334,6 +334,8 @@ struct p2pbuf_buffer_entry {
 	uint32_t owner_uid; /* its effective uid (initial user ns) */
 	uint32_t reserved; /* 0: keeps the layout free of padding */
 	char owner_comm[P2PBUF_COMM_STRLEN]; /* its command name */
+	uint32_t cache_mode; /* P2PBUF_CACHE_*, 0 if the driver does not say */
+	uint32_t reserved2; /* 0 */
 };
 
 /* How many buffer ids a struct p2pbuf_sgl_entry or event carries. */

@@ -294,6 +294,7 @@ int p2pbuf_buffer_fill_nl(struct sk_buff *skb, struct p2pbuf_buffer *buf,
 			      p2pbuf_buffer_mapped(buf), P2PBUF_NL_A_PAD) ||
 	    nla_put_u32(skb, P2PBUF_NL_A_BUFFER_SGLS,
 			atomic_read(&buf->nr_sgls)) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_BUFFER_CACHE_MODE, buf->cache_mode) ||
 	    nla_put_u32(skb, P2PBUF_NL_A_BUFFER_STATE,
 			revoked ? P2PBUF_NL_STATE_REVOKED :
 				  P2PBUF_NL_STATE_LIVE) ||

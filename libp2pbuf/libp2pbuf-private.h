@@ -59,7 +59,7 @@ struct p2pbuf_sgl_entry;
 struct p2pbuf_event;
 
 /* First layouts of the LIBP2PBUF_5 structures. */
-#define BUFFER_ENTRY_SIZE_5 64
+#define BUFFER_ENTRY_SIZE_5 72
 #define SGL_ENTRY_SIZE_5 120
 #define EVENT_SIZE_5 120
 

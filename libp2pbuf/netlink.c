@@ -321,6 +321,8 @@ int p2pbuf_nl_parse_buffer(struct nlmsghdr *nlh, struct p2pbuf_buffer_entry *e,
 	    get_u64(tb, P2PBUF_NL_A_BUFFER_MAPPED, &e->mapped) ||
 	    get_u32(tb, P2PBUF_NL_A_BUFFER_SGLS, &e->sgls) ||
 	    get_u32(tb, P2PBUF_NL_A_BUFFER_STATE, &e->state) ||
+	    (tb[P2PBUF_NL_A_BUFFER_CACHE_MODE] &&
+	     get_u32(tb, P2PBUF_NL_A_BUFFER_CACHE_MODE, &e->cache_mode)) ||
 	    get_reason(tb, &e->reason) ||
 	    (listing &&
 	     get_owner(tb, &e->owner_pid, &e->owner_uid, e->owner_comm)))

@@ -44,6 +44,8 @@ static int cmd_buffer_alloc(const struct p2pctl *p,
 static int cmd_buffer_revoke(const struct p2pctl *p,
 			     const struct p2pctl_cmd *cmd, int argc,
 			     char **argv);
+static int cmd_buffer_show(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+			   int argc, char **argv);
 static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		   int argc, char **argv);
 static int cmd_list(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
@@ -133,6 +135,19 @@ static const struct p2pctl_cmd commands[] = {
 			"  --hold           keep the buffer (and its mapping) until interrupted\n"
 			"  --device PATH    use PATH instead of /dev/p2pbuf\n"
 			"  The buffer is freed when p2pctl exits.\n",
+	},
+	{
+		.noun = "buffer",
+		.verb = "show",
+		.run = cmd_buffer_show,
+		.args = "ID [--json] [--bytes]",
+		.summary =
+			"Show one buffer: owner, size, mappings, dma-sgls, caching",
+		.options =
+			"  ID is a buffer id of 'p2pctl list' (CAP_SYS_ADMIN sees every\n"
+			"  buffer, other users the buffers they allocated).\n"
+			"  --json         print a JSON object, not a table\n"
+			"  --bytes        print sizes in bytes, not human-readable\n",
 	},
 	{
 		.noun = "buffer",
@@ -1380,6 +1395,88 @@ static int cmd_buffer_revoke(const struct p2pctl *p,
 		snprintf(what, sizeof(what), "buffer revoke %" PRIu32, id);
 		ret = request_failed(p, ctl, ret, what);
 	}
+	p2pbuf_ctl_free(ctl);
+	return ret;
+}
+
+static void print_buffer(FILE *out, const struct p2pbuf_buffer_entry *e,
+			 bool json, bool bytes)
+{
+	const char *cache = p2pbuf_cache_mode_name(e->cache_mode);
+	const char *reason = p2pbuf_revoke_reason_name(e->reason);
+	const char *state = e->state == P2PBUF_NL_STATE_REVOKED ? "revoked" :
+								  "live";
+	char size[P2PCTL_SIZE_STRLEN], mapped[P2PCTL_SIZE_STRLEN];
+
+	size_str(e->size, bytes, size);
+	size_str(e->mapped, bytes, mapped);
+	if (json) {
+		fprintf(out,
+			"{\n  \"id\": %" PRIu32 ",\n  \"provider\": %" PRIu32
+			",\n  \"size\": %" PRIu64 ",\n  \"mapped\": %" PRIu64
+			",\n  \"sgls\": %" PRIu32 ",\n  \"state\": \"%s\",\n",
+			e->id, e->provider_id, e->size, e->mapped, e->sgls,
+			state);
+		if (e->reason && reason)
+			fprintf(out, "  \"reason\": \"%s\",\n", reason);
+		fprintf(out, "  \"cache_mode\": ");
+		p2pctl_json_string(out, cache ? cache : "unknown");
+		fprintf(out,
+			",\n  \"pid\": %" PRIu32 ",\n  \"uid\": %" PRIu32
+			",\n  \"command\": ",
+			e->owner_pid, e->owner_uid);
+		p2pctl_json_string(out, e->owner_comm);
+		fputs("\n}\n", out);
+		return;
+	}
+	fprintf(out, "buffer:         %" PRIu32 "\n", e->id);
+	fprintf(out, "provider:       %" PRIu32 "\n", e->provider_id);
+	fprintf(out, "size:           %s\n", size);
+	fprintf(out, "mapped:         %s\n", mapped);
+	fprintf(out, "dma-sgls:       %" PRIu32 "\n", e->sgls);
+	if (e->reason && reason)
+		fprintf(out, "state:          %s (%s)\n", state, reason);
+	else
+		fprintf(out, "state:          %s\n", state);
+	fprintf(out, "cpu caching:    %s\n", cache ? cache : "unknown");
+	fprintf(out, "owner:          pid %" PRIu32 " (%s), uid %" PRIu32 "\n",
+		e->owner_pid, e->owner_comm, e->owner_uid);
+}
+
+static int cmd_buffer_show(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+			   int argc, char **argv)
+{
+	struct p2pbuf_buffer_entry *l = NULL;
+	struct provider_opts o;
+	struct p2pbuf_ctl *ctl;
+	uint32_t id;
+	int ret, n, i;
+
+	PROVIDER_OPTS(p, cmd, argc, argv, "jb", "buffer id", &o);
+	if (parse_u32(o.positional, &id))
+		return usage_error(p, cmd, "invalid buffer id '%s'",
+				   o.positional);
+	ret = open_ctl(p, &ctl);
+	if (ret)
+		return ret;
+	n = p2pbuf_buffer_list(ctl, &l, sizeof(*l));
+	if (n < 0) {
+		ret = request_failed(p, ctl, n, "buffer show");
+		goto out;
+	}
+	for (i = 0; i < n && l[i].id != id; i++)
+		;
+	if (i == n) {
+		ret = fail(p, P2PCTL_EXIT_FAILED,
+			   "buffer show: no buffer %" PRIu32
+			   " (or not yours to see)",
+			   id);
+		goto out;
+	}
+	print_buffer(p->out, &l[i], o.json, o.bytes);
+	ret = P2PCTL_EXIT_OK;
+out:
+	free(l);
 	p2pbuf_ctl_free(ctl);
 	return ret;
 }

@@ -609,6 +609,19 @@ START_TEST(test_lib_revocation)
 			      strstr(r.out, "test_provider_lib"),
 		      "%s", r.out);
 
+	/* buffer show says how the BAR buffer is cached. */
+	snprintf(idarg, sizeof(idarg), "%u", p2pbuf_buffer_get_handle(buf));
+	P2PCTL(&r, "buffer", "show", idarg, "--json");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	assert_json(r.out);
+	ck_assert_msg(strstr(r.out, "\"cache_mode\": \"write-combining\""),
+		      "%s", r.out);
+	ck_assert_msg(strstr(r.out, "\"sgls\": 1"), "%s", r.out);
+	P2PCTL(&r, "buffer", "show", idarg);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "cpu caching:    write-combining"), "%s",
+		      r.out);
+
 	snprintf(idarg, sizeof(idarg), "%u", info.id);
 	P2PCTL(&r, "provider", "del", idarg);
 	ck_assert_int_ne(r.status, 0);

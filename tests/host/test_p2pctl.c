@@ -1287,6 +1287,7 @@ START_TEST(test_revocation_help)
 		{ "list", NULL },
 		{ "monitor", NULL },
 		{ "buffer", "revoke" },
+		{ "buffer", "show" },
 	};
 	char prefix[64];
 	size_t i;
@@ -1374,6 +1375,12 @@ START_TEST(test_revocation_usage)
 	run("buffer", "revoke", "1", "2");
 	expect_usage_error(
 		"p2pctl: buffer revoke: unexpected argument '2' (see 'p2pctl buffer revoke --help')\n");
+	run("buffer", "show");
+	expect_usage_error(
+		"p2pctl: buffer show: missing buffer id (see 'p2pctl buffer show --help')\n");
+	run("buffer", "show", "x1");
+	expect_usage_error(
+		"p2pctl: buffer show: invalid buffer id 'x1' (see 'p2pctl buffer show --help')\n");
 	/* --force is for "provider del" only. */
 	run("provider", "show", "1", "--force");
 	expect_usage_error(

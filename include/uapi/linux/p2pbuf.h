@@ -525,6 +525,8 @@ enum p2pbuf_nl_revoke_reason {
  * @P2PBUF_NL_A_SGL_DIRECTION: u32, enum p2pbuf_dma_dir
  * @P2PBUF_NL_A_SGL_GENERATION: u32, as P2PBUF_IOC_SEGMENTS reports it
  * @P2PBUF_NL_A_DEVICE: string, PCI address of a device that went away
+ * @P2PBUF_NL_A_BUFFER_CACHE_MODE: u32, enum p2pbuf_cache_mode of the
+ *	buffer's CPU mappings
  */
 enum p2pbuf_nl_attrs {
 	P2PBUF_NL_A_UNSPEC,
@@ -559,6 +561,7 @@ enum p2pbuf_nl_attrs {
 	P2PBUF_NL_A_SGL_DIRECTION,
 	P2PBUF_NL_A_SGL_GENERATION,
 	P2PBUF_NL_A_DEVICE,
+	P2PBUF_NL_A_BUFFER_CACHE_MODE,
 
 	/* private: */
 	__P2PBUF_NL_A_MAX,
