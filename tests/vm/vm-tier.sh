@@ -286,8 +286,13 @@ qmp_agent() {
 				continue
 			fi
 			echo "sent: $_json" >>"$_log"
-			if ! qmp_send "$_sock" "$_json" >>"$_log" 2>&1; then
-				echo "P2PBUF-QMP-FAILED $_req: QMP error or no reply (above)" >>"$_log"
+			_ok=1
+			_out=$(qmp_send "$_sock" "$_json" 2>&1) || _ok=0
+			printf '%s\n' "$_out" >>"$_log"
+			if [ $_ok = 0 ]; then
+				_why=$(printf '%s\n' "$_out" |
+					sed -n 's/.*"desc": *"\([^"]*\)".*/\1/p' | head -n 1)
+				echo "P2PBUF-QMP-FAILED $_req: ${_why:-no reply from QEMU}" >>"$_log"
 				continue
 			fi
 			case $_req in
