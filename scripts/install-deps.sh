@@ -38,7 +38,7 @@ apt_retry apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libnl-3-dev libnl-genl-3-dev check \
 	bc bison flex libelf-dev libssl-dev dwarves kmod cpio xz-utils \
-	busybox-static qemu-system-x86 python3 \
+	busybox-static qemu-system-x86 socat python3 \
 	clang-format perl
 
 # Kernels for the VM tier: bookworm's 6.1 and bookworm-backports' 6.12, side

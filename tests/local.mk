@@ -167,3 +167,17 @@ tests_guest_test_revoke_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS) \
 	-lpthread
 
 VM_GUEST_PROGS += tests/guest/test_revoke
+
+# Real PCIe hot-unplug and hot-add (through QMP, by the host-side agent of
+# tests/vm/vm-tier.sh) of a provider's device and of a target; runs in the
+# hotplug boot (run-qemu.sh --rig hotplug), says so and exits 0 elsewhere.
+check_PROGRAMS += tests/guest/test_hotplug
+tests_guest_test_hotplug_SOURCES = \
+	tests/guest/test_hotplug.c \
+	tests/guest/edu.c \
+	tests/guest/edu.h
+tests_guest_test_hotplug_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
+tests_guest_test_hotplug_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_test_hotplug_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+
+VM_GUEST_PROGS += tests/guest/test_hotplug

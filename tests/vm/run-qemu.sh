@@ -13,9 +13,12 @@
 #                          the guest's init has written P2PBUF-BOOT there
 #                          within SECS (catches a KVM that cannot run the guest)
 #   --qemu PATH            QEMU binary (default: $QEMU or qemu-system-x86_64)
-#   --rig standard|debug   debug adds an NVMe controller with a 64 MiB CMB
+#   --rig standard|debug|hotplug
+#                          debug adds an NVMe controller with a 64 MiB CMB
 #                          (00:06.0), which a CONFIG_PCI_P2PDMA kernel
-#                          registers as p2pmem
+#                          registers as p2pmem; hotplug adds two hot-pluggable
+#                          root ports with an ivshmem and an edu (below), for
+#                          hot-unplug tests driven through --qmp
 #   --iommu on|off|pt      the IOMMU (default: on):
 #                          on   intel-iommu (intremap=on); guest
 #                               intel_iommu=on iommu.strict=1: every DMA-API
@@ -48,6 +51,23 @@
 #   04:00.0          ivshmem1  1af4:1110   BAR2 = 64 MiB RAM backend shm1
 #   ttyS0 (0x3f8)  console;  ttyS1 (0x2f8)  results channel (kernel never
 #                  prints there, so results do not interleave with printk)
+# --rig hotplug adds (native PCIe hotplug, pciehp: ACPI PCI hotplug is
+# turned off, so that every kernel, the debug kernel without acpiphp too,
+# handles the slots the same way; device_del presses the attention button,
+# which pciehp acts on after 5 s):
+#   00:07.0    pcie-root-port rp1 (chassis 3, slot 7, hotplug) -> bus 05
+#   05:00.0      ivshmem2  1af4:1110   BAR2 = 64 MiB RAM backend shm2
+#   (no device)            64 MiB RAM backend shm3, for hot-adding ivshmem2
+#                          back (device_add ivshmem-plain,id=ivshmem2,
+#                          memdev=shm3,bus=rp1): QEMU 7.2 aborts when an
+#                          ivshmem is hot-added on a backend that an earlier,
+#                          removed one used (qemu_ram_set_idstr: Assertion
+#                          `!new_block->idstr[0]' failed: ivshmem's realize
+#                          names the backend's RAM block for migration
+#                          (vmstate_register_ram), its unrealize does not
+#                          unname it)
+#   00:08.0    pcie-root-port rp2 (chassis 4, slot 8, hotplug) -> bus 06
+#   06:00.0      edu2      1234:11e8   dma_mask=~0
 # QEMU 7.2's xio3130 downstream ports have no ACS capability (only AER), so
 # Linux redirects no peer traffic and p2pdma's rules (and p2pbuf's) route
 # edu1 <-> ivshmem1 below the switch (bus addresses).  QEMU itself routes
@@ -132,7 +152,16 @@ fi
 case $rig in
 standard) rig_opts= ;;
 debug) rig_opts="-device nvme,id=nvme0,serial=p2pbufcmb,cmb_size_mb=64,bus=pcie.0,addr=06.0" ;;
-*) echo "run-qemu.sh: --rig must be standard or debug" >&2; exit 2 ;;
+hotplug)
+	rig_opts="-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off
+		-object memory-backend-ram,id=shm2,size=64M
+		-object memory-backend-ram,id=shm3,size=64M
+		-device pcie-root-port,id=rp1,bus=pcie.0,addr=07.0,chassis=3,slot=7,hotplug=on
+		-device pcie-root-port,id=rp2,bus=pcie.0,addr=08.0,chassis=4,slot=8,hotplug=on
+		-device ivshmem-plain,id=ivshmem2,memdev=shm2,bus=rp1,addr=00.0
+		-device edu,id=edu2,dma_mask=0xffffffffffffffff,bus=rp2,addr=00.0"
+	;;
+*) echo "run-qemu.sh: --rig must be standard, debug or hotplug" >&2; exit 2 ;;
 esac
 qmp_opts=
 [ -z "$qmp" ] || qmp_opts="-qmp unix:$qmp,server=on,wait=off"

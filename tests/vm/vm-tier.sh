@@ -7,6 +7,11 @@
 # (run-qemu.sh --iommu off, --iommu pt), each running only the guest tests
 # matching P2PBUF_VM_IOMMU_TESTS and judged like the normal boot; each boot
 # has its own verdict (PASS:<kver>, PASS:<kver>/iommu=off, .../iommu=pt).
+# The first kernel of the list and the debug kernel are also booted on the
+# hotplug rig (run-qemu.sh --rig hotplug --qmp SOCK), running only the guest
+# tests matching P2PBUF_VM_HOTPLUG_TESTS, judged like the normal boot
+# (verdict PASS:<kver>/hotplug); during that boot a host-side agent
+# (qmp_agent) performs the guest's hotplug requests through QMP.
 #
 # Run from the top build directory with, in the environment:
 #   abs_top_srcdir, abs_top_builddir   (as in the Makefiles)
@@ -24,13 +29,18 @@
 #                            program matches, those boots are skipped (and
 #                            the tier says so)
 #   P2PBUF_VM_IOMMU_VARIANTS=0  no IOMMU off/pt boots
+#   P2PBUF_VM_HOTPLUG_TESTS=GLOB  the guest tests of the hotplug boots
+#                            (default 'test_hotplug*'); when none matches,
+#                            those boots are skipped (and the tier says so)
+#   P2PBUF_VM_HOTPLUG=0      no hotplug boots
 #   P2PBUF_VM_VERBOSE=1      also show the guest console live
 #   P2PBUF_SKIP_VM=1         skip the tier (says so loudly; for distcheck)
 # Fails (exit 1) when a prerequisite is missing, a module does not build,
 # the guest does not boot or times out, insmod fails, a guest test fails,
 # the module does not unload cleanly, or the guest kernel log shows trouble
 # (tests/vm/scan-log.sh).  Everything is kept in tests/vm/out/<kver>/
-# (the IOMMU variants in tests/vm/out/<kver>/iommu-off/ and iommu-pt/).
+# (the IOMMU variants in tests/vm/out/<kver>/iommu-off/ and iommu-pt/, the
+# hotplug boot in tests/vm/out/<kver>/hotplug/, with the agent's qmp.log).
 set -u
 
 : "${abs_top_srcdir:?abs_top_srcdir must be set (run from make check)}"
@@ -121,8 +131,27 @@ case $variants in
 	;;
 *) vm_die "P2PBUF_VM_IOMMU_VARIANTS must be 0 or 1" ;;
 esac
+# The hotplug boots: the first kernel of the list and the debug kernel.
+hotplug_tests=${P2PBUF_VM_HOTPLUG_TESTS:-test_hotplug*}
+hotplug=${P2PBUF_VM_HOTPLUG:-1}
+case $hotplug in
+0) hotplug_line="disabled (P2PBUF_VM_HOTPLUG=0)" ;;
+1)
+	n=$(ntests_matching "$hotplug_tests")
+	if [ "$n" = 0 ]; then
+		hotplug=0
+		hotplug_line="SKIPPED: no guest test program matches P2PBUF_VM_HOTPLUG_TESTS='$hotplug_tests'"
+	else
+		command -v socat >/dev/null 2>&1 ||
+			vm_die "socat not found (the hotplug boot talks QMP with it); apt-get install socat, or P2PBUF_VM_HOTPLUG=0"
+		hotplug_line="the first kernel and the debug kernel also boot on the hotplug rig, running the $n guest test program(s) matching '$hotplug_tests'"
+	fi
+	;;
+*) vm_die "P2PBUF_VM_HOTPLUG must be 0 or 1" ;;
+esac
 echo "VM tier: kernels:$kernels"
 echo "VM tier: IOMMU variants: $variants_line"
+echo "VM tier: hotplug: $hotplug_line"
 echo "VM tier: accelerator: $accel_line; QEMU $qemu; per-boot timeout ${timeout_s}s"
 
 # --- build the module for every kernel (in parallel) -----------------------
@@ -157,6 +186,137 @@ done
 [ $fail = 0 ] || exit 1
 echo "VM tier: modules built for all kernels in $(($(date +%s) - t0))s"
 
+# --- the QMP agent of the hotplug boot -------------------------------------
+
+# qmp_value VALUE: VALUE as a JSON value: a number (decimal, or 0x hex
+# converted to decimal, up to 2^64-1), true/false (on/off too), else a string.
+qmp_value() {
+	case $1 in
+	'' | *[!0-9]*) ;;
+	*)
+		echo "$1"
+		return
+		;;
+	esac
+	case $1 in
+	0x | 0x*[!0-9a-fA-F]*) ;;
+	0x*)
+		printf '%u\n' "$1"
+		return
+		;;
+	on | true)
+		echo true
+		return
+		;;
+	off | false)
+		echo false
+		return
+		;;
+	esac
+	printf '"%s"\n' "$1"
+}
+
+# qmp_json REQUEST: the QMP command for a request line of the guest,
+# "device_del ID" or "device_add DRIVER id=ID bus=BUS [KEY=VALUE ...]";
+# false when REQUEST is not one.  Only [A-Za-z0-9._:=-] in words.
+qmp_json() {
+	case $1 in *[!A-Za-z0-9._:=\ -]*) return 1 ;; esac
+	# shellcheck disable=SC2086 # split into words on purpose
+	set -- $1
+	[ $# -ge 2 ] || return 1
+	case $2 in *=*) return 1 ;; esac
+	case $1 in
+	device_del)
+		[ $# = 2 ] || return 1
+		printf '{"execute":"device_del","arguments":{"id":"%s"}}\n' "$2"
+		;;
+	device_add)
+		_args="\"driver\":\"$2\""
+		_id=0 _bus=0
+		shift 2
+		for _kv in "$@"; do
+			_k=${_kv%%=*} _v=${_kv#*=}
+			[ -n "$_k" ] && [ "$_k" != "$_kv" ] || return 1
+			case $_k in id) _id=1 ;; bus) _bus=1 ;; esac
+			_args="$_args,\"$_k\":$(qmp_value "$_v")"
+		done
+		[ $_id = 1 ] && [ $_bus = 1 ] || return 1
+		printf '{"execute":"device_add","arguments":{%s}}\n' "$_args"
+		;;
+	*) return 1 ;;
+	esac
+}
+
+# qmp_send SOCK JSON: run one QMP command (after qmp_capabilities) on the
+# unix socket SOCK; print everything QEMU said.  True when both commands
+# returned and nothing failed.
+qmp_send() {
+	_reply=$(printf '%s\n%s\n' '{"execute":"qmp_capabilities"}' "$2" |
+		timeout 20 socat -t 5 - "UNIX-CONNECT:$1" 2>&1)
+	printf '%s\n' "$_reply"
+	[ "$(printf '%s\n' "$_reply" | grep -c '^{"return"')" = 2 ] &&
+		! printf '%s\n' "$_reply" | grep -q '^{"error"'
+}
+
+# qmp_agent SOCK RESULTS LOG MAINPID: until MAINPID exits (or the agent is
+# killed), watch RESULTS for the guest's request lines "P2PBUF-QMP REQUEST"
+# and perform each once, in order, through QMP on SOCK; append what was
+# sent and QEMU's replies to LOG, and one verdict line per request:
+# "P2PBUF-QMP-OK REQUEST" or "P2PBUF-QMP-FAILED REQUEST: why".  A device_del
+# is done once QEMU has removed the device (after the guest's pciehp
+# powered the slot off), so that a device_add of the same id can follow.
+qmp_agent() {
+	_sock=$1 _res=$2 _log=$3 _main=$4 _done=0
+	: >"$_log"
+	while kill -0 "$_main" 2>/dev/null; do
+		sleep 0.5
+		[ -f "$_res" ] || continue
+		# Complete lines only: the guest may be writing the last one.
+		_reqs=$(head -n "$(wc -l <"$_res")" "$_res" | tr -d '\r' |
+			sed -n 's/^P2PBUF-QMP //p')
+		_i=0
+		while IFS= read -r _req; do
+			[ -n "$_req" ] || continue
+			_i=$((_i + 1))
+			[ $_i -gt $_done ] || continue
+			_done=$_i
+			echo "--- $(date +%T) request: $_req" >>"$_log"
+			if ! _json=$(qmp_json "$_req"); then
+				echo "P2PBUF-QMP-FAILED $_req: not a request the agent knows" >>"$_log"
+				continue
+			fi
+			echo "sent: $_json" >>"$_log"
+			_ok=1
+			_out=$(qmp_send "$_sock" "$_json" 2>&1) || _ok=0
+			printf '%s\n' "$_out" >>"$_log"
+			if [ $_ok = 0 ]; then
+				_why=$(printf '%s\n' "$_out" |
+					sed -n 's/.*"desc": *"\([^"]*\)".*/\1/p' | head -n 1)
+				echo "P2PBUF-QMP-FAILED $_req: ${_why:-no reply from QEMU}" >>"$_log"
+				continue
+			fi
+			case $_req in
+			device_del\ *)
+				_get="{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/${_req#device_del }\",\"property\":\"type\"}}"
+				_t=0
+				while [ $_t -lt 120 ] && qmp_send "$_sock" "$_get" >/dev/null 2>&1; do
+					_t=$((_t + 1))
+					sleep 0.5
+				done
+				if [ $_t -ge 120 ]; then
+					echo "P2PBUF-QMP-FAILED $_req: QEMU still has the device 60s later (the guest did not power the slot off)" >>"$_log"
+					continue
+				fi
+				echo "QEMU removed the device after ~$((_t / 2))s" >>"$_log"
+				;;
+			esac
+			echo "P2PBUF-QMP-OK $_req" >>"$_log"
+		done <<EOF
+$_reqs
+EOF
+	done
+}
+
 # --- boot each kernel ------------------------------------------------------
 cr=$(printf '\r')
 verdicts=
@@ -167,15 +327,23 @@ problem() {
     - $*"
 }
 
-# boot KVER IOMMU TESTS: build the initramfs for kernel KVER, boot it with
-# run-qemu.sh --iommu IOMMU running the guest tests matching the glob TESTS,
-# judge the results, print them and add the verdict to $verdicts (label KVER
-# for the normal boot, KVER/iommu=IOMMU for a variant).  Everything is kept
-# in $out_root/KVER/ (variants: $out_root/KVER/iommu-IOMMU/).
+# boot KVER IOMMU TESTS [hotplug]: build the initramfs for kernel KVER, boot
+# it with run-qemu.sh --iommu IOMMU running the guest tests matching the glob
+# TESTS, judge the results, print them and add the verdict to $verdicts
+# (label KVER for the normal boot, KVER/iommu=IOMMU for a variant,
+# KVER/hotplug on the hotplug rig, with the QMP agent running).  Everything
+# is kept in $out_root/KVER/ (variants: $out_root/KVER/iommu-IOMMU/,
+# $out_root/KVER/hotplug/).
 boot() {
-	kver=$1 iommu=$2 tests=$3
+	kver=$1 iommu=$2 tests=$3 variant=${4:-}
 	ko=$(cat "$out_root/$kver/build.ok")
-	if [ "$iommu" = on ]; then
+	if [ "$variant" = hotplug ]; then
+		label=$kver/hotplug
+		d=$out_root/$kver/hotplug
+		mkdir -p "$d"
+		echo
+		echo "=== VM tier: $kver, hotplug rig (guest tests '$tests') ==="
+	elif [ "$iommu" = on ]; then
 		label=$kver
 		d=$out_root/$kver
 		echo
@@ -193,8 +361,13 @@ boot() {
 	if vm_kernel_is_debug "$kver"; then
 		rig=debug
 		debug=1
-		echo "  debug kernel: debug rig (NVMe CMB as p2pmem), kmemleak scan at the end"
+		if [ "$variant" = hotplug ]; then
+			echo "  debug kernel: kmemleak scan at the end"
+		else
+			echo "  debug kernel: debug rig (NVMe CMB as p2pmem), kmemleak scan at the end"
+		fi
 	fi
+	[ "$variant" = hotplug ] && rig=hotplug
 	expected=$(ntests_matching "$tests")
 	[ "$expected" != 0 ] ||
 		echo "  note: no guest test program matches '$tests'"
@@ -227,7 +400,7 @@ EOF
 		verdicts="$verdicts FAIL:$label"
 		return
 	}
-	rm -f "$d/console.log" "$d/results.log" "$d/dmesg.log"
+	rm -f "$d/console.log" "$d/results.log" "$d/dmesg.log" "$d/qmp.log"
 	while :; do
 		t0=$(date +%s)
 		if [ "${P2PBUF_VM_VERBOSE:-0}" = 1 ]; then
@@ -237,14 +410,35 @@ EOF
 		fi
 		boot_to=0
 		[ "$accel" = kvm ] && boot_to=60
+		# The hotplug boot: QMP on a short socket path (unix socket
+		# paths are limited to 107 bytes), and the agent.
+		qmpopts='' agentpid='' qmpdir=''
+		if [ "$variant" = hotplug ]; then
+			qmpdir=$(mktemp -d "${TMPDIR:-/tmp}/p2pbuf-qmp.XXXXXX") || {
+				echo "VM tier: FAIL: $label: mktemp failed"
+				overall=1
+				verdicts="$verdicts FAIL:$label"
+				return
+			}
+			qmpopts="--qmp $qmpdir/qmp.sock"
+			qmp_agent "$qmpdir/qmp.sock" "$d/results.log" "$d/qmp.log" $$ &
+			agentpid=$!
+		fi
+		# shellcheck disable=SC2086 # $qmpopts: options, split on purpose
 		sh "$VM_DIR/run-qemu.sh" --qemu "$qemu" --accel "$accel" \
 			--kernel "$image" --rig "$rig" --iommu "$iommu" \
 			--initrd "$d/initramfs.cpio" \
 			--console "$d/console.log" --results "$d/results.log" \
-			--timeout "$timeout_s" --boot-timeout "$boot_to" 2>"$d/qemu.err"
+			--timeout "$timeout_s" --boot-timeout "$boot_to" \
+			$qmpopts 2>"$d/qemu.err"
 		qrc=$?
 		wall=$(($(date +%s) - t0))
 		[ "${P2PBUF_VM_VERBOSE:-0}" = 1 ] && kill "$tailpid" 2>/dev/null
+		if [ -n "$agentpid" ]; then
+			kill "$agentpid" 2>/dev/null
+			wait "$agentpid" 2>/dev/null
+			rm -rf "$qmpdir"
+		fi
 		if [ $qrc = 125 ] && [ "$accel" = kvm ]; then
 			echo "VM tier: KVM could not boot $kver (no init after 60s); falling back to TCG"
 			accel=tcg
@@ -320,6 +514,23 @@ EOF
 		fi
 	fi
 
+	# The hotplug boot: every request of the guest performed, and fine.
+	if [ "$variant" = hotplug ]; then
+		nreq=$(grep -c '^P2PBUF-QMP ' "$res")
+		nok=$(grep -c '^P2PBUF-QMP-OK ' "$d/qmp.log" 2>/dev/null)
+		echo "  QMP agent: ${nok:-0} of $nreq request(s) of the guest performed (log: $d/qmp.log)"
+		grep '^P2PBUF-QMP-OK ' "$d/qmp.log" 2>/dev/null | sed 's/^P2PBUF-QMP-OK /    ok: /'
+		grep '^P2PBUF-QMP-FAILED ' "$d/qmp.log" 2>/dev/null |
+			sed 's/^P2PBUF-QMP-FAILED /    FAILED: /'
+		if grep -q '^P2PBUF-QMP-FAILED ' "$d/qmp.log" 2>/dev/null; then
+			problem "QMP request(s) failed: $(sed -n 's/^P2PBUF-QMP-FAILED //p' "$d/qmp.log" | tr '\n' ';')"
+		elif [ "${nok:-0}" -lt "$nreq" ]; then
+			problem "the QMP agent performed only ${nok:-0} of the guest's $nreq request(s)"
+		fi
+		[ "$nreq" != 0 ] || [ "$ran" = 0 ] ||
+			problem "the guest made no QMP request (nothing was hot-unplugged)"
+	fi
+
 	rmmod=$(grep '^P2PBUF-RMMOD ' "$res" | head -n 1)
 	case $rmmod in
 	"P2PBUF-RMMOD rc=0 dev=gone module=gone") echo "  rmmod p2pbuf: ok, /dev/p2pbuf gone" ;;
@@ -369,8 +580,15 @@ $findings"
 	fi
 }
 
+first_kernel=${kernels# }
+first_kernel=${first_kernel%% *}
 for kver in $kernels; do
 	boot "$kver" on "${P2PBUF_VM_TESTS:-test_*}"
+	if [ "$hotplug" = 1 ]; then
+		if [ "$kver" = "$first_kernel" ] || vm_kernel_is_debug "$kver"; then
+			boot "$kver" on "$hotplug_tests" hotplug
+		fi
+	fi
 	[ "$variants" = 1 ] || continue
 	vm_kernel_is_debug "$kver" && continue
 	for iommu in off pt; do

@@ -1,0 +1,862 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest tier: real PCIe hot-unplug, through the QEMU monitor, of a
+ * provider's device (ivshmem2) and of a target (edu2), each behind a
+ * hot-pluggable root port of the hotplug rig (tests/vm/run-qemu.sh --rig
+ * hotplug), with a buffer mapped and a dma-sgl open; then hot-add and use
+ * again.  The guarantees are those of a sysfs remove (test_revoke.c): CPU
+ * access gets SIGBUS, dma-sgls are revoked and say so, listeners are told,
+ * the memory goes back.
+ *
+ * The guest cannot reach QEMU: it prints request lines
+ *	P2PBUF-QMP device_del ID
+ *	P2PBUF-QMP device_add DRIVER id=ID bus=BUS [KEY=VALUE ...]
+ * to the results channel, where the host-side agent of tests/vm/vm-tier.sh
+ * performs each once through QMP; the test then watches sysfs (pciehp acts
+ * on device_del's attention button after 5 s).  Outside the hotplug rig
+ * (P2PBUF_VM_RIG != hotplug) there is nothing to unplug: the program says
+ * so and exits 0.  Netlink is spoken raw (libnl-genl), as in test_revoke.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/p2pbuf.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "edu.h"
+
+#define DEV "/dev/p2pbuf"
+#define KIB 1024ULL
+#define MIB (1024ULL * 1024)
+#define PAGE 4096ULL
+#define MAX_MSGS 256
+#define SYSFS_PCI "/sys/bus/pci/devices"
+#define HOTPLUG_WAIT_S 60 /* pciehp waits 5 s after the attention button */
+#define XFER 2000 /* bytes per edu transfer, < EDU_DMA_MAX */
+#define DMA_WAIT_MS 10000
+#define MAXSEG 64
+
+/*
+ * QEMU's names of the hotplug rig's devices (run-qemu.sh --rig hotplug):
+ * the guest cannot see them, and the requests must name them.  ivshmem2
+ * comes back on the spare backend shm3: QEMU 7.2 aborts when an ivshmem is
+ * hot-added on the backend of a removed one (see run-qemu.sh).
+ */
+#define QEMU_IVSHMEM "ivshmem2"
+#define QEMU_IVSHMEM_ADD "ivshmem-plain id=ivshmem2 memdev=shm3 bus=rp1"
+#define QEMU_EDU "edu2"
+#define QEMU_EDU_ADD "edu id=edu2 bus=rp2 dma_mask=0xffffffffffffffff"
+
+/* One netlink message of the family, its command and attributes. */
+struct msg {
+	uint8_t cmd;
+	uint32_t buffer_id, sgl_id, provider_id, reason, state, generation;
+	uint32_t owner_pid, sgls, nr_buffer_ids;
+	uint64_t size, mapped;
+	char target[32], device[32], comm[32];
+	bool has_owner;
+};
+
+static struct nl_sock *sk, *ev;
+static int family;
+
+/* --- raw netlink ------------------------------------------------------- */
+
+static void parse(struct nlmsghdr *nlh, struct msg *m)
+{
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct nlattr *a;
+	int rem;
+
+	memset(m, 0, sizeof(*m));
+	m->cmd = g->cmd;
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
+			  rem) {
+		switch (nla_type(a)) {
+		case P2PBUF_NL_A_BUFFER_ID:
+			m->buffer_id = nla_get_u32(a);
+			m->nr_buffer_ids++;
+			break;
+		case P2PBUF_NL_A_SGL_ID:
+			m->sgl_id = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_PROVIDER_ID:
+			m->provider_id = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_REASON:
+			m->reason = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_BUFFER_STATE:
+		case P2PBUF_NL_A_SGL_STATE:
+			m->state = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_SGL_GENERATION:
+			m->generation = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_OWNER_PID:
+			m->owner_pid = nla_get_u32(a);
+			m->has_owner = true;
+			break;
+		case P2PBUF_NL_A_OWNER_COMM:
+			nla_strlcpy(m->comm, a, sizeof(m->comm));
+			break;
+		case P2PBUF_NL_A_BUFFER_SGLS:
+			m->sgls = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_BUFFER_SIZE:
+			m->size = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_BUFFER_MAPPED:
+			m->mapped = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_SGL_TARGET:
+			nla_strlcpy(m->target, a, sizeof(m->target));
+			break;
+		case P2PBUF_NL_A_DEVICE:
+			nla_strlcpy(m->device, a, sizeof(m->device));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Send a request; collect its messages into out[] (dump) or just the ack. */
+static int request(uint8_t cmd, int flags, void (*put)(struct nl_msg *, void *),
+		   void *arg, struct msg *out, int max, int *n)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	struct nl_msg *msg = nlmsg_alloc();
+	uint32_t seq;
+	int err = 0;
+	bool done = false;
+
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ,
+					  family, 0, flags, cmd,
+					  P2PBUF_NL_FAMILY_VERSION));
+	if (put)
+		put(msg, arg);
+	ck_assert_int_ge(nl_send_auto(sk, msg), 0);
+	seq = nlmsg_hdr(msg)->nlmsg_seq;
+	nlmsg_free(msg);
+	if (n)
+		*n = 0;
+	while (!done) {
+		ssize_t len = recv(nl_socket_get_fd(sk), buf, sizeof(buf), 0);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		ck_assert_msg(len > 0, "recv: %s", strerror(errno));
+		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+			} else if (nlh->nlmsg_type == NLMSG_ERROR) {
+				err = -((struct nlmsgerr *)NLMSG_DATA(nlh))
+					       ->error;
+				done = true;
+			} else if (out && *n < max) {
+				parse(nlh, &out[(*n)++]);
+			}
+		}
+	}
+	return err;
+}
+
+static void put_pcibar(struct nl_msg *msg, void *arg)
+{
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
+		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
+	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, arg);
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_FLAGS,
+		    P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P);
+}
+
+static uint32_t provider_add(const char *bdf)
+{
+	struct msg m;
+	int n;
+
+	ck_assert_int_eq(request(P2PBUF_NL_CMD_PROVIDER_ADD, NLM_F_ACK,
+				 put_pcibar, (void *)bdf, &m, 1, &n),
+			 0);
+	ck_assert_int_eq(n, 1);
+	return m.provider_id;
+}
+
+struct del_arg {
+	uint32_t id;
+	bool force;
+};
+
+static void put_del(struct nl_msg *msg, void *arg)
+{
+	struct del_arg *d = arg;
+
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_ID, d->id);
+	if (d->force)
+		nla_put_flag(msg, P2PBUF_NL_A_FORCE);
+}
+
+static int provider_del(uint32_t id, bool force)
+{
+	struct del_arg d = { id, force };
+
+	return request(P2PBUF_NL_CMD_PROVIDER_DEL, NLM_F_ACK, put_del, &d, NULL,
+		       0, NULL);
+}
+
+static int dump(uint8_t cmd, struct msg *out, int max)
+{
+	int n;
+
+	ck_assert_int_eq(request(cmd, NLM_F_DUMP, NULL, NULL, out, max, &n), 0);
+	return n;
+}
+
+/* Drain the events socket (non-blocking) into out[]; wait up to ms. */
+static int events(struct msg *out, int max, int ms)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	struct pollfd p = { .fd = nl_socket_get_fd(ev), .events = POLLIN };
+	int n = 0;
+
+	while (poll(&p, 1, ms) == 1) {
+		ssize_t len = recv(p.fd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		ck_assert_msg(len > 0, "events: %s", strerror(errno));
+		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
+			if (nlh->nlmsg_type == family && n < max)
+				parse(nlh, &out[n++]);
+		ms = 200;
+	}
+	return n;
+}
+
+/* Index of the first event of cmd with the id (sgl or buffer), or -1. */
+static int find_ev(const struct msg *e, int n, uint8_t cmd, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (e[i].cmd != cmd)
+			continue;
+		if (!id || e[i].sgl_id == id ||
+		    (!e[i].sgl_id && e[i].buffer_id == id))
+			return i;
+	}
+	return -1;
+}
+
+/* --- helpers ----------------------------------------------------------- */
+
+static int dev_open(void)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "open %s: %s", DEV, strerror(errno));
+	return fd;
+}
+
+static void *alloc_map(int fd, uint32_t prov, uint64_t len,
+		       struct p2pbuf_alloc *a)
+{
+	void *p;
+
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->length = len;
+	a->provider_id = prov;
+	ck_assert_msg(!ioctl(fd, P2PBUF_IOC_ALLOC, a), "alloc: %s",
+		      strerror(errno));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 a->mmap_offset);
+	ck_assert_msg(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	return p;
+}
+
+static int map_sgl(int fd, void *p, uint64_t len, const char *bdf)
+{
+	struct p2pbuf_map m = { .size = sizeof(m) };
+	unsigned int d, b, s, f;
+
+	ck_assert_int_eq(sscanf(bdf, "%x:%x:%x.%x", &d, &b, &s, &f), 4);
+	m.addr = (uintptr_t)p;
+	m.length = len;
+	m.direction = P2PBUF_DMA_BIDIRECTIONAL;
+	m.target.domain = d;
+	m.target.bus = b;
+	m.target.devfn = s << 3 | f;
+	ck_assert_msg(!ioctl(fd, P2PBUF_IOC_MAP, &m), "MAP for %s: %s", bdf,
+		      strerror(errno));
+	return m.sgl_fd;
+}
+
+/* The id of a dma-sgl, from its fdinfo. */
+static uint32_t sgl_id(int sfd)
+{
+	char path[64], text[1024], *p;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", sfd);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	text[n] = 0;
+	p = strstr(text, "p2pbuf-sgl:\t");
+	ck_assert_ptr_nonnull(p);
+	return strtoul(p + strlen("p2pbuf-sgl:\t"), NULL, 10);
+}
+
+static void segments(int sfd, struct p2pbuf_segments *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SEGMENTS, s), 0);
+}
+
+/*
+ * Faults are caught per thread: the handler (installed once, process
+ * wide) jumps back into the faulting thread's own buffer.
+ */
+static __thread sigjmp_buf fault_jmp;
+static __thread volatile sig_atomic_t fault_sig;
+
+static void on_fault(int sig)
+{
+	fault_sig = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+static void catch_faults(void)
+{
+	struct sigaction sa = { .sa_handler = on_fault };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+/* Read *p: 0 if it worked, else the signal. */
+static int touch(volatile uint8_t *p)
+{
+	fault_sig = 0;
+	if (!sigsetjmp(fault_jmp, 1))
+		(void)*p;
+	return fault_sig;
+}
+
+/* The dma-sgl polls as revoked and says so; SYNC is refused. */
+static void assert_sgl_revoked(int sfd)
+{
+	struct pollfd p = { .fd = sfd, .events = POLLIN | POLLPRI };
+	struct p2pbuf_sync sy = { .size = sizeof(sy),
+				  .flags = P2PBUF_SYNC_F_FOR_CPU };
+	struct p2pbuf_segments s;
+
+	ck_assert_int_eq(poll(&p, 1, 1000), 1);
+	ck_assert(p.revents & POLLERR);
+	ck_assert(p.revents & POLLPRI);
+	segments(sfd, &s);
+	ck_assert_uint_eq(s.state, P2PBUF_SGL_STATE_REVOKED);
+	ck_assert_uint_eq(s.nr_segments, 0);
+	ck_assert_uint_eq(s.generation, 2);
+	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SYNC, &sy) ? errno : 0, ENODEV);
+}
+
+/* --- the hotplug rig --------------------------------------------------- */
+
+static bool hotplug_rig(void)
+{
+	const char *rig = getenv("P2PBUF_VM_RIG");
+
+	return rig && !strcmp(rig, "hotplug");
+}
+
+/* True when a hotplug slot (pciehp) is registered for bdf's bus. */
+static bool in_hotplug_slot(const char *bdf)
+{
+	DIR *d = opendir("/sys/bus/pci/slots");
+	struct dirent *de;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		char path[PATH_MAX], addr[64] = "";
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/slots/%s/address",
+			 de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(addr, sizeof(addr), f))
+			addr[strcspn(addr, "\n")] = 0;
+		fclose(f);
+		/* "DDDD:BB:SS" names slot SS of bus BB. */
+		found = strlen(addr) == 10 && !strncmp(addr, bdf, 10);
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * The device vendor:device directly below a hot-pluggable root port (a
+ * bridge on a root bus whose secondary bus has a hotplug slot): its BDF in
+ * bdf and the port's in port.  False if there is none.
+ */
+static bool find_hotplug(unsigned int vendor, unsigned int device, char *bdf,
+			 char *port)
+{
+	char bdfs[16][RIG_BDF_LEN];
+	int n = rig_pci_find(vendor, device, bdfs, 16), i;
+
+	for (i = 0; i < n && i < 16; i++) {
+		char path[PATH_MAX], real[PATH_MAX], *slash, *up;
+
+		snprintf(path, sizeof(path), SYSFS_PCI "/%s", bdfs[i]);
+		if (!realpath(path, real))
+			continue;
+		/* .../pci0000:00/<port>/<bdf> */
+		slash = strrchr(real, '/');
+		if (!slash)
+			continue;
+		*slash = 0;
+		up = strrchr(real, '/');
+		if (!up || strlen(up + 1) >= RIG_BDF_LEN)
+			continue;
+		*up = 0;
+		if (strncmp(strrchr(real, '/') + 1, "pci", 3) != 0)
+			continue;
+		if (!in_hotplug_slot(bdfs[i]))
+			continue;
+		strcpy(port, up + 1);
+		strcpy(bdf, bdfs[i]);
+		return true;
+	}
+	return false;
+}
+
+/* The edu on the root bus (edu0, 00:03.0 in every rig). */
+static void find_edu0(char *bdf)
+{
+	char bdfs[8][RIG_BDF_LEN];
+	int n = rig_pci_find(RIG_EDU_VENDOR, RIG_EDU_DEVICE, bdfs, 8), i;
+
+	for (i = 0; i < n && i < 8; i++) {
+		if (!strncmp(bdfs[i] + 4, ":00:", 4)) {
+			strcpy(bdf, bdfs[i]);
+			return;
+		}
+	}
+	ck_abort_msg("no edu on the root bus");
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Ask the host to run a QMP command (the results channel is stdout). */
+static void qmp(const char *req)
+{
+	printf("P2PBUF-QMP %s\n", req);
+	fflush(stdout);
+}
+
+/* Wait for bdf to leave sysfs; fails after HOTPLUG_WAIT_S. */
+static void wait_gone(const char *bdf)
+{
+	char path[128];
+	double t0 = now_s();
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s", bdf);
+	while (access(path, F_OK) == 0) {
+		ck_assert_msg(now_s() - t0 < HOTPLUG_WAIT_S,
+			      "%s still present %d s after device_del "
+			      "(see the host's qmp.log and dmesg)",
+			      bdf, HOTPLUG_WAIT_S);
+		usleep(100000);
+	}
+	printf("hotplug: %s gone after %.1f s\n", bdf, now_s() - t0);
+	fflush(stdout);
+}
+
+/* Wait for vendor:device to come back below port; its BDF into bdf. */
+static void wait_back(unsigned int vendor, unsigned int device,
+		      const char *port, char *bdf)
+{
+	char p[RIG_BDF_LEN];
+	double t0 = now_s();
+
+	while (!find_hotplug(vendor, device, bdf, p) || strcmp(p, port)) {
+		ck_assert_msg(now_s() - t0 < HOTPLUG_WAIT_S,
+			      "%04x:%04x not back below %s %d s after "
+			      "device_add (see the host's qmp.log and dmesg)",
+			      vendor, device, port, HOTPLUG_WAIT_S);
+		usleep(100000);
+	}
+	printf("hotplug: %s back below %s after %.1f s\n", bdf, port,
+	       now_s() - t0);
+	fflush(stdout);
+}
+
+/* True when bdf decodes its memory BARs (Memory Space of its command reg). */
+static bool mem_decoding(const char *bdf)
+{
+	char path[128];
+	uint8_t cmd = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/config", bdf);
+	fd = open(path, O_RDONLY);
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(pread(fd, &cmd, 1, 4), 1);
+	close(fd);
+	return cmd & 0x2;
+}
+
+/*
+ * A hot-added device decodes no memory until someone enables it: firmware
+ * did that for the cold-plugged ones; for a hot-added one without a driver,
+ * nobody does, and p2pbuf registers its BAR as a provider regardless (its
+ * buffers then read zeros and drop writes).  Enable it as firmware would
+ * (sysfs "enable": pci_enable_device()), and say so.
+ */
+static void enable_hot_added(const char *bdf)
+{
+	char path[128];
+	FILE *f;
+
+	if (mem_decoding(bdf))
+		return;
+	printf("hotplug: %s came back with memory decoding off; enabling it "
+	       "through sysfs (p2pbuf does not)\n",
+	       bdf);
+	fflush(stdout);
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/enable", bdf);
+	f = fopen(path, "w");
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	ck_assert_int_ge(fputs("1", f), 0);
+	ck_assert_msg(fclose(f) == 0, "%s: %s", path, strerror(errno));
+	ck_assert(mem_decoding(bdf));
+}
+
+/* --- DMA through edu ------------------------------------------------------ */
+
+static uint8_t pat(uint64_t seed, uint64_t i)
+{
+	uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ULL ^ seed;
+
+	return (uint8_t)(x >> 29 ^ x >> 7);
+}
+
+/* The DMA address of byte off of the dma-sgl; the bytes contiguous there. */
+static uint64_t dma_at(const struct p2pbuf_segment *segs, uint32_t n,
+		       uint64_t off, uint64_t *avail)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (off < segs[i].length) {
+			*avail = segs[i].length - off;
+			return segs[i].dma_addr + off;
+		}
+		off -= segs[i].length;
+	}
+	ck_abort_msg("offset beyond the dma-sgl");
+	return 0;
+}
+
+static void sync_sgl(int sfd, uint32_t flags)
+{
+	struct p2pbuf_sync s = { .size = sizeof(s), .flags = flags };
+
+	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SYNC, &s), 0);
+}
+
+/*
+ * edu (bdf) copies XFER bytes of the range the dma-sgl sfd covers from
+ * offset src to offset dst; p is the CPU mapping of the range.  Checks the
+ * bytes through p.
+ */
+static void edu_copy_check(const char *bdf, int sfd, volatile uint8_t *p,
+			   uint64_t src, uint64_t dst, uint64_t seed)
+{
+	static struct p2pbuf_segment segs[MAXSEG];
+	struct p2pbuf_segments s = { .size = sizeof(s) };
+	uint64_t a_src, a_dst, avail, i;
+	struct edu e;
+
+	s.segments = (uintptr_t)segs;
+	s.capacity = MAXSEG;
+	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SEGMENTS, &s), 0);
+	ck_assert_uint_eq(s.state, P2PBUF_SGL_STATE_MAPPED);
+	a_src = dma_at(segs, s.nr_segments, src, &avail);
+	ck_assert_uint_ge(avail, XFER);
+	a_dst = dma_at(segs, s.nr_segments, dst, &avail);
+	ck_assert_uint_ge(avail, XFER);
+	for (i = 0; i < XFER; i++)
+		p[src + i] = pat(seed, i);
+	ck_assert_int_eq(edu_open(&e, bdf), 0);
+	sync_sgl(sfd, P2PBUF_SYNC_F_FOR_DEVICE);
+	ck_assert_int_eq(
+		edu_dma(&e, a_src, 0, XFER, EDU_DMA_FROM_RAM, DMA_WAIT_MS), 0);
+	ck_assert_int_eq(
+		edu_dma(&e, a_dst, 0, XFER, EDU_DMA_TO_RAM, DMA_WAIT_MS), 0);
+	sync_sgl(sfd, P2PBUF_SYNC_F_FOR_CPU);
+	edu_close(&e);
+	for (i = 0; i < XFER; i++)
+		if (p[dst + i] != pat(seed, i))
+			ck_abort_msg("edu %s copy: byte %llu is %#x, want %#x",
+				     bdf, (unsigned long long)i, p[dst + i],
+				     pat(seed, i));
+}
+
+/* --- fixture ----------------------------------------------------------- */
+
+static void setup(void)
+{
+	struct msg l[16];
+	int grp, n, i;
+
+	catch_faults();
+	sk = nl_socket_alloc();
+	ck_assert_ptr_nonnull(sk);
+	ck_assert_int_eq(genl_connect(sk), 0);
+	family = genl_ctrl_resolve(sk, P2PBUF_NL_FAMILY_NAME);
+	ck_assert_int_gt(family, 0);
+	ev = nl_socket_alloc();
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(genl_connect(ev), 0);
+	grp = genl_ctrl_resolve_grp(sk, P2PBUF_NL_FAMILY_NAME,
+				    P2PBUF_NL_MCGRP_EVENTS);
+	ck_assert_int_ge(grp, 0);
+	ck_assert_int_eq(nl_socket_add_membership(ev, grp), 0);
+	nl_socket_set_buffer_size(ev, 1 << 20, 0);
+	/* Leftovers of a failed test. */
+	n = dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16);
+	for (i = 0; i < n; i++)
+		if (l[i].provider_id)
+			provider_del(l[i].provider_id, true);
+}
+
+static void teardown(void)
+{
+	struct msg l[16];
+
+	/* Everything went back: no buffer, no sgl, only sysmem. */
+	ck_assert_int_eq(dump(P2PBUF_NL_CMD_BUFFER_GET, l, 16), 0);
+	ck_assert_int_eq(dump(P2PBUF_NL_CMD_SGL_GET, l, 16), 0);
+	ck_assert_int_eq(dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16), 1);
+	ck_assert_uint_eq(l[0].provider_id, 0);
+	nl_socket_free(ev);
+	nl_socket_free(sk);
+}
+
+/* --- tests ------------------------------------------------------------- */
+
+/*
+ * The provider's device is hot-unplugged with a 2 MiB buffer mapped and a
+ * dma-sgl for edu0 open; then hot-added, registered and used again.
+ */
+START_TEST(test_unplug_provider)
+{
+	static struct msg e[MAX_MSGS], l[16];
+	char iv[RIG_BDF_LEN], port[RIG_BDF_LEN], edu0[RIG_BDF_LEN];
+	struct p2pbuf_alloc a;
+	volatile uint8_t *p;
+	uint32_t prov, sid;
+	int fd, sfd, n, i;
+
+	ck_assert_msg(find_hotplug(RIG_IVSHMEM_VENDOR, RIG_IVSHMEM_DEVICE, iv,
+				   port),
+		      "no ivshmem below a hot-pluggable root port");
+	find_edu0(edu0);
+	printf("hotplug: ivshmem %s below root port %s; target edu %s\n", iv,
+	       port, edu0);
+	fflush(stdout);
+
+	prov = provider_add(iv);
+	fd = dev_open();
+	p = alloc_map(fd, prov, 2 * MIB, &a);
+	memset((void *)p, 0x77, 2 * MIB);
+	sfd = map_sgl(fd, (void *)p, 2 * MIB, edu0);
+	sid = sgl_id(sfd);
+	events(e, MAX_MSGS, 0);
+
+	qmp("device_del " QEMU_IVSHMEM);
+	wait_gone(iv);
+
+	/* (1) CPU access: SIGBUS, everywhere in the buffer. */
+	ck_assert_int_eq(touch(p), SIGBUS);
+	ck_assert_int_eq(touch(p + 2 * MIB - 1), SIGBUS);
+	/* (2) the dma-sgl is revoked and says so. */
+	assert_sgl_revoked(sfd);
+	/* (3) listeners are told. */
+	n = events(e, MAX_MSGS, 1000);
+	i = find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid);
+	ck_assert_msg(i >= 0, "no SGL_REVOKE_NTF for sgl %u (%d events)", sid,
+		      n);
+	ck_assert_uint_eq(e[i].reason, P2PBUF_NL_REVOKE_DEVICE_REMOVED);
+	ck_assert_uint_eq(e[i].buffer_id, a.handle);
+	ck_assert_str_eq(e[i].target, edu0);
+	i = find_ev(e, n, P2PBUF_NL_CMD_DEVICE_GONE_NTF, 0);
+	ck_assert_msg(i >= 0, "no DEVICE_GONE_NTF");
+	ck_assert_str_eq(e[i].device, iv);
+	ck_assert_msg(find_ev(e, n, P2PBUF_NL_CMD_PROVIDER_DEL_NTF, 0) >= 0,
+		      "no PROVIDER_DEL_NTF");
+	/* (4) the provider is gone: only sysmem is left. */
+	n = dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_ne(l[0].provider_id, prov);
+	close(sfd);
+	munmap((void *)p, 2 * MIB);
+	close(fd);
+
+	/* Back again: a new device, registered anew, reads zeros, works. */
+	qmp("device_add " QEMU_IVSHMEM_ADD);
+	wait_back(RIG_IVSHMEM_VENDOR, RIG_IVSHMEM_DEVICE, port, iv);
+	enable_hot_added(iv);
+	prov = provider_add(iv);
+	fd = dev_open();
+	p = alloc_map(fd, prov, 2 * MIB, &a);
+	for (size_t k = 0; k < 2 * MIB; k++)
+		if (p[k])
+			ck_abort_msg("byte %zu of the new buffer is %#x", k,
+				     p[k]);
+	sfd = map_sgl(fd, (void *)p, 2 * MIB, edu0);
+	edu_copy_check(edu0, sfd, p, 4096, 1 * MIB + 8, 11);
+	close(sfd);
+	munmap((void *)p, 2 * MIB);
+	close(fd);
+	ck_assert_int_eq(provider_del(prov, false), 0);
+}
+END_TEST
+
+/*
+ * A target is hot-unplugged: its dma-sgl is revoked, another target's
+ * dma-sgl of the same buffer and the CPU mapping are not; hot-added, it is
+ * a target again.
+ */
+START_TEST(test_unplug_target)
+{
+	static struct msg e[MAX_MSGS];
+	char edu[RIG_BDF_LEN], port[RIG_BDF_LEN], edu0[RIG_BDF_LEN];
+	struct p2pbuf_segments s;
+	struct p2pbuf_alloc a;
+	volatile uint8_t *p;
+	uint32_t sid, sid0;
+	int fd, sfd, sfd0, n, i;
+
+	ck_assert_msg(find_hotplug(RIG_EDU_VENDOR, RIG_EDU_DEVICE, edu, port),
+		      "no edu below a hot-pluggable root port");
+	find_edu0(edu0);
+	printf("hotplug: edu %s below root port %s\n", edu, port);
+	fflush(stdout);
+
+	fd = dev_open();
+	p = alloc_map(fd, 0, 64 * KIB, &a);
+	p[0] = 9;
+	sfd = map_sgl(fd, (void *)p, 64 * KIB, edu);
+	sfd0 = map_sgl(fd, (void *)p, 64 * KIB, edu0);
+	sid = sgl_id(sfd);
+	sid0 = sgl_id(sfd0);
+	events(e, MAX_MSGS, 0);
+
+	qmp("device_del " QEMU_EDU);
+	wait_gone(edu);
+
+	assert_sgl_revoked(sfd);
+	/* The other target's dma-sgl and the CPU mapping are untouched. */
+	segments(sfd0, &s);
+	ck_assert_uint_eq(s.state, P2PBUF_SGL_STATE_MAPPED);
+	ck_assert_uint_eq(s.generation, 1);
+	ck_assert_int_eq(touch(p), 0);
+	ck_assert_uint_eq(p[0], 9);
+	n = events(e, MAX_MSGS, 1000);
+	i = find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid);
+	ck_assert_msg(i >= 0, "no SGL_REVOKE_NTF for sgl %u (%d events)", sid,
+		      n);
+	ck_assert_uint_eq(e[i].reason, P2PBUF_NL_REVOKE_TARGET_REMOVED);
+	ck_assert_str_eq(e[i].target, edu);
+	ck_assert_int_lt(find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid0), 0);
+	close(sfd);
+
+	qmp("device_add " QEMU_EDU_ADD);
+	wait_back(RIG_EDU_VENDOR, RIG_EDU_DEVICE, port, edu);
+	/* A target again: map for it and DMA through it. */
+	sfd = map_sgl(fd, (void *)p, 64 * KIB, edu);
+	edu_copy_check(edu, sfd, p, 0, 32 * KIB, 5);
+	/* The other dma-sgl still works too. */
+	edu_copy_check(edu0, sfd0, p, 8 * KIB, 40 * KIB, 6);
+	close(sfd);
+	close(sfd0);
+	munmap((void *)p, 64 * KIB);
+	close(fd);
+}
+END_TEST
+
+static Suite *hotplug_suite(void)
+{
+	Suite *s = suite_create("hotplug");
+	TCase *tc = tcase_create("hotplug");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	/* Two hotplug waits of up to 60 s each, under TCG. */
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, test_unplug_provider);
+	tcase_add_test(tc, test_unplug_target);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (!hotplug_rig()) {
+		printf("test_hotplug: not the hotplug rig (P2PBUF_VM_RIG=%s): "
+		       "nothing to unplug, nothing tested\n",
+		       getenv("P2PBUF_VM_RIG") ? getenv("P2PBUF_VM_RIG") :
+						 "unset");
+		return EXIT_SUCCESS;
+	}
+	sr = srunner_create(hotplug_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
