@@ -547,6 +547,7 @@ static struct p2pbuf_provider *p2pbuf_provider_overlap(phys_addr_t start,
  * %P2PBUF_NL_CMD_PROVIDER_ADD_NTF event.
  *
  * Return: 0; -ENODEV if there is no such device or it does not respond;
+ * -ENXIO if its memory decoding is off;
  * -EINVAL for a BAR that is unimplemented, an I/O-port BAR, unassigned,
  * not page aligned, or a range that is not page aligned or does not fit;
  * -EEXIST if the range overlaps a registered provider; -ENOMEM; -ENOSPC
@@ -557,6 +558,7 @@ int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *p,
 		      struct p2pbuf_provider **provp)
 {
 	struct p2pbuf_pcibar *pb;
+	u16 cmd;
 	struct pci_dev *pdev;
 	phys_addr_t start;
 	u64 size;
@@ -576,6 +578,18 @@ int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *p,
 	ret = p2pbuf_pcibar_check(pdev, p, extack, &start, &size);
 	if (ret)
 		goto err_put_dev;
+	/*
+	 * A device whose memory decoding is off (hot-added with no driver,
+	 * or disabled) answers nothing at its BARs: buffers would read zeros
+	 * and drop writes.  Whoever owns the device enables it.
+	 */
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (!(cmd & PCI_COMMAND_MEMORY)) {
+		NL_SET_ERR_MSG(extack,
+			       "memory decoding is off on the device (enable it first)");
+		ret = -ENXIO;
+		goto err_put_dev;
+	}
 
 	pb = kzalloc(sizeof(*pb), GFP_KERNEL);
 	if (!pb) {

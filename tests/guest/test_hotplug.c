@@ -550,9 +550,9 @@ static bool mem_decoding(const char *bdf)
 /*
  * A hot-added device decodes no memory until someone enables it: firmware
  * did that for the cold-plugged ones; for a hot-added one without a driver,
- * nobody does, and p2pbuf registers its BAR as a provider regardless (its
- * buffers then read zeros and drop writes).  Enable it as firmware would
- * (sysfs "enable": pci_enable_device()), and say so.
+ * nobody does.  p2pbuf refuses to register such a BAR (ENXIO: its buffers
+ * would read zeros and drop writes); enable it as firmware would (sysfs
+ * "enable": pci_enable_device()), then it is accepted.
  */
 static void enable_hot_added(const char *bdf)
 {
@@ -561,8 +561,11 @@ static void enable_hot_added(const char *bdf)
 
 	if (mem_decoding(bdf))
 		return;
-	printf("hotplug: %s came back with memory decoding off; enabling it "
-	       "through sysfs (p2pbuf does not)\n",
+	ck_assert_int_eq(request(P2PBUF_NL_CMD_PROVIDER_ADD, NLM_F_ACK,
+				 put_pcibar, (void *)bdf, NULL, 0, NULL),
+			 ENXIO);
+	printf("hotplug: %s came back with memory decoding off: p2pbuf "
+	       "refused it (ENXIO); enabling it through sysfs\n",
 	       bdf);
 	fflush(stdout);
 	snprintf(path, sizeof(path), SYSFS_PCI "/%s/enable", bdf);
