@@ -748,6 +748,9 @@ static bool p2pbuf_sgl_revoke(struct p2pbuf_sgl *sgl, u32 reason)
 	return true;
 }
 
+/* dma-sgls collected per pass of p2pbuf_sgls_revoke(). */
+#define P2PBUF_REVOKE_BATCH	32
+
 /**
  * p2pbuf_sgls_revoke() - revoke every live dma-sgl that @match selects
  * @match: called under p2pbuf_sgls_lock and the sgl's lock with the sgl
@@ -755,7 +758,10 @@ static bool p2pbuf_sgl_revoke(struct p2pbuf_sgl *sgl, u32 reason)
  * @arg: for @match
  * @reason: enum p2pbuf_nl_revoke_reason
  *
- * Process context; may sleep.
+ * Collects matching sgls in batches (with a reference each) under the
+ * registry lock and revokes them outside it, since revocation sleeps and
+ * takes other locks; a revoked sgl no longer matches, so the passes end.
+ * No allocation, so it cannot fail.  Process context; may sleep.
  *
  * Return: the number of dma-sgls revoked.
  */
@@ -763,35 +769,33 @@ unsigned int p2pbuf_sgls_revoke(bool (*match)(struct p2pbuf_sgl *sgl,
 					      void *arg),
 				void *arg, u32 reason)
 {
-	struct p2pbuf_sgl *sgl, **victims = NULL;
-	unsigned int n = 0, cap = 0, i, done = 0;
-	unsigned long id;
+	struct p2pbuf_sgl *sgl, *victims[P2PBUF_REVOKE_BATCH];
+	unsigned int n, i, done = 0;
+	unsigned long id, start = 0;
 	bool hit;
 
-	mutex_lock(&p2pbuf_sgls_lock);
-	xa_for_each(&p2pbuf_sgls, id, sgl) {
-		mutex_lock(&sgl->lock);
-		hit = sgl->state == P2PBUF_SGL_STATE_MAPPED && match(sgl, arg);
-		mutex_unlock(&sgl->lock);
-		if (!hit)
-			continue;
-		if (n == cap) {
-			struct p2pbuf_sgl **v;
-
-			cap = cap ? cap * 2 : 16;
-			v = krealloc(victims, array_size(cap, sizeof(*v)),
-				     GFP_KERNEL | __GFP_NOFAIL);
-			victims = v;
+	do {
+		n = 0;
+		mutex_lock(&p2pbuf_sgls_lock);
+		xa_for_each_start(&p2pbuf_sgls, id, sgl, start) {
+			mutex_lock(&sgl->lock);
+			hit = sgl->state == P2PBUF_SGL_STATE_MAPPED &&
+			      match(sgl, arg);
+			mutex_unlock(&sgl->lock);
+			if (!hit)
+				continue;
+			kref_get(&sgl->ref);
+			victims[n++] = sgl;
+			if (n == P2PBUF_REVOKE_BATCH)
+				break;
 		}
-		kref_get(&sgl->ref);
-		victims[n++] = sgl;
-	}
-	mutex_unlock(&p2pbuf_sgls_lock);
-	for (i = 0; i < n; i++) {
-		done += p2pbuf_sgl_revoke(victims[i], reason);
-		p2pbuf_sgl_put(victims[i]);
-	}
-	kfree(victims);
+		mutex_unlock(&p2pbuf_sgls_lock);
+		for (i = 0; i < n; i++) {
+			start = victims[i]->id + 1;
+			done += p2pbuf_sgl_revoke(victims[i], reason);
+			p2pbuf_sgl_put(victims[i]);
+		}
+	} while (n == P2PBUF_REVOKE_BATCH);
 	return done;
 }
 

@@ -536,6 +536,37 @@ START_TEST(test_force_del)
 END_TEST
 
 /* BUFFER_REVOKE: host memory, by the administrator. */
+/*
+ * More dma-sgls than one revocation pass collects: all are revoked.  Each
+ * maps its own page (DMA-API debug flags more than 7 live mappings of one
+ * cacheline, a limit for drivers that p2pbuf's users could reach only by
+ * mapping the same host memory that often).
+ */
+START_TEST(test_many_sgls)
+{
+	struct p2pbuf_alloc a;
+	volatile uint8_t *p;
+	uint32_t id;
+	int fd = dev_open(), sfd[80], i;
+
+	p = alloc_map(fd, 0, 80 * PAGE, &a);
+	for (i = 0; i < 80; i++)
+		sfd[i] = map_sgl(fd, (void *)(p + i * PAGE), PAGE,
+				 i & 1 ? edu0 : edu1);
+	id = a.handle;
+	ck_assert_int_eq(request(P2PBUF_NL_CMD_BUFFER_REVOKE, NLM_F_ACK,
+				 put_buffer_id, &id, NULL, 0, NULL),
+			 0);
+	for (i = 0; i < 80; i++) {
+		assert_sgl_revoked(sfd[i]);
+		close(sfd[i]);
+	}
+	ck_assert_int_eq(touch(p), SIGBUS);
+	munmap((void *)p, 80 * PAGE);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_admin_revoke)
 {
 	struct p2pbuf_alloc a;
@@ -812,6 +843,7 @@ static Suite *revoke_suite(void)
 	tcase_add_test(tc, test_feature);
 	tcase_add_test(tc, test_force_del);
 	tcase_add_test(tc, test_admin_revoke);
+	tcase_add_test(tc, test_many_sgls);
 	tcase_add_test(tc, test_listings);
 	tcase_add_test(tc, test_remove_provider_device);
 	tcase_add_test(tc, test_remove_target_device);
