@@ -160,6 +160,8 @@ VM_GUEST_PROGS += tests/guest/bench_sgl
 check_PROGRAMS += tests/guest/test_revoke
 tests_guest_test_revoke_SOURCES = \
 	tests/guest/test_revoke.c \
+	tests/guest/revoke-util.c \
+	tests/guest/revoke-util.h \
 	tests/guest/edu.h
 tests_guest_test_revoke_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
 tests_guest_test_revoke_LDFLAGS = $(AM_LDFLAGS) -all-static
@@ -174,6 +176,8 @@ VM_GUEST_PROGS += tests/guest/test_revoke
 check_PROGRAMS += tests/guest/test_hotplug
 tests_guest_test_hotplug_SOURCES = \
 	tests/guest/test_hotplug.c \
+	tests/guest/revoke-util.c \
+	tests/guest/revoke-util.h \
 	tests/guest/edu.c \
 	tests/guest/edu.h
 tests_guest_test_hotplug_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
