@@ -340,3 +340,47 @@ void assert_sgl_revoked(int sfd)
 	ck_assert_uint_eq(s.generation, 2);
 	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SYNC, &sy) ? errno : 0, ENODEV);
 }
+
+/*
+ * The Check fixture of both suites: the request and events sockets, and
+ * no provider left over from a failed test; afterwards, everything went
+ * back (no buffer, no sgl, only the sysmem provider).
+ */
+void fixture_setup(void)
+{
+	struct msg l[16];
+	int grp, n, i;
+
+	catch_faults();
+	sk = nl_socket_alloc();
+	ck_assert_ptr_nonnull(sk);
+	ck_assert_int_eq(genl_connect(sk), 0);
+	family = genl_ctrl_resolve(sk, P2PBUF_NL_FAMILY_NAME);
+	ck_assert_int_gt(family, 0);
+	ev = nl_socket_alloc();
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(genl_connect(ev), 0);
+	grp = genl_ctrl_resolve_grp(sk, P2PBUF_NL_FAMILY_NAME,
+				    P2PBUF_NL_MCGRP_EVENTS);
+	ck_assert_int_ge(grp, 0);
+	ck_assert_int_eq(nl_socket_add_membership(ev, grp), 0);
+	nl_socket_set_buffer_size(ev, 1 << 20, 0);
+	/* Leftovers of a failed test. */
+	n = dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16);
+	for (i = 0; i < n; i++)
+		if (l[i].provider_id)
+			provider_del(l[i].provider_id, true);
+}
+
+void fixture_teardown(void)
+{
+	struct msg l[16];
+
+	/* Everything went back: no buffer, no sgl, only sysmem. */
+	ck_assert_int_eq(dump(P2PBUF_NL_CMD_BUFFER_GET, l, 16), 0);
+	ck_assert_int_eq(dump(P2PBUF_NL_CMD_SGL_GET, l, 16), 0);
+	ck_assert_int_eq(dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16), 1);
+	ck_assert_uint_eq(l[0].provider_id, 0);
+	nl_socket_free(ev);
+	nl_socket_free(sk);
+}

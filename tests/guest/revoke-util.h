@@ -53,5 +53,7 @@ void segments(int sfd, struct p2pbuf_segments *s);
 void catch_faults(void);
 int touch(volatile uint8_t *p);
 void assert_sgl_revoked(int sfd);
+void fixture_setup(void);
+void fixture_teardown(void);
 
 #endif /* P2PBUF_TESTS_GUEST_REVOKE_UTIL_H */

@@ -82,46 +82,6 @@ static void pci_rescan(const char *bdf)
 	ck_assert_msg(access(path, F_OK) == 0, "%s did not come back", bdf);
 }
 
-/* --- fixture ----------------------------------------------------------- */
-
-static void setup(void)
-{
-	struct msg l[16];
-	int grp, n, i;
-
-	catch_faults();
-	sk = nl_socket_alloc();
-	ck_assert_ptr_nonnull(sk);
-	ck_assert_int_eq(genl_connect(sk), 0);
-	family = genl_ctrl_resolve(sk, P2PBUF_NL_FAMILY_NAME);
-	ck_assert_int_gt(family, 0);
-	ev = nl_socket_alloc();
-	ck_assert_ptr_nonnull(ev);
-	ck_assert_int_eq(genl_connect(ev), 0);
-	grp = genl_ctrl_resolve_grp(sk, P2PBUF_NL_FAMILY_NAME,
-				    P2PBUF_NL_MCGRP_EVENTS);
-	ck_assert_int_ge(grp, 0);
-	ck_assert_int_eq(nl_socket_add_membership(ev, grp), 0);
-	nl_socket_set_buffer_size(ev, 1 << 20, 0);
-	/* Leftovers of a failed test. */
-	n = dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16);
-	for (i = 0; i < n; i++)
-		if (l[i].provider_id)
-			provider_del(l[i].provider_id, true);
-}
-
-static void teardown(void)
-{
-	struct msg l[16];
-
-	/* Everything went back: no buffer, no sgl, only sysmem. */
-	ck_assert_int_eq(dump(P2PBUF_NL_CMD_BUFFER_GET, l, 16), 0);
-	ck_assert_int_eq(dump(P2PBUF_NL_CMD_SGL_GET, l, 16), 0);
-	ck_assert_int_eq(dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16), 1);
-	nl_socket_free(ev);
-	nl_socket_free(sk);
-}
-
 /* --- tests ------------------------------------------------------------- */
 
 START_TEST(test_feature)
@@ -511,7 +471,7 @@ static Suite *revoke_suite(void)
 	Suite *s = suite_create("revoke");
 	TCase *tc = tcase_create("revoke");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_feature);
 	tcase_add_test(tc, test_force_del);
