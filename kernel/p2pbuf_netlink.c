@@ -66,8 +66,16 @@ p2pbuf_nl_buffer_id_policy[P2PBUF_NL_A_BUFFER_ID + 1] = {
 	[P2PBUF_NL_A_BUFFER_ID] = { .type = NLA_U32 },
 };
 
-/* The buffer and sgl dumps take no attribute. */
-static const struct nla_policy p2pbuf_nl_none_policy[1] = {};
+/*
+ * The buffer and sgl dumps take no attribute.  The policy must cover every
+ * attribute type of the family: generic netlink validates a request with
+ * the command's maxattr, and a command without one (0) gets the family's,
+ * so a shorter policy array would be read past its end.
+ */
+static const struct nla_policy
+p2pbuf_nl_none_policy[P2PBUF_NL_A_MAX + 1] = {
+	[0 ... P2PBUF_NL_A_MAX] = { .type = NLA_REJECT },
+};
 
 static struct genl_family p2pbuf_nl_family;
 
@@ -516,13 +524,13 @@ static const struct genl_ops p2pbuf_nl_ops[] = {
 	{
 		.cmd = P2PBUF_NL_CMD_BUFFER_GET,
 		.policy = p2pbuf_nl_none_policy,
-		.maxattr = 0,
+		.maxattr = P2PBUF_NL_A_MAX,
 		.dumpit = p2pbuf_nl_buffer_dump,
 	},
 	{
 		.cmd = P2PBUF_NL_CMD_SGL_GET,
 		.policy = p2pbuf_nl_none_policy,
-		.maxattr = 0,
+		.maxattr = P2PBUF_NL_A_MAX,
 		.dumpit = p2pbuf_nl_sgl_dump,
 	},
 	{

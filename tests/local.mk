@@ -185,3 +185,15 @@ tests_guest_test_hotplug_LDFLAGS = $(AM_LDFLAGS) -all-static
 tests_guest_test_hotplug_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
 
 VM_GUEST_PROGS += tests/guest/test_hotplug
+
+# Regression tests of the core (issues 11, 13).
+check_PROGRAMS += tests/guest/test_core
+tests_guest_test_core_SOURCES = \
+	tests/guest/test_core.c \
+	tests/guest/revoke-util.c \
+	tests/guest/revoke-util.h
+tests_guest_test_core_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
+tests_guest_test_core_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_test_core_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+
+VM_GUEST_PROGS += tests/guest/test_core
