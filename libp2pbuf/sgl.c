@@ -344,6 +344,8 @@ P2PBUF_EXPORT const char *p2pbuf_reach_reason_name(uint32_t reason)
 		return "dma-mask";
 	case P2PBUF_UNREACH_P2PDMA:
 		return "p2pdma";
+	case P2PBUF_UNREACH_USER_DRIVER:
+		return "user-driver";
 	default:
 		return NULL;
 	}

@@ -186,14 +186,20 @@ tests_guest_test_hotplug_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
 
 VM_GUEST_PROGS += tests/guest/test_hotplug
 
-# Regression tests of the core (issues 11, 13).
+# Regression tests of the core (issues 11, 13): dump policies, event order
+# under concurrency, parameters applying to later objects, shared DMA
+# mappings, tunables rewritten during MAP.
 check_PROGRAMS += tests/guest/test_core
 tests_guest_test_core_SOURCES = \
 	tests/guest/test_core.c \
 	tests/guest/revoke-util.c \
-	tests/guest/revoke-util.h
+	tests/guest/revoke-util.h \
+	tests/guest/edu.c \
+	tests/guest/edu.h
 tests_guest_test_core_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
 tests_guest_test_core_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_test_core_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+tests_guest_test_core_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS) \
+	-lpthread
 
 VM_GUEST_PROGS += tests/guest/test_core
+

@@ -200,9 +200,10 @@ vm_config_srcdir() {
 	fi
 }
 
-# vm_build_module CFGSRC OUTDIR KVER LOG: build p2pbuf.ko against KVER's
-# headers in OUTDIR/build (CFGSRC/configure --with-config=kernel, then
-# make -C kernel); print the path of the module.  Reconfigures only when
+# vm_build_module CFGSRC OUTDIR KVER LOG: build p2pbuf.ko, with its test
+# hooks, against KVER's headers in OUTDIR/build (CFGSRC/configure
+# --with-config=kernel --enable-test-hooks, then make -C kernel); print the
+# path of the module.  Reconfigures only when
 # configure changed or the build was configured for another kernel tree.
 vm_build_module() {
 	_src=$1 _out=$2 _kver=$3 _log=$4
@@ -212,10 +213,11 @@ vm_build_module() {
 	# shellcheck disable=SC3013 # -nt: dash, bash and busybox have it
 	if [ ! -f "$_bld/config.status" ] ||
 		[ "$_src/configure" -nt "$_bld/config.status" ] ||
-		! grep -q -e "--with-linux-obj=$_kobj" "$_bld/config.status"; then
-		echo "+ $_src/configure --with-config=kernel --with-linux-obj=$_kobj" >>"$_log"
+		! grep -q -e "--with-linux-obj=$_kobj" "$_bld/config.status" ||
+		! grep -q -e "--enable-test-hooks" "$_bld/config.status"; then
+		echo "+ $_src/configure --with-config=kernel --with-linux-obj=$_kobj --enable-test-hooks" >>"$_log"
 		(cd "$_bld" && "$_src/configure" --with-config=kernel \
-			--with-linux-obj="$_kobj") >>"$_log" 2>&1 || return 1
+			--with-linux-obj="$_kobj" --enable-test-hooks) >>"$_log" 2>&1 || return 1
 	fi
 	echo "+ make -C $_bld/kernel" >>"$_log"
 	make -C "$_bld/kernel" >>"$_log" 2>&1 || return 1
