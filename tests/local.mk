@@ -203,3 +203,17 @@ tests_guest_test_core_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS) \
 
 VM_GUEST_PROGS += tests/guest/test_core
 
+# A target whose DMA a userspace driver owns (issue 12): vfio-pci bound to
+# edu, a VFIO type1 user mapping its own memory.  Needs the IOMMU on.
+check_PROGRAMS += tests/guest/test_vfio
+tests_guest_test_vfio_SOURCES = \
+	tests/guest/test_vfio.c \
+	tests/guest/revoke-util.c \
+	tests/guest/revoke-util.h \
+	tests/guest/edu.c \
+	tests/guest/edu.h
+tests_guest_test_vfio_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
+tests_guest_test_vfio_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_guest_test_vfio_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+
+VM_GUEST_PROGS += tests/guest/test_vfio
