@@ -23,9 +23,7 @@ tests_host_test_p2pctl_SOURCES = \
 	tests/host/test_p2pctl.c \
 	tests/host/fake-info.c \
 	tests/host/fake-info.h \
-	utils/p2pctl-cli.c \
-	utils/p2pctl-demo.c \
-	utils/p2pctl-events.c \
+	$(p2pctl_cli_sources) \
 	libp2pbuf/libp2pbuf.c \
 	libp2pbuf/netlink.c \
 	libp2pbuf/monitor.c \
@@ -66,9 +64,7 @@ tests_host_test_netlink_LDADD = $(LIBNL_LIBS) $(CHECK_LIBS)
 check_PROGRAMS += tests/guest/test_driver
 tests_guest_test_driver_SOURCES = \
 	tests/guest/test_driver.c \
-	utils/p2pctl-cli.c \
-	utils/p2pctl-demo.c \
-	utils/p2pctl-events.c
+	$(p2pctl_cli_sources)
 tests_guest_test_driver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/utils
 tests_guest_test_driver_LDFLAGS = $(AM_LDFLAGS) -all-static
