@@ -3,17 +3,23 @@
 # Host tier (TESTS): Check suites that need no kernel module.  They link
 # libp2pbuf.c itself with -Wl,--wrap=ioctl so that tests/host/fake-info.c
 # can answer the INFO handshake; the driver is only ever tested in the VM.
+#
+# Shared helpers (tu_*, see the top of tests/host/util.h): tests/host/util.c
+# in every host program.
+
+tests_util_sources = tests/host/util.c tests/host/util.h
 
 host_test_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/utils
 host_test_ldflags = $(AM_LDFLAGS) -Wl,--wrap=ioctl
+host_fake_sources = tests/host/fake-info.c tests/host/fake-info.h \
+	$(tests_util_sources)
 
 check_PROGRAMS += tests/host/test_lib tests/host/test_p2pctl
 TESTS += tests/host/test_lib tests/host/test_p2pctl
 
 tests_host_test_lib_SOURCES = \
 	tests/host/test_lib.c \
-	tests/host/fake-info.c \
-	tests/host/fake-info.h \
+	$(host_fake_sources) \
 	libp2pbuf/libp2pbuf.c
 tests_host_test_lib_CFLAGS = $(host_test_cflags)
 tests_host_test_lib_LDFLAGS = $(host_test_ldflags)
@@ -21,8 +27,7 @@ tests_host_test_lib_LDADD = $(CHECK_LIBS)
 
 tests_host_test_p2pctl_SOURCES = \
 	tests/host/test_p2pctl.c \
-	tests/host/fake-info.c \
-	tests/host/fake-info.h \
+	$(host_fake_sources) \
 	utils/p2pctl-cli.c \
 	utils/p2pctl-demo.c \
 	utils/p2pctl-events.c \
@@ -40,8 +45,7 @@ check_PROGRAMS += tests/host/test_sgl
 TESTS += tests/host/test_sgl
 tests_host_test_sgl_SOURCES = \
 	tests/host/test_sgl.c \
-	tests/host/fake-info.c \
-	tests/host/fake-info.h \
+	$(host_fake_sources) \
 	libp2pbuf/libp2pbuf.c \
 	libp2pbuf/sgl.c
 tests_host_test_sgl_CFLAGS = $(host_test_cflags)
@@ -55,6 +59,7 @@ check_PROGRAMS += tests/host/test_netlink
 TESTS += tests/host/test_netlink
 tests_host_test_netlink_SOURCES = \
 	tests/host/test_netlink.c \
+	$(tests_util_sources) \
 	libp2pbuf/netlink.c \
 	libp2pbuf/monitor.c
 tests_host_test_netlink_CFLAGS = $(host_test_cflags) $(LIBNL_CFLAGS) \

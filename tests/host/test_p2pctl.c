@@ -22,6 +22,7 @@
 #include <linux/p2pbuf.h>
 
 #include "p2pctl-cli.h"
+#include "util.h"
 
 #define MAX_ARGS 16
 
@@ -413,7 +414,7 @@ END_TEST
 
 static void setup(void)
 {
-	memset(&fake_info, 0, sizeof(fake_info));
+	fake_info_off();
 }
 
 /* --- providers: parsing and formatting ---------------------------------- */
@@ -1839,6 +1840,7 @@ static Suite *p2pctl_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("usage");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_no_arguments);
 	tcase_add_test(tc, test_help);
@@ -1850,6 +1852,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("open");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_device_missing_module_not_loaded);
 	tcase_add_test(tc, test_device_missing_module_loaded);
@@ -1859,6 +1862,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("output");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_info_table);
 	tcase_add_test(tc, test_info_json);
@@ -1869,6 +1873,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("provider");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_loop_test(tc, test_parse_size, 0, 23);
 	tcase_add_loop_test(tc, test_format_size, 0, 10);
@@ -1881,6 +1886,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sgl");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_sgl_help);
 	tcase_add_test(tc, test_map_usage);
@@ -1896,6 +1902,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("revocation");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_revocation_help);
 	tcase_add_test(tc, test_revocation_usage);
@@ -1908,6 +1915,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("monitor");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, monitor_setup, monitor_teardown);
 	tcase_add_test(tc, test_monitor_count);
 	tcase_add_test(tc, test_monitor_lost_and_bad);
@@ -1917,6 +1925,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("demo");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, sysfs_setup, sysfs_teardown);
 	tcase_add_test(tc, test_demo_no_rig);
 	tcase_add_test(tc, test_demo_overrides);
@@ -1927,11 +1936,5 @@ static Suite *p2pctl_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(p2pctl_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(p2pctl_suite());
 }
