@@ -11,7 +11,7 @@
  *          the normal translated domain the same transfer raises a DMAR fault
  *          naming edu and the address, and no data moves.
  */
-#include "edu.h"
+#include "util.h"
 
 #include <check.h>
 #include <errno.h>
@@ -223,6 +223,18 @@ static int provoke_fault(struct oracle *o, uint64_t addr, enum edu_dma_dir dir,
 	return seen;
 }
 
+/* provoke_fault(), which must see the fault; says what it saw. */
+static void expect_fault(struct oracle *o, uint64_t addr, enum edu_dma_dir dir)
+{
+	char line[512] = "";
+
+	ck_assert_msg(provoke_fault(o, addr, dir, line, sizeof(line)),
+		      "no DMAR fault (%s, [%s], 0x%llx) in the kernel log",
+		      dir == EDU_DMA_TO_RAM ? "DMA Write" : "DMA Read",
+		      o->edu.bdf + 5, (unsigned long long)addr);
+	printf("test_rig: %s: observed: %s\n", o->edu.bdf, line);
+}
+
 /*
  * edu0, whose IOMMU group can be switched to identity (no driver bound in
  * it).  Pages of the ivshmem0 BAR:  1: pattern B (positive-control source),
@@ -232,9 +244,7 @@ static int provoke_fault(struct oracle *o, uint64_t addr, enum edu_dma_dir dir,
 START_TEST(test_dma_oracle)
 {
 	struct oracle o;
-	char line[512] = "";
-	int ret, write_fault, read_fault, c_arrived, b_kept, zeroed;
-	int positive_ok;
+	int ret, c_arrived, b_kept, zeroed, positive_ok;
 
 	oracle_setup(&o, 0);
 	fill(o.iv_map + PG(1), 0xb0, XFER);
@@ -261,23 +271,11 @@ START_TEST(test_dma_oracle)
 		ret);
 
 	/* Translated domain: the raw bus address is wrong for edu now. */
-	write_fault = provoke_fault(&o, o.iv_bus + PG(2), EDU_DMA_TO_RAM, line,
-				    sizeof(line));
-	ck_assert_msg(
-		write_fault,
-		"no DMAR fault (DMA Write, [%s], 0x%llx) in the kernel log",
-		o.edu.bdf + 5, (unsigned long long)(o.iv_bus + PG(2)));
-	printf("test_rig: %s: observed: %s\n", o.edu.bdf, line);
+	expect_fault(&o, o.iv_bus + PG(2), EDU_DMA_TO_RAM);
 	ck_assert_msg(same(o.iv_map + PG(2), 0xa0, XFER),
 		      "edu->RAM DMA to a wrong address changed the target");
 
-	read_fault = provoke_fault(&o, o.iv_bus + PG(4), EDU_DMA_FROM_RAM, line,
-				   sizeof(line));
-	ck_assert_msg(
-		read_fault,
-		"no DMAR fault (DMA Read, [%s], 0x%llx) in the kernel log",
-		o.edu.bdf + 5, (unsigned long long)(o.iv_bus + PG(4)));
-	printf("test_rig: %s: observed: %s\n", o.edu.bdf, line);
+	expect_fault(&o, o.iv_bus + PG(4), EDU_DMA_FROM_RAM);
 
 	/* What is in edu's buffer now?  Read it back through identity. */
 	ck_assert_int_eq(rig_iommu_group_set_type(o.group, "identity"), 0);
@@ -305,16 +303,10 @@ END_TEST
 START_TEST(test_dma_oracle_switch)
 {
 	struct oracle o;
-	char line[512] = "";
 
 	oracle_setup(&o, 1);
 	fill(o.iv_map + PG(2), 0xa0, XFER);
-	ck_assert_msg(
-		provoke_fault(&o, o.iv_bus + PG(2), EDU_DMA_TO_RAM, line,
-			      sizeof(line)),
-		"no DMAR fault (DMA Write, [%s], 0x%llx) in the kernel log",
-		o.edu.bdf + 5, (unsigned long long)(o.iv_bus + PG(2)));
-	printf("test_rig: %s: observed: %s\n", o.edu.bdf, line);
+	expect_fault(&o, o.iv_bus + PG(2), EDU_DMA_TO_RAM);
 	ck_assert_msg(same(o.iv_map + PG(2), 0xa0, XFER),
 		      "edu->RAM DMA to a wrong address changed the target");
 	edu_close(&o.edu);
@@ -356,34 +348,24 @@ END_TEST
 static Suite *rig_suite(void)
 {
 	const char *rig = getenv("P2PBUF_VM_RIG");
-
 	Suite *s = suite_create("rig");
-	TCase *tc = tcase_create("devices");
+	TCase *tc;
 
+	tc = tu_tcase(s, "devices", TU_VM_TIMEOUT, NULL, NULL);
 	tcase_add_test(tc, test_edu_present);
 	tcase_add_test(tc, test_ivshmem_present);
 	tcase_add_test(tc, test_switch_present);
 	tcase_add_test(tc, test_iommu_active);
 	if (rig && !strcmp(rig, "debug"))
 		tcase_add_test(tc, test_nvme_cmb_p2pmem);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("dma_oracle");
-	tcase_set_timeout(tc, 120);
+	tc = tu_tcase(s, "dma_oracle", TU_VM_TIMEOUT, NULL, NULL);
 	tcase_add_test(tc, test_dma_oracle);
 	tcase_add_test(tc, test_dma_oracle_switch);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rig_suite());
-	int failed;
-
-	setvbuf(stdout, NULL, _IOLBF, 0); /* no duplicated buffers in forks */
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(rig_suite());
 }
