@@ -72,13 +72,6 @@ static void teardown(void)
 
 /* --- the hotplug rig --------------------------------------------------- */
 
-static bool hotplug_rig(void)
-{
-	const char *rig = getenv("P2PBUF_VM_RIG");
-
-	return rig && !strcmp(rig, "hotplug");
-}
-
 /* True when a hotplug slot (pciehp) is registered for bdf's bus. */
 static bool in_hotplug_slot(const char *bdf)
 {
@@ -449,7 +442,7 @@ static Suite *hotplug_suite(void)
 
 int main(void)
 {
-	if (!hotplug_rig()) {
+	if (!tu_rig_is("hotplug")) {
 		printf("test_hotplug: not the hotplug rig (P2PBUF_VM_RIG=%s): "
 		       "nothing to unplug, nothing tested\n",
 		       getenv("P2PBUF_VM_RIG") ? getenv("P2PBUF_VM_RIG") :

@@ -688,26 +688,28 @@ static void m_bar_range(struct nl_msg *msg)
 	put_pcibar(msg, ivshmem, 6);
 }
 
+/* The kind and ivshmem's address, for the builders that vary the rest. */
+static void put_kind_ivshmem(struct nl_msg *msg, uint32_t kind)
+{
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND, kind);
+	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, ivshmem);
+}
+
 static void m_bar_u16(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, ivshmem);
+	put_kind_ivshmem(msg, P2PBUF_NL_PROVIDER_KIND_PCIBAR);
 	nla_put_u16(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
 }
 
 static void m_kind_range(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND, 0);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, ivshmem);
+	put_kind_ivshmem(msg, 0);
 	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
 }
 
 static void m_kind_sysmem(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-		    P2PBUF_NL_PROVIDER_KIND_SYSMEM);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, ivshmem);
+	put_kind_ivshmem(msg, P2PBUF_NL_PROVIDER_KIND_SYSMEM);
 	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
 }
 
@@ -741,9 +743,7 @@ static void m_addr_no_nul(struct nl_msg *msg)
 
 static void m_missing_bar(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, ivshmem);
+	put_kind_ivshmem(msg, P2PBUF_NL_PROVIDER_KIND_PCIBAR);
 }
 
 static void m_output_attr_valid(struct nl_msg *msg)

@@ -24,7 +24,6 @@
 #define MAXDEV 8
 #define XFER 2048 /* < 4096: QEMU 7.2 edu off-by-one */
 #define FAULT_WAIT_MS 10000
-#define DMA_WAIT_MS 10000
 
 static int find(unsigned int v, unsigned int d, char bdfs[][RIG_BDF_LEN])
 {
@@ -215,7 +214,7 @@ static int provoke_fault(struct oracle *o, uint64_t addr, enum edu_dma_dir dir,
 
 	rig_kmsg_write("%s test_rig %s %s 0x%llx", RIG_EXPECT_DMAR_BEGIN,
 		       o->edu.bdf, needles[1], (unsigned long long)addr);
-	dma = edu_dma(&o->edu, addr, 0, XFER, dir, DMA_WAIT_MS);
+	dma = edu_dma(&o->edu, addr, 0, XFER, dir, TU_DMA_WAIT_MS);
 	seen = dma == 0 &&
 	       rig_kmsg_wait(o->kmsg, needles, line, len, FAULT_WAIT_MS) == 0;
 	rig_kmsg_write("%s test_rig %s", RIG_EXPECT_DMAR_END, o->edu.bdf);
@@ -258,10 +257,10 @@ START_TEST(test_dma_oracle)
 	ck_assert_msg(ret == 0, "cannot switch IOMMU group %d to identity: %s",
 		      o.group, strerror(-ret));
 	ret = edu_dma(&o.edu, o.iv_bus + PG(1), 0, XFER, EDU_DMA_FROM_RAM,
-		      DMA_WAIT_MS);
+		      TU_DMA_WAIT_MS);
 	if (!ret)
 		ret = edu_dma(&o.edu, o.iv_bus + PG(3), 0, XFER, EDU_DMA_TO_RAM,
-			      DMA_WAIT_MS);
+			      TU_DMA_WAIT_MS);
 	positive_ok = ret == 0 && same(o.iv_map + PG(3), 0xb0, XFER);
 	ck_assert_int_eq(rig_iommu_group_set_type(o.group, "DMA"), 0);
 	ck_assert_msg(
@@ -280,7 +279,7 @@ START_TEST(test_dma_oracle)
 	/* What is in edu's buffer now?  Read it back through identity. */
 	ck_assert_int_eq(rig_iommu_group_set_type(o.group, "identity"), 0);
 	ret = edu_dma(&o.edu, o.iv_bus + PG(5), 0, XFER, EDU_DMA_TO_RAM,
-		      DMA_WAIT_MS);
+		      TU_DMA_WAIT_MS);
 	ck_assert_int_eq(rig_iommu_group_set_type(o.group, "DMA"), 0);
 	ck_assert_int_eq(ret, 0);
 	c_arrived = same(o.iv_map + PG(5), 0xc0, XFER);
@@ -347,7 +346,6 @@ END_TEST
 
 static Suite *rig_suite(void)
 {
-	const char *rig = getenv("P2PBUF_VM_RIG");
 	Suite *s = suite_create("rig");
 	TCase *tc;
 
@@ -356,7 +354,7 @@ static Suite *rig_suite(void)
 	tcase_add_test(tc, test_ivshmem_present);
 	tcase_add_test(tc, test_switch_present);
 	tcase_add_test(tc, test_iommu_active);
-	if (rig && !strcmp(rig, "debug"))
+	if (tu_rig_is("debug"))
 		tcase_add_test(tc, test_nvme_cmb_p2pmem);
 
 	tc = tu_tcase(s, "dma_oracle", TU_VM_TIMEOUT, NULL, NULL);

@@ -47,7 +47,6 @@
 #define MIB (1024ULL * 1024)
 #define PAGE 4096ULL
 #define XFER 2000 /* bytes per edu transfer, < EDU_DMA_MAX */
-#define DMA_WAIT_MS TU_DMA_WAIT_MS
 #define MAXSEG 64
 
 enum iommu_mode { IOMMU_ON, IOMMU_OFF, IOMMU_PT };
@@ -412,10 +411,10 @@ START_TEST(test_switch)
 		rig_kmsg_write("%s test_sgl %s bus address",
 			       RIG_EXPECT_DMAR_BEGIN, edu_bdf[1]);
 		ck_assert_int_eq(edu_dma(&edu[1], segs[0].dma_addr, 0, XFER,
-					 EDU_DMA_FROM_RAM, DMA_WAIT_MS),
+					 EDU_DMA_FROM_RAM, TU_DMA_WAIT_MS),
 				 0);
 		ck_assert_int_eq(edu_dma(&edu[1], hsegs[0].dma_addr, 0, XFER,
-					 EDU_DMA_TO_RAM, DMA_WAIT_MS),
+					 EDU_DMA_TO_RAM, TU_DMA_WAIT_MS),
 				 0);
 		/* Let the fault reach the log inside the markers. */
 		rig_kmsg_wait(kmsg, needles, line, sizeof(line), 3000);
@@ -931,7 +930,6 @@ END_TEST
 
 static Suite *sgl_suite(void)
 {
-	const char *rig = getenv("P2PBUF_VM_RIG");
 	Suite *s = suite_create("sgl");
 	TCase *tc;
 
@@ -948,7 +946,7 @@ static Suite *sgl_suite(void)
 	tcase_add_test(tc, test_ioctl_errors);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_fdinfo);
-	if (rig && !strcmp(rig, "debug"))
+	if (tu_rig_is("debug"))
 		tcase_add_test(tc, test_p2pdma_agrees);
 	return s;
 }

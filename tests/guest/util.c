@@ -402,6 +402,13 @@ void tu_rig_ivshmem(char bdf[RIG_BDF_LEN], uint64_t *bar2_size)
 	ck_assert_int_eq(rig_pci_resource(bdf, 2, &start, bar2_size), 0);
 }
 
+bool tu_rig_is(const char *rig)
+{
+	const char *booted = getenv("P2PBUF_VM_RIG");
+
+	return booted && !strcmp(booted, rig);
+}
+
 /* --- benchmarks ----------------------------------------------------------- */
 
 double tu_now_ms(void)

@@ -177,6 +177,11 @@ void tu_check_bytes(const volatile uint8_t *p, uint64_t len, uint64_t seed,
 
 /* The first ivshmem (BDF into bdf) and the size of its BAR 2. */
 void tu_rig_ivshmem(char bdf[RIG_BDF_LEN], uint64_t *bar2_size);
+/*
+ * Whether the VM was booted on the rig named rig (standard, debug or
+ * hotplug: run-qemu.sh --rig, exported by the guest as P2PBUF_VM_RIG).
+ */
+bool tu_rig_is(const char *rig);
 
 /* --- benchmarks (no Check) ------------------------------------------------ */
 
