@@ -121,40 +121,42 @@ ntests_matching() {
 	echo "$_n"
 }
 
+# optional_boots NAME VALUE GLOB GLOBNAME WHAT: whether the optional boots
+# switched by P2PBUF_VM_<NAME>=VALUE (0 or 1) happen: they run the guest
+# test programs matching GLOB (P2PBUF_VM_<GLOBNAME>), and are skipped when
+# none does.  Sets optional_on (0 or 1) and optional_line, which says so;
+# WHAT describes the boots.
+optional_boots() {
+	case $2 in
+	0) optional_on=0 optional_line="disabled (P2PBUF_VM_$1=0)" ;;
+	1)
+		_n=$(ntests_matching "$3")
+		if [ "$_n" = 0 ]; then
+			optional_on=0
+			optional_line="SKIPPED: no guest test program matches P2PBUF_VM_$4='$3'"
+		else
+			optional_on=1
+			optional_line="$5, running the $_n guest test program(s) matching '$3'"
+		fi
+		;;
+	*) vm_die "P2PBUF_VM_$1 must be 0 or 1" ;;
+	esac
+}
+
 # The IOMMU variants (off, pt) of every kernel but the debug kernel.
 iommu_tests=${P2PBUF_VM_IOMMU_TESTS:-test_sgl*}
-variants=${P2PBUF_VM_IOMMU_VARIANTS:-1}
-case $variants in
-0) variants_line="disabled (P2PBUF_VM_IOMMU_VARIANTS=0)" ;;
-1)
-	n=$(ntests_matching "$iommu_tests")
-	if [ "$n" = 0 ]; then
-		variants=0
-		variants_line="SKIPPED: no guest test program matches P2PBUF_VM_IOMMU_TESTS='$iommu_tests'"
-	else
-		variants_line="each kernel but the debug kernel also boots with the IOMMU off and pt, running the $n guest test program(s) matching '$iommu_tests'"
-	fi
-	;;
-*) vm_die "P2PBUF_VM_IOMMU_VARIANTS must be 0 or 1" ;;
-esac
+optional_boots IOMMU_VARIANTS "${P2PBUF_VM_IOMMU_VARIANTS:-1}" "$iommu_tests" \
+	IOMMU_TESTS "each kernel but the debug kernel also boots with the IOMMU off and pt"
+variants=$optional_on variants_line=$optional_line
 # The hotplug boots: every kernel of the list but the debug kernel.
 hotplug_tests=${P2PBUF_VM_HOTPLUG_TESTS:-test_hotplug*}
-hotplug=${P2PBUF_VM_HOTPLUG:-1}
-case $hotplug in
-0) hotplug_line="disabled (P2PBUF_VM_HOTPLUG=0)" ;;
-1)
-	n=$(ntests_matching "$hotplug_tests")
-	if [ "$n" = 0 ]; then
-		hotplug=0
-		hotplug_line="SKIPPED: no guest test program matches P2PBUF_VM_HOTPLUG_TESTS='$hotplug_tests'"
-	else
-		command -v socat >/dev/null 2>&1 ||
-			vm_die "socat not found (the hotplug boot talks QMP with it); apt-get install socat, or P2PBUF_VM_HOTPLUG=0"
-		hotplug_line="every kernel but the debug kernel also boots on the hotplug rig, running the $n guest test program(s) matching '$hotplug_tests'"
-	fi
-	;;
-*) vm_die "P2PBUF_VM_HOTPLUG must be 0 or 1" ;;
-esac
+optional_boots HOTPLUG "${P2PBUF_VM_HOTPLUG:-1}" "$hotplug_tests" \
+	HOTPLUG_TESTS "every kernel but the debug kernel also boots on the hotplug rig"
+hotplug=$optional_on hotplug_line=$optional_line
+if [ "$hotplug" = 1 ]; then
+	command -v socat >/dev/null 2>&1 ||
+		vm_die "socat not found (the hotplug boot talks QMP with it); apt-get install socat, or P2PBUF_VM_HOTPLUG=0"
+fi
 echo "VM tier: kernels:$kernels"
 echo "VM tier: IOMMU variants: $variants_line"
 echo "VM tier: hotplug: $hotplug_line"
