@@ -14,9 +14,10 @@
  *   tu_foo_try()  does not assert: returns 0 or the positive errno the
  *                 call failed with (an ioctl's errno, mmap's...), so that a
  *                 test can expect the failure, and a benchmark can report
- *                 it.  A benchmark has no Check runner, where any
- *                 ck_assert() (even one that passes) exits: it may call
- *                 only the _try helpers and those marked "no Check".
+ *                 it.  A benchmark runs no Check suite, and outside one
+ *                 any ck_assert(), even one that passes, ends the program
+ *                 ("No messaging setup"): it may call only the _try
+ *                 helpers and those marked "no Check".
  *
  * Modules, and what a program must link for them (tests/local.mk):
  *   util.c          every guest program (with edu.c, tests/host/util.c and
@@ -35,9 +36,9 @@
  * struct tu_nl for the netlink sockets), or is private and per thread.
  *
  * Timeouts: the VM is slow (TCG) and shares the host's CPUs; every TCase
- * sets one with tcase_set_timeout(), at least ten times what its slowest
- * test needs on a loaded machine (see TU_VM_TIMEOUT*), never Check's
- * 4-second default or the rig's CK_DEFAULT_TIMEOUT.  A loop that runs for
+ * gets one through tu_tcase(), at least ten times what its slowest test
+ * needs on a loaded machine (see TU_VM_TIMEOUT*), never Check's 4-second
+ * default or the rig's CK_DEFAULT_TIMEOUT.  A loop that runs for
  * a while on purpose (races) is bounded by time, and an assertion never
  * depends on how much work fit in that time.
  */
