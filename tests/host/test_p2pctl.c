@@ -23,6 +23,7 @@
 
 #include "p2pctl-cli.h"
 #include "p2pctl-print.h"
+#include "util.h"
 
 #define MAX_ARGS 16
 
@@ -414,7 +415,7 @@ END_TEST
 
 static void setup(void)
 {
-	memset(&fake_info, 0, sizeof(fake_info));
+	fake_info_off();
 }
 
 /* --- providers: parsing and formatting ---------------------------------- */
@@ -2227,6 +2228,7 @@ static Suite *p2pctl_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("usage");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_no_arguments);
 	tcase_add_test(tc, test_help);
@@ -2238,6 +2240,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("open");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_device_missing_module_not_loaded);
 	tcase_add_test(tc, test_device_missing_module_loaded);
@@ -2247,6 +2250,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("output");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_info_table);
 	tcase_add_test(tc, test_info_json);
@@ -2257,6 +2261,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("provider");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_loop_test(tc, test_parse_size, 0, 23);
 	tcase_add_loop_test(tc, test_format_size, 0, 10);
@@ -2270,6 +2275,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sgl");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_sgl_help);
 	tcase_add_test(tc, test_map_usage);
@@ -2285,6 +2291,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("revocation");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_revocation_help);
 	tcase_add_test(tc, test_revocation_usage);
@@ -2297,6 +2304,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("monitor");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, monitor_setup, monitor_teardown);
 	tcase_add_test(tc, test_monitor_count);
 	tcase_add_test(tc, test_monitor_lost_and_bad);
@@ -2308,7 +2316,7 @@ static Suite *p2pctl_suite(void)
 	/* python3 checks the JSON: slow to start on a busy machine. */
 	tc = tcase_create("print");
 	tcase_add_checked_fixture(tc, setup, free_result);
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_test(tc, test_noun_help);
 	tcase_add_test(tc, test_global_json);
 	tcase_add_test(tc, test_global_json_reach);
@@ -2317,6 +2325,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("demo");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, sysfs_setup, sysfs_teardown);
 	tcase_add_test(tc, test_demo_no_rig);
 	tcase_add_test(tc, test_demo_overrides);
@@ -2327,11 +2336,5 @@ static Suite *p2pctl_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(p2pctl_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(p2pctl_suite());
 }
