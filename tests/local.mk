@@ -3,17 +3,25 @@
 # Host tier (TESTS): Check suites that need no kernel module.  They link
 # libp2pbuf.c itself with -Wl,--wrap=ioctl so that tests/host/fake-info.c
 # can answer the INFO handshake; the driver is only ever tested in the VM.
+#
+# Shared helpers (tu_*, see the top of each util.h): tests/host/util.c in
+# every Check program of both tiers; tests/guest/util.c (with edu.c) in
+# every guest program, util-genl.c where the raw netlink family is spoken,
+# util-lib.c where providers go through libp2pbuf.
+
+tests_util_sources = tests/host/util.c tests/host/util.h
 
 host_test_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/utils
 host_test_ldflags = $(AM_LDFLAGS) -Wl,--wrap=ioctl
+host_fake_sources = tests/host/fake-info.c tests/host/fake-info.h \
+	$(tests_util_sources)
 
 check_PROGRAMS += tests/host/test_lib tests/host/test_p2pctl
 TESTS += tests/host/test_lib tests/host/test_p2pctl
 
 tests_host_test_lib_SOURCES = \
 	tests/host/test_lib.c \
-	tests/host/fake-info.c \
-	tests/host/fake-info.h \
+	$(host_fake_sources) \
 	libp2pbuf/libp2pbuf.c
 tests_host_test_lib_CFLAGS = $(host_test_cflags)
 tests_host_test_lib_LDFLAGS = $(host_test_ldflags)
@@ -21,11 +29,8 @@ tests_host_test_lib_LDADD = $(CHECK_LIBS)
 
 tests_host_test_p2pctl_SOURCES = \
 	tests/host/test_p2pctl.c \
-	tests/host/fake-info.c \
-	tests/host/fake-info.h \
-	utils/p2pctl-cli.c \
-	utils/p2pctl-demo.c \
-	utils/p2pctl-events.c \
+	$(host_fake_sources) \
+	$(p2pctl_cli_sources) \
 	libp2pbuf/libp2pbuf.c \
 	libp2pbuf/netlink.c \
 	libp2pbuf/monitor.c \
@@ -40,8 +45,7 @@ check_PROGRAMS += tests/host/test_sgl
 TESTS += tests/host/test_sgl
 tests_host_test_sgl_SOURCES = \
 	tests/host/test_sgl.c \
-	tests/host/fake-info.c \
-	tests/host/fake-info.h \
+	$(host_fake_sources) \
 	libp2pbuf/libp2pbuf.c \
 	libp2pbuf/sgl.c
 tests_host_test_sgl_CFLAGS = $(host_test_cflags)
@@ -55,6 +59,7 @@ check_PROGRAMS += tests/host/test_netlink
 TESTS += tests/host/test_netlink
 tests_host_test_netlink_SOURCES = \
 	tests/host/test_netlink.c \
+	$(tests_util_sources) \
 	libp2pbuf/netlink.c \
 	libp2pbuf/monitor.c
 tests_host_test_netlink_CFLAGS = $(host_test_cflags) $(LIBNL_CFLAGS) \
@@ -62,18 +67,28 @@ tests_host_test_netlink_CFLAGS = $(host_test_cflags) $(LIBNL_CFLAGS) \
 tests_host_test_netlink_LDADD = $(LIBNL_LIBS) $(CHECK_LIBS)
 
 # Guest tier: static programs run inside the VM against the real module by
-# tests/vm/ (which appends its own programs to VM_GUEST_PROGS).
+# tests/vm/ (which appends its own programs to VM_GUEST_PROGS).  Suites that
+# speak the netlink family raw (libnl) do not link libp2pbuf, so that they
+# do not depend on its parsing.
+guest_util_sources = tests/guest/util.c tests/guest/util.h \
+	tests/guest/edu.c tests/guest/edu.h $(tests_util_sources)
+guest_genl_sources = tests/guest/util-genl.c
+guest_lib_sources = tests/guest/util-lib.c
+guest_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS)
+guest_ldflags = $(AM_LDFLAGS) -all-static
+# Programs using libp2pbuf; programs speaking netlink raw.
+guest_lib_ldadd = libp2pbuf/libp2pbuf.la $(LIBNL_STATIC_LIBS) \
+	$(CHECK_STATIC_LIBS)
+guest_genl_ldadd = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+
 check_PROGRAMS += tests/guest/test_driver
 tests_guest_test_driver_SOURCES = \
 	tests/guest/test_driver.c \
-	utils/p2pctl-cli.c \
-	utils/p2pctl-demo.c \
-	utils/p2pctl-events.c
-tests_guest_test_driver_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
-	-I$(top_srcdir)/utils
-tests_guest_test_driver_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_test_driver_LDADD = libp2pbuf/libp2pbuf.la $(LIBNL_STATIC_LIBS) \
-	$(CHECK_STATIC_LIBS)
+	$(guest_util_sources) \
+	$(p2pctl_cli_sources)
+tests_guest_test_driver_CFLAGS = $(guest_cflags) -I$(top_srcdir)/utils
+tests_guest_test_driver_LDFLAGS = $(guest_ldflags)
+tests_guest_test_driver_LDADD = $(guest_lib_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_driver utils/p2pctl-static
 
@@ -82,11 +97,10 @@ VM_GUEST_PROGS += tests/guest/test_driver utils/p2pctl-static
 check_PROGRAMS += tests/guest/test_provider
 tests_guest_test_provider_SOURCES = \
 	tests/guest/test_provider.c \
-	tests/guest/edu.c \
-	tests/guest/edu.h
-tests_guest_test_provider_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
-tests_guest_test_provider_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_test_provider_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+	$(guest_util_sources)
+tests_guest_test_provider_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_provider_LDFLAGS = $(guest_ldflags)
+tests_guest_test_provider_LDADD = $(guest_genl_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_provider
 
@@ -95,12 +109,10 @@ VM_GUEST_PROGS += tests/guest/test_provider
 check_PROGRAMS += tests/guest/test_provider_lib
 tests_guest_test_provider_lib_SOURCES = \
 	tests/guest/test_provider_lib.c \
-	tests/guest/edu.c \
-	tests/guest/edu.h
-tests_guest_test_provider_lib_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_guest_test_provider_lib_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_test_provider_lib_LDADD = libp2pbuf/libp2pbuf.la \
-	$(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+	$(guest_util_sources)
+tests_guest_test_provider_lib_CFLAGS = $(guest_cflags)
+tests_guest_test_provider_lib_LDFLAGS = $(guest_ldflags)
+tests_guest_test_provider_lib_LDADD = $(guest_lib_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_provider_lib
 
@@ -109,25 +121,24 @@ VM_GUEST_PROGS += tests/guest/test_provider_lib
 check_PROGRAMS += tests/guest/test_buffer
 tests_guest_test_buffer_SOURCES = \
 	tests/guest/test_buffer.c \
-	tests/guest/edu.c \
-	tests/guest/edu.h
-tests_guest_test_buffer_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_guest_test_buffer_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_test_buffer_LDADD = libp2pbuf/libp2pbuf.la \
-	$(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS) -lpthread
+	$(guest_util_sources) \
+	$(guest_lib_sources)
+tests_guest_test_buffer_CFLAGS = $(guest_cflags)
+tests_guest_test_buffer_LDFLAGS = $(guest_ldflags)
+tests_guest_test_buffer_LDADD = $(guest_lib_ldadd) -lpthread
 
 VM_GUEST_PROGS += tests/guest/test_buffer
 
 # Benchmark of buffers (reported in README, not run by make check):
-# scripts/p2pbuf-vm -- bench_buffer
+# scripts/p2pbuf-vm -- bench_buffer.  (Check is linked for util.c; the
+# benchmark calls only its helpers that do not use it.)
 check_PROGRAMS += tests/guest/bench_buffer
 tests_guest_bench_buffer_SOURCES = \
 	tests/guest/bench_buffer.c \
-	tests/guest/edu.c \
-	tests/guest/edu.h
-tests_guest_bench_buffer_CFLAGS = $(AM_CFLAGS)
-tests_guest_bench_buffer_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_bench_buffer_LDADD = libp2pbuf/libp2pbuf.la $(LIBNL_STATIC_LIBS)
+	$(guest_util_sources)
+tests_guest_bench_buffer_CFLAGS = $(guest_cflags)
+tests_guest_bench_buffer_LDFLAGS = $(guest_ldflags)
+tests_guest_bench_buffer_LDADD = $(guest_lib_ldadd)
 
 VM_GUEST_PROGS += tests/guest/bench_buffer
 
@@ -135,12 +146,11 @@ VM_GUEST_PROGS += tests/guest/bench_buffer
 check_PROGRAMS += tests/guest/test_sgl
 tests_guest_test_sgl_SOURCES = \
 	tests/guest/test_sgl.c \
-	tests/guest/edu.c \
-	tests/guest/edu.h
-tests_guest_test_sgl_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_guest_test_sgl_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_test_sgl_LDADD = libp2pbuf/libp2pbuf.la \
-	$(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+	$(guest_util_sources) \
+	$(guest_lib_sources)
+tests_guest_test_sgl_CFLAGS = $(guest_cflags)
+tests_guest_test_sgl_LDFLAGS = $(guest_ldflags)
+tests_guest_test_sgl_LDADD = $(guest_lib_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_sgl
 
@@ -149,10 +159,10 @@ VM_GUEST_PROGS += tests/guest/test_sgl
 check_PROGRAMS += tests/guest/bench_sgl
 tests_guest_bench_sgl_SOURCES = \
 	tests/guest/bench_sgl.c \
-	tests/guest/edu.h
-tests_guest_bench_sgl_CFLAGS = $(AM_CFLAGS)
-tests_guest_bench_sgl_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_bench_sgl_LDADD = libp2pbuf/libp2pbuf.la $(LIBNL_STATIC_LIBS)
+	$(guest_util_sources)
+tests_guest_bench_sgl_CFLAGS = $(guest_cflags)
+tests_guest_bench_sgl_LDFLAGS = $(guest_ldflags)
+tests_guest_bench_sgl_LDADD = $(guest_lib_ldadd)
 
 VM_GUEST_PROGS += tests/guest/bench_sgl
 
@@ -160,13 +170,11 @@ VM_GUEST_PROGS += tests/guest/bench_sgl
 check_PROGRAMS += tests/guest/test_revoke
 tests_guest_test_revoke_SOURCES = \
 	tests/guest/test_revoke.c \
-	tests/guest/revoke-util.c \
-	tests/guest/revoke-util.h \
-	tests/guest/edu.h
-tests_guest_test_revoke_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
-tests_guest_test_revoke_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_test_revoke_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS) \
-	-lpthread
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_revoke_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_revoke_LDFLAGS = $(guest_ldflags)
+tests_guest_test_revoke_LDADD = $(guest_genl_ldadd) -lpthread
 
 VM_GUEST_PROGS += tests/guest/test_revoke
 
@@ -176,13 +184,11 @@ VM_GUEST_PROGS += tests/guest/test_revoke
 check_PROGRAMS += tests/guest/test_hotplug
 tests_guest_test_hotplug_SOURCES = \
 	tests/guest/test_hotplug.c \
-	tests/guest/revoke-util.c \
-	tests/guest/revoke-util.h \
-	tests/guest/edu.c \
-	tests/guest/edu.h
-tests_guest_test_hotplug_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
-tests_guest_test_hotplug_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_test_hotplug_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_hotplug_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_hotplug_LDFLAGS = $(guest_ldflags)
+tests_guest_test_hotplug_LDADD = $(guest_genl_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_hotplug
 

@@ -2,6 +2,14 @@
 /*
  * p2pctl internals, shared with the tests: command dispatch, argument
  * parsing and output formatting, all writing to caller-supplied streams.
+ *
+ * The files: p2pctl-cli.c dispatches "p2pctl [-j] NOUN [VERB] [OPTIONS]"
+ * through the nouns below and prints the help; each noun has its file
+ * (p2pctl-info.c, p2pctl-provider.c, p2pctl-buffer.c, p2pctl-map.c for
+ * map and reach, p2pctl-events.c for list and monitor, p2pctl-demo.c)
+ * with its commands, their options and their views, written once for
+ * text and JSON through p2pctl-print.h; p2pctl-util.h has what they
+ * share.
  */
 #ifndef P2PCTL_CLI_H
 #define P2PCTL_CLI_H
@@ -32,6 +40,8 @@ struct p2pctl {
 	const char *sysfs_module;
 	/* The PCI devices (demo); NULL means "/sys/bus/pci/devices". */
 	const char *sysfs_pci;
+	/* -j, --json before the command: JSON output wherever there is one. */
+	bool json;
 };
 
 /*
@@ -46,7 +56,28 @@ struct p2pctl_cmd {
 	const char *args; /* synopsis after the command words */
 	const char *summary; /* one line for the command list */
 	const char *options; /* option help, or NULL */
+	bool no_json; /* text output only: "p2pctl -j" refuses it */
 };
+
+/*
+ * A noun: its commands (one with verb NULL, or one per verb), in the
+ * order the help lists them.  Each command file defines its nouns.
+ */
+struct p2pctl_noun {
+	const char *name;
+	const char *summary; /* nouns with verbs: what they are about */
+	const struct p2pctl_cmd *cmds;
+	size_t nr_cmds;
+};
+
+extern const struct p2pctl_noun p2pctl_noun_info;
+extern const struct p2pctl_noun p2pctl_noun_provider;
+extern const struct p2pctl_noun p2pctl_noun_buffer;
+extern const struct p2pctl_noun p2pctl_noun_map;
+extern const struct p2pctl_noun p2pctl_noun_reach;
+extern const struct p2pctl_noun p2pctl_noun_list;
+extern const struct p2pctl_noun p2pctl_noun_monitor;
+extern const struct p2pctl_noun p2pctl_noun_demo;
 
 int p2pctl_main(const struct p2pctl *p, int argc, char **argv);
 
@@ -65,9 +96,14 @@ int p2pctl_open(const struct p2pctl *p, const char *device,
 /* Write s as a JSON string literal, quotes included. */
 void p2pctl_json_string(FILE *out, const char *s);
 
+/*
+ * The views below return 0, or -ENOMEM when a table could not be kept
+ * (the output is then incomplete).
+ */
+
 /* The output of "p2pctl info": a table, or a JSON object. */
-void p2pctl_print_info(FILE *out, const char *device,
-		       const struct p2pbuf_driver_info *info, bool json);
+int p2pctl_print_info(FILE *out, const char *device,
+		      const struct p2pbuf_driver_info *info, bool json);
 
 /*
  * A size: a decimal or 0x-prefixed hexadecimal number of bytes, optionally
@@ -83,9 +119,11 @@ int p2pctl_parse_size(const char *s, uint64_t *out);
 void p2pctl_format_size(uint64_t bytes, char buf[P2PCTL_SIZE_STRLEN]);
 
 /*
- * A PCI address, "DDDD:BB:DD.F" or "BB:DD.F" (domain 0), hexadecimal with
- * device <= 0x1f and function <= 7, into the kernel's canonical form
- * (lower case, zero-padded; P2PBUF_PCI_ADDR_STRLEN bytes).  0 or -EINVAL.
+ * A PCI address as p2pbuf_pci_target_parse(3) takes it ("DDDD:BB:DD.F" or
+ * "BB:DD.F"), into the canonical form that sysfs and the kernel's provider
+ * commands use ("dddd:bb:dd.f").  0, -EINVAL if libp2pbuf refuses s,
+ * -ERANGE if its domain is above ffff (no such name fits the providers'
+ * netlink attribute).
  */
 int p2pctl_parse_pci_addr(const char *s, char out[P2PBUF_PCI_ADDR_STRLEN]);
 
@@ -96,18 +134,16 @@ const char *p2pctl_provider_kind_name(uint32_t kind);
  * "p2pctl provider list": a table (sizes human-readable unless bytes), or a
  * JSON array of objects (sizes always in bytes).
  */
-void p2pctl_print_providers(FILE *out, const struct p2pbuf_provider_info *l,
-			    int n, bool json, bool bytes);
+int p2pctl_print_providers(FILE *out, const struct p2pbuf_provider_info *l,
+			   int n, bool json, bool bytes);
 
 /* "p2pctl provider show": one provider, as "key: value" lines or JSON. */
-void p2pctl_print_provider(FILE *out, const struct p2pbuf_provider_info *p,
-			   bool json, bool bytes);
+int p2pctl_print_provider(FILE *out, const struct p2pbuf_provider_info *p,
+			  bool json, bool bytes);
 
-/*
- * A PCI target as p2pctl takes it (any form p2pctl_parse_pci_addr()
- * accepts) into the uAPI's structure.  0 or -EINVAL.
- */
-int p2pctl_parse_target(const char *s, struct p2pbuf_pci_target *target);
+/* "p2pctl buffer show": one buffer, as "key: value" lines or JSON. */
+int p2pctl_print_buffer(FILE *out, const struct p2pbuf_buffer_entry *e,
+			bool json, bool bytes);
 
 /* "to-device", "from-device", "bidirectional": 0 or -EINVAL. */
 int p2pctl_parse_dma_dir(const char *s, enum p2pbuf_dma_dir *dir);
@@ -128,15 +164,14 @@ struct p2pctl_map_view {
  * "p2pctl map": "key: value" lines and a segment table, or a JSON object
  * (DMA addresses as "0x..." strings, null with lengths_only).
  */
-void p2pctl_print_map(FILE *out, const struct p2pctl_map_view *v, bool json);
+int p2pctl_print_map(FILE *out, const struct p2pctl_map_view *v, bool json);
 
-/* The segment table alone, indented by indent spaces. */
-void p2pctl_print_segments(FILE *out, const struct p2pbuf_segment *segs,
-			   uint32_t n, bool lengths_only, int indent);
+/* The segment table alone, as text, indented by indent spaces. */
+int p2pctl_print_segments(FILE *out, const struct p2pbuf_segment *segs,
+			  uint32_t n, bool lengths_only, int indent);
 
 /* "p2pctl reach": "key: value" lines or a JSON object. */
-void p2pctl_print_reach(FILE *out, const struct p2pbuf_reach_info *r,
-			bool json);
+int p2pctl_print_reach(FILE *out, const struct p2pbuf_reach_info *r, bool json);
 
 /* Options of "p2pctl demo"; NULL BDFs are found through sysfs. */
 struct p2pctl_demo_opts {
@@ -164,15 +199,15 @@ const char *p2pctl_state_name(uint32_t state);
  * human-readable unless bytes), or one JSON object with the arrays
  * "buffers" and "sgls" (sizes in bytes).
  */
-void p2pctl_print_list(FILE *out, const struct p2pbuf_buffer_entry *bufs,
-		       int nbufs, const struct p2pbuf_sgl_entry *sgls,
-		       int nsgls, bool json, bool bytes);
+int p2pctl_print_list(FILE *out, const struct p2pbuf_buffer_entry *bufs,
+		      int nbufs, const struct p2pbuf_sgl_entry *sgls, int nsgls,
+		      bool json, bool bytes);
 
 /*
  * One event as "p2pctl monitor" prints it: "TYPE key=value ..." or a JSON
  * object, on one line.
  */
-void p2pctl_print_event(FILE *out, const struct p2pbuf_event *ev, bool json);
+int p2pctl_print_event(FILE *out, const struct p2pbuf_event *ev, bool json);
 
 /* Where "p2pctl monitor" reads events: a p2pbuf_monitor, or a test's. */
 struct p2pctl_event_source {

@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -33,7 +34,7 @@
 
 #include <linux/p2pbuf.h>
 
-#include "p2pctl-cli.h"
+#include "p2pctl-util.h"
 
 #define SYSFS_PCI "/sys/bus/pci/devices"
 
@@ -748,3 +749,71 @@ int p2pctl_demo(const struct p2pctl *p, const struct p2pctl_demo_opts *o)
 		name ? name : "unknown");
 	return P2PCTL_EXIT_OK;
 }
+
+static int cmd_demo(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		    int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "edu", required_argument, NULL, 'e' },
+		{ "ivshmem", required_argument, NULL, 'i' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	char edu[P2PBUF_PCI_ADDR_STRLEN], ivshmem[P2PBUF_PCI_ADDR_STRLEN];
+	struct p2pctl_demo_opts o = { .device = P2PBUF_DEFAULT_DEVICE };
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			ret = p2pctl_pci_addr_arg(p, cmd, optarg, edu);
+			if (ret)
+				return ret;
+			o.edu = edu;
+			break;
+		case 'i':
+			ret = p2pctl_pci_addr_arg(p, cmd, optarg, ivshmem);
+			if (ret)
+				return ret;
+			o.ivshmem = ivshmem;
+			break;
+		case 'd':
+			o.device = optarg;
+			break;
+		default:
+			return p2pctl_opt_other(p, cmd, c, argv);
+		}
+	}
+	ret = p2pctl_no_more_args(p, cmd, argc, argv);
+	if (ret)
+		return ret;
+	return p2pctl_demo(p, &o);
+}
+
+static const struct p2pctl_cmd demo_cmds[] = {
+	{
+		.noun = "demo",
+		.run = cmd_demo,
+		.args = "[--edu PCI-ADDRESS] [--ivshmem PCI-ADDRESS] [--device PATH]",
+		.summary =
+			"On the QEMU rig: edu copies ivshmem memory by peer-to-peer DMA",
+		.options =
+			"  --edu PCI-ADDRESS      the edu device (default: the first 1234:11e8)\n"
+			"  --ivshmem PCI-ADDRESS  the ivshmem device whose BAR 2 is the memory\n"
+			"                         (default: the first 1af4:1110)\n"
+			"  --device PATH          use PATH instead of /dev/p2pbuf\n"
+			"  Registers the BAR as a provider, allocates a buffer, maps it for edu,\n"
+			"  has edu copy 4095 bytes out of it and back by DMA and verifies them\n"
+			"  through the CPU mapping; cleans up.  Needs root (CAP_SYS_ADMIN,\n"
+			"  CAP_SYS_RAWIO, edu's sysfs files); takes over edu while it runs.\n",
+		.no_json = true,
+	},
+};
+
+const struct p2pctl_noun p2pctl_noun_demo = {
+	.name = "demo",
+	.cmds = demo_cmds,
+	.nr_cmds = ARRAY_SIZE(demo_cmds),
+};

@@ -2,13 +2,13 @@
 /*
  * "p2pctl list" and "p2pctl monitor": what exists (buffers and dma-sgls of
  * every process, like lsof for peer-to-peer memory) and what happens to it
- * (the events of the netlink family, one line each).  The commands' option
- * parsing is in p2pctl-cli.c; the output formats and the monitor's loop
- * are here, written so that the host tests can drive them.
+ * (the events of the netlink family, one line each).  The views and the
+ * monitor's loop are written so that the host tests can drive them.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -22,9 +22,8 @@
 
 #include <linux/p2pbuf.h>
 
-#include "p2pctl-cli.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "p2pctl-print.h"
+#include "p2pctl-util.h"
 
 /* Longest cell of the tables, NUL included ("revoked:provider-removed"). */
 #define CELL_LEN 48
@@ -70,45 +69,19 @@ const char *p2pctl_state_name(uint32_t state)
 	}
 }
 
-/* A name, or "PREFIX-N" for a value this p2pctl does not know. */
-static const char *name_or(const char *name, const char *prefix, uint32_t v,
-			   char buf[CELL_LEN])
+static const char *state_str(uint32_t state, char buf[P2PCTL_NAME_STRLEN])
 {
-	if (name)
-		return name;
-	snprintf(buf, CELL_LEN, "%s-%" PRIu32, prefix, v);
-	return buf;
-}
-
-static const char *state_str(uint32_t state, char buf[CELL_LEN])
-{
-	return name_or(p2pctl_state_name(state), "state", state, buf);
-}
-
-static const char *reason_str(uint32_t reason, char buf[CELL_LEN])
-{
-	return name_or(p2pbuf_revoke_reason_name(reason), "reason", reason,
-		       buf);
-}
-
-static const char *map_type_str(uint32_t type, char buf[CELL_LEN])
-{
-	return name_or(p2pbuf_map_type_name(type), "type", type, buf);
-}
-
-static const char *dir_str(uint32_t dir, char buf[CELL_LEN])
-{
-	return name_or(p2pbuf_dma_dir_name(dir), "direction", dir, buf);
+	return p2pctl_name(p2pctl_state_name(state), "state", state, buf);
 }
 
 /* "live", "revoked:REASON" (a table cell: no blanks). */
 static void state_cell(uint32_t state, uint32_t reason, char buf[CELL_LEN])
 {
-	char s[CELL_LEN], r[CELL_LEN];
+	char s[P2PCTL_NAME_STRLEN], r[P2PCTL_NAME_STRLEN];
 
 	if (state == P2PBUF_NL_STATE_REVOKED && reason)
 		snprintf(buf, CELL_LEN, "%.16s:%.24s", state_str(state, s),
-			 reason_str(reason, r));
+			 p2pctl_revoke_reason_str(reason, r));
 	else
 		snprintf(buf, CELL_LEN, "%s", state_str(state, s));
 }
@@ -132,14 +105,22 @@ static void ids_str(const uint32_t *ids, uint32_t n, char buf[IDS_LEN])
 		strcpy(buf, "-");
 }
 
-static void ids_json(FILE *out, const uint32_t *ids, uint32_t n)
+/*
+ * The buffer ids of a dma-sgl or an event: the ones it carries as a JSON
+ * array, the list with how many more there are in text ("1,2,+3").
+ */
+static void ids_view(struct pr *pr, const char *label, const uint32_t *ids,
+		     uint32_t n)
 {
+	char text[IDS_LEN];
 	uint32_t i;
 
-	fputc('[', out);
+	pr_open_list(pr, "buffers");
 	for (i = 0; i < n && i < P2PBUF_SGL_ENTRY_BUFFERS; i++)
-		fprintf(out, "%s%" PRIu32, i ? ", " : "", ids[i]);
-	fputc(']', out);
+		pr_u32(pr, PR_JSON, NULL, NULL, ids[i]);
+	pr_close(pr);
+	ids_str(ids, n, text);
+	pr_string(pr, PR_TEXT, "buffers", label, text);
 }
 
 /*
@@ -157,213 +138,113 @@ static void comm_cell(const char *comm, char buf[IDS_LEN])
 			*c = '?';
 }
 
-static void size_cell(uint64_t v, bool bytes, char buf[CELL_LEN])
+/* The owner: the command as it is in JSON, made printable in text. */
+static void owner_view(struct pr *pr, uint32_t pid, uint32_t uid,
+		       const char *comm)
 {
-	char s[P2PCTL_SIZE_STRLEN];
+	char cell[IDS_LEN];
 
-	if (bytes) {
-		snprintf(buf, CELL_LEN, "%" PRIu64, v);
-	} else {
-		p2pctl_format_size(v, s);
-		snprintf(buf, CELL_LEN, "%s", s);
-	}
+	pr_u32(pr, PR_ANY, "pid", NULL, pid);
+	pr_u32(pr, PR_JSON, "uid", NULL, uid);
+	pr_string(pr, PR_JSON, "command", NULL, comm);
+	comm_cell(comm, cell);
+	pr_string(pr, PR_TEXT, "command", NULL, cell);
 }
 
-/* ", \"reason\": \"NAME\"" or null when there is none. */
-static void reason_json(FILE *out, uint32_t reason)
+/* The state as a name, and the reason as one or null; text: one cell. */
+static void state_view(struct pr *pr, uint32_t state, uint32_t reason)
 {
-	char r[CELL_LEN];
+	char s[P2PCTL_NAME_STRLEN], cell[CELL_LEN];
 
-	fputs(", \"reason\": ", out);
+	pr_string(pr, PR_JSON, "state", NULL, state_str(state, s));
+	state_cell(state, reason, cell);
+	pr_string(pr, PR_TEXT, "state", NULL, cell);
 	if (reason)
-		p2pctl_json_string(out, reason_str(reason, r));
+		pr_string(pr, PR_JSON, "reason", NULL,
+			  p2pctl_revoke_reason_str(reason, s));
 	else
-		fputs("null", out);
+		pr_null(pr, PR_JSON, "reason", NULL);
 }
 
 /* --- p2pctl list -------------------------------------------------------- */
 
-#define MAX_COLS 9
-
-struct table {
-	int ncols;
-	const char *head[MAX_COLS];
-	int width[MAX_COLS];
-	char (*cells)[MAX_COLS][IDS_LEN];
-	int nrows;
+static const struct pr_column buffer_cols[] = {
+	{ .key = "id", .head = "BUFFER" },
+	{ .key = "pid", .head = "PID" },
+	{ .key = "command", .head = "COMMAND" },
+	{ .key = "provider", .head = "PROVIDER" },
+	{ .key = "size", .head = "SIZE" },
+	{ .key = "mapped", .head = "MAPPED" },
+	{ .key = "sgls", .head = "SGLS" },
+	{ .key = "state", .head = "STATE" },
 };
 
-static int table_init(struct table *t, int nrows)
-{
-	int c;
+static const struct pr_column sgl_cols[] = {
+	{ .key = "id", .head = "SGL" },
+	{ .key = "pid", .head = "PID" },
+	{ .key = "command", .head = "COMMAND" },
+	{ .key = "target", .head = "TARGET" },
+	{ .key = "buffers", .head = "BUFFERS" },
+	{ .key = "segments", .head = "SEGMENTS" },
+	{ .key = "map_type", .head = "TYPE" },
+	{ .key = "state", .head = "STATE" },
+	{ .key = "length", .head = "LENGTH" },
+};
 
-	t->cells = calloc(nrows ? nrows : 1, sizeof(*t->cells));
-	if (!t->cells)
-		return -ENOMEM;
-	t->nrows = nrows;
-	for (c = 0; c < t->ncols; c++)
-		t->width[c] = strlen(t->head[c]);
-	return 0;
+static void buffer_row(struct pr *pr, const struct p2pbuf_buffer_entry *e)
+{
+	pr_open_row(pr);
+	pr_u32(pr, PR_ANY, "id", NULL, e->id);
+	owner_view(pr, e->owner_pid, e->owner_uid, e->owner_comm);
+	pr_u32(pr, PR_ANY, "provider", NULL, e->provider_id);
+	pr_size(pr, PR_ANY, "size", NULL, e->size);
+	pr_size(pr, PR_ANY, "mapped", NULL, e->mapped);
+	pr_u32(pr, PR_ANY, "sgls", NULL, e->sgls);
+	state_view(pr, e->state, e->reason);
+	pr_close(pr);
 }
 
-static void table_print(FILE *out, struct table *t)
+static void sgl_row(struct pr *pr, const struct p2pbuf_sgl_entry *e)
 {
-	int r, c;
+	char b[P2PCTL_NAME_STRLEN];
 
-	for (r = -1; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			const char *cell = r < 0 ? t->head[c] : t->cells[r][c];
-
-			if (r >= 0 && (int)strlen(cell) > t->width[c])
-				t->width[c] = strlen(cell);
-		}
-	}
-	for (r = -1; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			const char *cell = r < 0 ? t->head[c] : t->cells[r][c];
-
-			if (c == t->ncols - 1)
-				fprintf(out, "%s\n", cell);
-			else
-				fprintf(out, "%-*s  ", t->width[c], cell);
-		}
-	}
-	free(t->cells);
+	pr_open_row(pr);
+	pr_u32(pr, PR_ANY, "id", NULL, e->id);
+	owner_view(pr, e->owner_pid, e->owner_uid, e->owner_comm);
+	pr_string(pr, PR_ANY, "target", NULL, e->target);
+	ids_view(pr, NULL, e->buffer_ids, e->nr_buffers);
+	pr_u32(pr, PR_JSON, "nr_buffers", NULL, e->nr_buffers);
+	pr_u32(pr, PR_ANY, "segments", NULL, e->nr_segments);
+	pr_string(pr, PR_ANY, "map_type", NULL,
+		  p2pctl_map_type_str(e->map_type, b));
+	pr_string(pr, PR_ANY, "direction", NULL,
+		  p2pctl_dir_str(e->direction, b));
+	pr_size(pr, PR_ANY, "length", NULL, e->length);
+	pr_u32(pr, PR_ANY, "generation", NULL, e->generation);
+	state_view(pr, e->state, e->reason);
+	pr_close(pr);
 }
 
-static void print_buffers_table(FILE *out, const struct p2pbuf_buffer_entry *l,
-				int n, bool bytes)
+int p2pctl_print_list(FILE *out, const struct p2pbuf_buffer_entry *bufs,
+		      int nbufs, const struct p2pbuf_sgl_entry *sgls, int nsgls,
+		      bool json, bool bytes)
 {
-	struct table t = {
-		.ncols = 8,
-		.head = { "BUFFER", "PID", "COMMAND", "PROVIDER", "SIZE",
-			  "MAPPED", "SGLS", "STATE" },
-	};
+	struct pr pr;
 	int i;
 
-	if (table_init(&t, n)) {
-		/* Reported by p2pctl_main() as a write error. */
-		fputs("p2pctl: out of memory\n", out);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		char(*row)[IDS_LEN] = t.cells[i];
-
-		snprintf(row[0], IDS_LEN, "%" PRIu32, l[i].id);
-		snprintf(row[1], IDS_LEN, "%" PRIu32, l[i].owner_pid);
-		comm_cell(l[i].owner_comm, row[2]);
-		snprintf(row[3], IDS_LEN, "%" PRIu32, l[i].provider_id);
-		size_cell(l[i].size, bytes, row[4]);
-		size_cell(l[i].mapped, bytes, row[5]);
-		snprintf(row[6], IDS_LEN, "%" PRIu32, l[i].sgls);
-		state_cell(l[i].state, l[i].reason, row[7]);
-	}
-	table_print(out, &t);
-}
-
-static void print_sgls_table(FILE *out, const struct p2pbuf_sgl_entry *l, int n,
-			     bool bytes)
-{
-	struct table t = {
-		.ncols = 9,
-		.head = { "SGL", "PID", "COMMAND", "TARGET", "BUFFERS",
-			  "SEGMENTS", "TYPE", "STATE", "LENGTH" },
-	};
-	char b[CELL_LEN];
-	int i;
-
-	if (table_init(&t, n)) {
-		fputs("p2pctl: out of memory\n", out);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		char(*row)[IDS_LEN] = t.cells[i];
-
-		snprintf(row[0], IDS_LEN, "%" PRIu32, l[i].id);
-		snprintf(row[1], IDS_LEN, "%" PRIu32, l[i].owner_pid);
-		comm_cell(l[i].owner_comm, row[2]);
-		snprintf(row[3], IDS_LEN, "%s", l[i].target);
-		ids_str(l[i].buffer_ids, l[i].nr_buffers, row[4]);
-		snprintf(row[5], IDS_LEN, "%" PRIu32, l[i].nr_segments);
-		snprintf(row[6], IDS_LEN, "%s", map_type_str(l[i].map_type, b));
-		state_cell(l[i].state, l[i].reason, row[7]);
-		size_cell(l[i].length, bytes, row[8]);
-	}
-	table_print(out, &t);
-}
-
-static void owner_json(FILE *out, uint32_t pid, uint32_t uid, const char *comm)
-{
-	fprintf(out,
-		", \"pid\": %" PRIu32 ", \"uid\": %" PRIu32 ", \"command\": ",
-		pid, uid);
-	p2pctl_json_string(out, comm);
-}
-
-static void buffer_json(FILE *out, const struct p2pbuf_buffer_entry *e)
-{
-	char s[CELL_LEN];
-
-	fprintf(out, "{\"id\": %" PRIu32, e->id);
-	owner_json(out, e->owner_pid, e->owner_uid, e->owner_comm);
-	fprintf(out,
-		", \"provider\": %" PRIu32 ", \"size\": %" PRIu64
-		", \"mapped\": %" PRIu64 ", \"sgls\": %" PRIu32 ", \"state\": ",
-		e->provider_id, e->size, e->mapped, e->sgls);
-	p2pctl_json_string(out, state_str(e->state, s));
-	reason_json(out, e->reason);
-	fputc('}', out);
-}
-
-static void sgl_json(FILE *out, const struct p2pbuf_sgl_entry *e)
-{
-	char s[CELL_LEN];
-
-	fprintf(out, "{\"id\": %" PRIu32, e->id);
-	owner_json(out, e->owner_pid, e->owner_uid, e->owner_comm);
-	fputs(", \"target\": ", out);
-	p2pctl_json_string(out, e->target);
-	fputs(", \"buffers\": ", out);
-	ids_json(out, e->buffer_ids, e->nr_buffers);
-	fprintf(out,
-		", \"nr_buffers\": %" PRIu32 ", \"segments\": %" PRIu32
-		", \"map_type\": ",
-		e->nr_buffers, e->nr_segments);
-	p2pctl_json_string(out, map_type_str(e->map_type, s));
-	fputs(", \"direction\": ", out);
-	p2pctl_json_string(out, dir_str(e->direction, s));
-	fprintf(out,
-		", \"length\": %" PRIu64 ", \"generation\": %" PRIu32
-		", \"state\": ",
-		e->length, e->generation);
-	p2pctl_json_string(out, state_str(e->state, s));
-	reason_json(out, e->reason);
-	fputc('}', out);
-}
-
-void p2pctl_print_list(FILE *out, const struct p2pbuf_buffer_entry *bufs,
-		       int nbufs, const struct p2pbuf_sgl_entry *sgls,
-		       int nsgls, bool json, bool bytes)
-{
-	int i;
-
-	if (!json) {
-		print_buffers_table(out, bufs, nbufs, bytes);
-		fputc('\n', out);
-		print_sgls_table(out, sgls, nsgls, bytes);
-		return;
-	}
-	fputs("{\n  \"buffers\": [", out);
-	for (i = 0; i < nbufs; i++) {
-		fputs(i ? ",\n    " : "\n    ", out);
-		buffer_json(out, &bufs[i]);
-	}
-	fputs(nbufs ? "\n  ],\n  \"sgls\": [" : "],\n  \"sgls\": [", out);
-	for (i = 0; i < nsgls; i++) {
-		fputs(i ? ",\n    " : "\n    ", out);
-		sgl_json(out, &sgls[i]);
-	}
-	fputs(nsgls ? "\n  ]\n}\n" : "]\n}\n", out);
+	pr_init(&pr, out, json, bytes);
+	pr_open_fields(&pr, NULL, 0);
+	pr_open_table(&pr, "buffers", buffer_cols, ARRAY_SIZE(buffer_cols), 0);
+	for (i = 0; i < nbufs; i++)
+		buffer_row(&pr, &bufs[i]);
+	pr_close(&pr);
+	pr_text(&pr, "\n");
+	pr_open_table(&pr, "sgls", sgl_cols, ARRAY_SIZE(sgl_cols), 0);
+	for (i = 0; i < nsgls; i++)
+		sgl_row(&pr, &sgls[i]);
+	pr_close(&pr);
+	pr_close(&pr);
+	return pr_end(&pr);
 }
 
 /* --- p2pctl monitor ----------------------------------------------------- */
@@ -387,99 +268,62 @@ static bool is_provider_event(uint32_t type)
 	       type == P2PBUF_EVENT_PROVIDER_DEL;
 }
 
-static void event_text(FILE *out, const struct p2pbuf_event *ev)
+/* A device name, or null (no word in text) when the event has none. */
+static void device_view(struct pr *pr, const char *device)
 {
-	char b1[CELL_LEN], b2[CELL_LEN], ids[IDS_LEN];
+	if (device[0])
+		pr_string(pr, PR_ANY, "device", "device", device);
+	else
+		pr_null(pr, PR_JSON, "device", NULL);
+}
 
-	fputs(name_or(p2pctl_event_name(ev->type), "event", ev->type, b1), out);
+int p2pctl_print_event(FILE *out, const struct p2pbuf_event *ev, bool json)
+{
+	char b[P2PCTL_NAME_STRLEN];
+	struct pr pr;
+
+	pr_init(&pr, out, json, false);
+	pr_open_words(&pr, NULL);
+	pr_string(&pr, PR_ANY, "event", NULL,
+		  p2pctl_name(p2pctl_event_name(ev->type), "event", ev->type,
+			      b));
 	if (is_provider_event(ev->type)) {
-		fprintf(out, " provider=%" PRIu32 " size=%" PRIu64,
-			ev->provider_id, ev->size);
-		if (ev->device[0])
-			fprintf(out, " device=%s", ev->device);
-		fprintf(out, " sgls=%" PRIu32, ev->sgls);
+		pr_u32(&pr, PR_ANY, "provider", "provider", ev->provider_id);
+		pr_u64(&pr, PR_ANY, "size", "size", ev->size);
+		device_view(&pr, ev->device);
+		pr_u32(&pr, PR_ANY, "sgls", "sgls", ev->sgls);
 	} else if (is_buffer_event(ev->type)) {
-		fprintf(out,
-			" buffer=%" PRIu32 " provider=%" PRIu32 " size=%" PRIu64
-			" mapped=%" PRIu64 " sgls=%" PRIu32 " state=%s",
-			ev->buffer_id, ev->provider_id, ev->size, ev->mapped,
-			ev->sgls, state_str(ev->state, b1));
+		pr_u32(&pr, PR_ANY, "buffer", "buffer", ev->buffer_id);
+		pr_u32(&pr, PR_ANY, "provider", "provider", ev->provider_id);
+		pr_u64(&pr, PR_ANY, "size", "size", ev->size);
+		pr_u64(&pr, PR_ANY, "mapped", "mapped", ev->mapped);
+		pr_u32(&pr, PR_ANY, "sgls", "sgls", ev->sgls);
+		pr_string(&pr, PR_ANY, "state", "state",
+			  state_str(ev->state, b));
 	} else if (is_sgl_event(ev->type)) {
-		ids_str(ev->buffer_ids, ev->nr_buffers, ids);
-		fprintf(out,
-			" sgl=%" PRIu32 " target=%s buffers=%s length=%" PRIu64
-			" segments=%" PRIu32 " map-type=%s",
-			ev->sgl_id, ev->device, ids, ev->size, ev->nr_segments,
-			map_type_str(ev->map_type, b1));
-		fprintf(out, " direction=%s generation=%" PRIu32 " state=%s",
-			dir_str(ev->direction, b1), ev->generation,
-			state_str(ev->state, b2));
-	} else if (ev->device[0]) {
-		fprintf(out, " device=%s", ev->device);
+		pr_u32(&pr, PR_ANY, "sgl", "sgl", ev->sgl_id);
+		pr_string(&pr, PR_ANY, "target", "target", ev->device);
+		ids_view(&pr, "buffers", ev->buffer_ids, ev->nr_buffers);
+		pr_u32(&pr, PR_JSON, "nr_buffers", NULL, ev->nr_buffers);
+		pr_u64(&pr, PR_ANY, "length", "length", ev->size);
+		pr_u32(&pr, PR_ANY, "segments", "segments", ev->nr_segments);
+		pr_string(&pr, PR_ANY, "map_type", "map-type",
+			  p2pctl_map_type_str(ev->map_type, b));
+		pr_string(&pr, PR_ANY, "direction", "direction",
+			  p2pctl_dir_str(ev->direction, b));
+		pr_u32(&pr, PR_ANY, "generation", "generation", ev->generation);
+		pr_string(&pr, PR_ANY, "state", "state",
+			  state_str(ev->state, b));
+	} else {
+		device_view(&pr, ev->device);
 	}
 	if (ev->reason)
-		fprintf(out, " reason=%s", reason_str(ev->reason, b1));
-	fputc('\n', out);
-}
-
-static void event_json(FILE *out, const struct p2pbuf_event *ev)
-{
-	char b[CELL_LEN];
-
-	fputs("{\"event\": ", out);
-	p2pctl_json_string(out, name_or(p2pctl_event_name(ev->type), "event",
-					ev->type, b));
-	if (is_provider_event(ev->type)) {
-		fprintf(out,
-			", \"provider\": %" PRIu32 ", \"size\": %" PRIu64
-			", \"device\": ",
-			ev->provider_id, ev->size);
-		if (ev->device[0])
-			p2pctl_json_string(out, ev->device);
-		else
-			fputs("null", out);
-		fprintf(out, ", \"sgls\": %" PRIu32, ev->sgls);
-	} else if (is_buffer_event(ev->type)) {
-		fprintf(out,
-			", \"buffer\": %" PRIu32 ", \"provider\": %" PRIu32
-			", \"size\": %" PRIu64 ", \"mapped\": %" PRIu64
-			", \"sgls\": %" PRIu32 ", \"state\": ",
-			ev->buffer_id, ev->provider_id, ev->size, ev->mapped,
-			ev->sgls);
-		p2pctl_json_string(out, state_str(ev->state, b));
-	} else if (is_sgl_event(ev->type)) {
-		fprintf(out,
-			", \"sgl\": %" PRIu32 ", \"target\": ", ev->sgl_id);
-		p2pctl_json_string(out, ev->device);
-		fputs(", \"buffers\": ", out);
-		ids_json(out, ev->buffer_ids, ev->nr_buffers);
-		fprintf(out,
-			", \"nr_buffers\": %" PRIu32 ", \"length\": %" PRIu64
-			", \"segments\": %" PRIu32 ", \"map_type\": ",
-			ev->nr_buffers, ev->size, ev->nr_segments);
-		p2pctl_json_string(out, map_type_str(ev->map_type, b));
-		fputs(", \"direction\": ", out);
-		p2pctl_json_string(out, dir_str(ev->direction, b));
-		fprintf(out, ", \"generation\": %" PRIu32 ", \"state\": ",
-			ev->generation);
-		p2pctl_json_string(out, state_str(ev->state, b));
-	} else {
-		fputs(", \"device\": ", out);
-		if (ev->device[0])
-			p2pctl_json_string(out, ev->device);
-		else
-			fputs("null", out);
-	}
-	reason_json(out, ev->reason);
-	fputs("}\n", out);
-}
-
-void p2pctl_print_event(FILE *out, const struct p2pbuf_event *ev, bool json)
-{
-	if (json)
-		event_json(out, ev);
+		pr_string(&pr, PR_ANY, "reason", "reason",
+			  p2pctl_revoke_reason_str(ev->reason, b));
 	else
-		event_text(out, ev);
+		pr_null(&pr, PR_JSON, "reason", NULL);
+	pr_close(&pr);
+	return pr_end(&pr);
 }
 
 __attribute__((format(printf, 3, 4))) static int
@@ -628,3 +472,166 @@ out_mask:
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
+
+/* --- the commands ------------------------------------------------------- */
+
+static int cmd_list(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		    int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct p2pbuf_buffer_entry *bufs = NULL;
+	struct p2pbuf_sgl_entry *sgls = NULL;
+	bool json = p->json, bytes = false;
+	struct p2pbuf_ctl *ctl;
+	int c, ret, nbufs, nsgls = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'b':
+			bytes = true;
+			break;
+		default:
+			return p2pctl_opt_other(p, cmd, c, argv);
+		}
+	}
+	ret = p2pctl_no_more_args(p, cmd, argc, argv);
+	if (ret)
+		return ret;
+	ret = p2pctl_open_ctl(p, &ctl);
+	if (ret)
+		return ret;
+	nbufs = p2pbuf_buffer_list(ctl, &bufs, sizeof(*bufs));
+	if (nbufs < 0) {
+		ret = p2pctl_request_failed(p, ctl, nbufs, "list: buffers");
+		goto out;
+	}
+	nsgls = p2pbuf_sgl_list(ctl, &sgls, sizeof(*sgls));
+	if (nsgls < 0) {
+		ret = p2pctl_request_failed(p, ctl, nsgls, "list: dma-sgls");
+		goto out;
+	}
+	if (p2pctl_print_list(p->out, bufs, nbufs, sgls, nsgls, json, bytes))
+		ret = p2pctl_fail(p, P2PCTL_EXIT_FAILED, "out of memory");
+out:
+	free(bufs);
+	free(sgls);
+	p2pbuf_ctl_free(ctl);
+	return ret;
+}
+
+static int monitor_next(void *arg, struct p2pbuf_event *ev)
+{
+	return p2pbuf_monitor_next(arg, ev, sizeof(*ev));
+}
+
+static int cmd_monitor(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		       int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct p2pctl_monitor_opts o = { .json = p->json, .timeout_ms = -1 };
+	struct p2pctl_event_source src = { .next = monitor_next };
+	struct p2pbuf_monitor *mon;
+	uint32_t v;
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o.json = true;
+			break;
+		case 'c':
+			if (p2pctl_parse_u32(optarg, &v) || !v)
+				return p2pctl_usage_error(
+					p, cmd,
+					"invalid count '%s' (a number of events, at least 1)",
+					optarg);
+			o.count = v;
+			break;
+		case 't':
+			if (p2pctl_parse_u32(optarg, &v))
+				return p2pctl_usage_error(
+					p, cmd,
+					"invalid timeout '%s' (a number of seconds)",
+					optarg);
+			o.timeout_ms = (int64_t)v * 1000;
+			break;
+		default:
+			return p2pctl_opt_other(p, cmd, c, argv);
+		}
+	}
+	ret = p2pctl_no_more_args(p, cmd, argc, argv);
+	if (ret)
+		return ret;
+
+	ret = p2pbuf_monitor_new(&mon);
+	if (ret == -ENOENT)
+		return p2pctl_open_ctl_failed(p, ret);
+	if (ret)
+		return p2pctl_fail(p, P2PCTL_EXIT_FAILED, "monitor: %s",
+				   p2pbuf_strerror(ret));
+	src.fd = p2pbuf_monitor_get_fd(mon);
+	src.arg = mon;
+	ret = p2pctl_monitor_loop(p, &src, &o);
+	p2pbuf_monitor_free(mon);
+	return ret;
+}
+
+static const struct p2pctl_cmd list_cmds[] = {
+	{
+		.noun = "list",
+		.run = cmd_list,
+		.args = "[--json] [--bytes]",
+		.summary =
+			"List the buffers and dma-sgls of every process, with their owners",
+		.options =
+			"  --json         print a JSON object, not tables\n"
+			"  --bytes        print sizes in bytes, not human-readable\n"
+			"  Without CAP_SYS_ADMIN only the objects of your own (effective) uid\n"
+			"  are listed.\n",
+	},
+};
+
+const struct p2pctl_noun p2pctl_noun_list = {
+	.name = "list",
+	.cmds = list_cmds,
+	.nr_cmds = ARRAY_SIZE(list_cmds),
+};
+
+static const struct p2pctl_cmd monitor_cmds[] = {
+	{
+		.noun = "monitor",
+		.run = cmd_monitor,
+		.args = "[--json] [--count N] [--timeout SECS]",
+		.summary =
+			"Print p2pbuf events as they happen, one per line, until interrupted",
+		.options =
+			"  --json          print each event as a JSON object on one line\n"
+			"  --count N       stop after N events\n"
+			"  --timeout SECS  stop after SECS seconds (exit 1 if fewer than\n"
+			"                  --count events came)\n"
+			"  SIGINT and SIGTERM end it with exit status 0.  Lost events (the\n"
+			"  socket's buffer overflowed) are reported on standard error.\n",
+	},
+};
+
+const struct p2pctl_noun p2pctl_noun_monitor = {
+	.name = "monitor",
+	.cmds = monitor_cmds,
+	.nr_cmds = ARRAY_SIZE(monitor_cmds),
+};

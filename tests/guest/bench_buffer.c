@@ -36,71 +36,27 @@
 
 #include <linux/p2pbuf.h>
 
-#include "edu.h"
 #include "libp2pbuf.h"
+#include "util.h"
 
 #define MIB (1024ULL * 1024)
 #define PAGE 4096ULL
 #define RUNS 7
-#define PARAMS "/sys/module/p2pbuf/parameters/"
 
 /* Minor faults of the last touch() (the p2pbuf variants' fault counts). */
 static long last_faults;
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "bench_buffer: %s: %s\n", what, strerror(err));
-	exit(1);
-}
-
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
-
 static void touch(volatile uint64_t *p, uint64_t len)
 {
-	long f0 = minflt();
-
-	for (uint64_t off = 0; off < len; off += PAGE)
-		p[off / 8] = off;
-	last_faults = minflt() - f0;
+	last_faults = tu_touch_pages(p, len);
 }
 
-static void set_param(const char *name, int on)
+static void set_param(const char *name, bool on)
 {
-	char path[128];
-	int fd;
+	int err = tu_set_param_try(name, tu_yn(on));
 
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, on ? "Y" : "N", 1) != 1)
-		die(path, errno);
-	close(fd);
+	if (err)
+		tu_die(name, err);
 }
 
 /* The p2pbuf variants: module parameters. */
@@ -125,16 +81,28 @@ static double bar_resource2(const char *bdf, uint64_t len)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", bdf);
 	fd = open(path, O_RDWR | O_SYNC);
 	if (fd < 0)
-		die(path, errno);
-	t0 = now_ms();
+		tu_die(path, errno);
+	t0 = tu_now_ms();
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
-		die("mmap resource2", errno);
+		tu_die("mmap resource2", errno);
 	touch(p, len);
-	t = now_ms() - t0;
+	t = tu_now_ms() - t0;
 	munmap(p, len);
 	close(fd);
 	return t;
+}
+
+/* mmap + touch of a whole buffer: what every p2pbuf variant times. */
+static void *map_touch(struct p2pbuf_buffer *buf, uint64_t len)
+{
+	void *p;
+	int ret = p2pbuf_buffer_mmap(buf, 0, len, &p);
+
+	if (ret)
+		tu_die("p2pbuf_buffer_mmap", -ret);
+	touch(p, len);
+	return p;
 }
 
 /* (a) p2pbuf: mmap + touch of an allocated buffer. */
@@ -142,14 +110,10 @@ static double bar_p2pbuf(struct p2pbuf_buffer *buf, uint64_t len)
 {
 	double t0, t;
 	void *p;
-	int ret;
 
-	t0 = now_ms();
-	ret = p2pbuf_buffer_mmap(buf, 0, len, &p);
-	if (ret)
-		die("p2pbuf_buffer_mmap", -ret);
-	touch(p, len);
-	t = now_ms() - t0;
+	t0 = tu_now_ms();
+	p = map_touch(buf, len);
+	t = tu_now_ms() - t0;
 	p2pbuf_buffer_munmap(buf, p, len);
 	return t;
 }
@@ -160,13 +124,13 @@ static double ram_anon(uint64_t len)
 	double t0, t;
 	void *p;
 
-	t0 = now_ms();
+	t0 = tu_now_ms();
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (p == MAP_FAILED)
-		die("mmap anonymous", errno);
+		tu_die("mmap anonymous", errno);
 	touch(p, len);
-	t = now_ms() - t0;
+	t = tu_now_ms() - t0;
 	munmap(p, len);
 	return t;
 }
@@ -179,15 +143,12 @@ static double ram_p2pbuf(struct p2pbuf_ctx *ctx, uint64_t len)
 	void *p;
 	int ret;
 
-	t0 = now_ms();
+	t0 = tu_now_ms();
 	ret = p2pbuf_buffer_alloc(ctx, P2PBUF_PROVIDER_ID_SYSMEM, len, 0, &buf);
 	if (ret)
-		die("p2pbuf_buffer_alloc sysmem", -ret);
-	ret = p2pbuf_buffer_mmap(buf, 0, len, &p);
-	if (ret)
-		die("p2pbuf_buffer_mmap", -ret);
-	touch(p, len);
-	t = now_ms() - t0;
+		tu_die("p2pbuf_buffer_alloc sysmem", -ret);
+	p = map_touch(buf, len);
+	t = tu_now_ms() - t0;
 	p2pbuf_buffer_munmap(buf, p, len);
 	p2pbuf_buffer_free(buf);
 	return t;
@@ -207,20 +168,20 @@ int main(void)
 	int ret, i, j, v;
 
 	if (rig_pci_find(RIG_IVSHMEM_VENDOR, RIG_IVSHMEM_DEVICE, bdfs, 4) < 1)
-		die("no ivshmem device", ENODEV);
+		tu_die("no ivshmem device", ENODEV);
 	ret = p2pbuf_ctx_new(NULL, &ctx);
 	if (ret)
-		die("p2pbuf_ctx_new", -ret);
+		tu_die("p2pbuf_ctx_new", -ret);
 	ret = p2pbuf_ctl_new(&ctl);
 	if (ret)
-		die("p2pbuf_ctl_new", -ret);
+		tu_die("p2pbuf_ctl_new", -ret);
 	ret = p2pbuf_provider_add(ctl, bdfs[0], 2, 0, 0, 0, &info,
 				  sizeof(info));
 	if (ret)
-		die("provider add", -ret);
+		tu_die("provider add", -ret);
 	ret = p2pbuf_buffer_alloc(ctx, info.id, bar_len, 0, &buf);
 	if (ret)
-		die("p2pbuf_buffer_alloc BAR", -ret);
+		tu_die("p2pbuf_buffer_alloc BAR", -ret);
 
 	/*
 	 * Interleaved, so that drift in the VM hits every variant alike, and
@@ -244,28 +205,28 @@ int main(void)
 			ram_faults[v] = last_faults;
 		}
 	}
-	set_param("prefault", 1);
-	set_param("huge", 1);
+	set_param("prefault", true);
+	set_param("huge", true);
 	p2pbuf_buffer_free(buf);
 	p2pbuf_provider_del(ctl, info.id, 0);
 	p2pbuf_ctl_free(ctl);
 	p2pbuf_ctx_unref(ctx);
 
-	m_r2 = median(r2, RUNS);
-	m_anon = median(anon, RUNS);
+	m_r2 = tu_percentile(r2, RUNS, 50);
+	m_anon = tu_percentile(anon, RUNS, 50);
 	printf("BENCH median of %d runs, ms (ratio to the baseline) "
 	       "[page faults of the touch]\n",
 	       RUNS);
 	printf("BENCH (a) 64 MiB BAR mmap+touch: resource2 %.2f", m_r2);
 	for (v = 0; v < NVARIANTS; v++) {
-		m = median(bar[v], RUNS);
+		m = tu_percentile(bar[v], RUNS, 50);
 		printf("; p2pbuf %s %.2f (%.2f) [%ld]", variant_name[v], m,
 		       m / m_r2, bar_faults[v]);
 	}
 	printf("\nBENCH (b) 256 MiB RAM alloc+mmap+touch: anon populate %.2f",
 	       m_anon);
 	for (v = 0; v < NVARIANTS; v++) {
-		m = median(ram[v], RUNS);
+		m = tu_percentile(ram[v], RUNS, 50);
 		printf("; p2pbuf %s %.2f (%.2f) [%ld]", variant_name[v], m,
 		       m / m_anon, ram_faults[v]);
 	}

@@ -30,65 +30,36 @@
 
 #include <linux/p2pbuf.h>
 
-#include "edu.h"
 #include "libp2pbuf.h"
+#include "util.h"
 
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024)
 #define RUNS 9
 #define LAT_CALLS 2000
 #define EDU "0000:00:03.0"
-#define PARAM "/sys/module/p2pbuf/parameters/host_bridge_p2p"
 
 static double now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double pct(double *v, int n, int p)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[(long)n * p / 100 < n ? (long)n * p / 100 : n - 1];
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "bench_sgl: %s: %s\n", what, strerror(err));
-	exit(1);
+	return tu_now_ms() * 1e3;
 }
 
 static void set_param(const char *val)
 {
-	int fd = open(PARAM, O_WRONLY);
+	int err = tu_set_param_try("host_bridge_p2p", val);
 
-	if (fd < 0 || write(fd, val, 1) != 1)
-		die(PARAM, errno);
-	close(fd);
+	if (err)
+		tu_die(TU_PARAMS "host_bridge_p2p", err);
 }
 
 static void *alloc_map(int fd, uint32_t prov, uint64_t len)
 {
-	struct p2pbuf_alloc a = { .size = sizeof(a),
-				  .length = len,
-				  .provider_id = prov };
+	struct p2pbuf_alloc a;
 	void *p;
+	int err = tu_alloc_map_try(fd, prov, len, &a, &p);
 
-	if (ioctl(fd, P2PBUF_IOC_ALLOC, &a))
-		die("ALLOC", errno);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 a.mmap_offset);
-	if (p == MAP_FAILED)
-		die("mmap", errno);
+	if (err)
+		tu_die(a.handle ? "mmap" : "ALLOC", err);
 	return p;
 }
 
@@ -102,7 +73,7 @@ static int map(int fd, void *addr, uint64_t len, struct p2pbuf_map *m)
 	m->target.bus = 0;
 	m->target.devfn = 3 << 3;
 	if (ioctl(fd, P2PBUF_IOC_MAP, m))
-		die("MAP", errno);
+		tu_die("MAP", errno);
 	return m->sgl_fd;
 }
 
@@ -143,8 +114,8 @@ static void sweep(const char *what, int fd, uint8_t *p, uint64_t max)
 		}
 		printf("    %9llu KiB %6u seg %-9s map %10.1f us  unmap %10.1f us\n",
 		       (unsigned long long)(len / KIB), m.nr_segments,
-		       type_name(m.map_type), pct(t, RUNS, 50),
-		       pct(u, RUNS, 50));
+		       type_name(m.map_type), tu_percentile(t, RUNS, 50),
+		       tu_percentile(u, RUNS, 50));
 	}
 }
 
@@ -163,16 +134,16 @@ int main(void)
 
 	fd = open("/dev/p2pbuf", O_RDWR | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, P2PBUF_IOC_INFO, &dinfo))
-		die("/dev/p2pbuf", errno);
+		tu_die("/dev/p2pbuf", errno);
 	printf("bench_sgl: IOMMU feature bit %s; target edu %s\n",
 	       dinfo.features & P2PBUF_FEATURE_IOMMU ? "on" : "off", EDU);
 	ret = p2pbuf_ctl_new(&ctl);
 	if (ret)
-		die("netlink", -ret);
+		tu_die("netlink", -ret);
 	ret = p2pbuf_provider_add(ctl, "0000:00:04.0", 2, 0, 0, 0, &info,
 				  sizeof(info));
 	if (ret)
-		die("provider add", -ret);
+		tu_die("provider add", -ret);
 	set_param("Y");
 
 	bar = alloc_map(fd, info.id, 64 * MIB);
@@ -185,7 +156,7 @@ int main(void)
 	for (i = 0; i < LAT_CALLS; i++) {
 		t0 = now_us();
 		if (ioctl(sfd, P2PBUF_IOC_SYNC, &sync))
-			die("SYNC", errno);
+			tu_die("SYNC", errno);
 		nop[i] = now_us() - t0;
 	}
 	close(sfd);
@@ -201,13 +172,17 @@ int main(void)
 	}
 	printf("(a) over %d calls: median / p99 us\n", LAT_CALLS);
 	printf("    no-op ioctl (SYNC, device memory) %8.2f / %8.2f\n",
-	       pct(nop, LAT_CALLS, 50), pct(nop, LAT_CALLS, 99));
+	       tu_percentile(nop, LAT_CALLS, 50),
+	       tu_percentile(nop, LAT_CALLS, 99));
 	printf("    MAP 64 KiB host memory             %8.2f / %8.2f\n",
-	       pct(lat_map, LAT_CALLS, 50), pct(lat_map, LAT_CALLS, 99));
+	       tu_percentile(lat_map, LAT_CALLS, 50),
+	       tu_percentile(lat_map, LAT_CALLS, 99));
 	printf("    MAP + close 64 KiB host memory     %8.2f / %8.2f\n",
-	       pct(lat, LAT_CALLS, 50), pct(lat, LAT_CALLS, 99));
+	       tu_percentile(lat, LAT_CALLS, 50),
+	       tu_percentile(lat, LAT_CALLS, 99));
 	printf("    ratio MAP+close / no-op (median)   %8.1f\n",
-	       pct(lat, LAT_CALLS, 50) / pct(nop, LAT_CALLS, 50));
+	       tu_percentile(lat, LAT_CALLS, 50) /
+		       tu_percentile(nop, LAT_CALLS, 50));
 
 	/* (b) */
 	sweep("ivshmem BAR2 buffer", fd, bar, 64 * MIB);
@@ -220,7 +195,7 @@ int main(void)
 	set_param("N");
 	ret = p2pbuf_provider_del(ctl, info.id, 0);
 	if (ret)
-		die("provider del", -ret);
+		tu_die("provider del", -ret);
 	p2pbuf_ctl_free(ctl);
 	return 0;
 }

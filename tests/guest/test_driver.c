@@ -24,6 +24,7 @@
 
 #include "libp2pbuf.h"
 #include "p2pctl-cli.h"
+#include "util.h"
 
 #define DEV P2PBUF_DEFAULT_DEVICE
 #define SYSFS_MODULE "/sys/module/p2pbuf"
@@ -50,8 +51,7 @@ union info_buf {
 
 static void open_dev(void)
 {
-	fd = open(DEV, O_RDWR | O_CLOEXEC);
-	ck_assert_msg(fd >= 0, "open %s: %s", DEV, strerror(errno));
+	fd = tu_dev_open();
 }
 
 static void close_dev(void)
@@ -514,8 +514,7 @@ static Suite *driver_suite(void)
 	Suite *s = suite_create("p2pbuf driver");
 	TCase *tc;
 
-	tc = tcase_create("info");
-	tcase_add_checked_fixture(tc, open_dev, close_dev);
+	tc = tu_tcase(s, "info", TU_VM_TIMEOUT, open_dev, close_dev);
 	tcase_add_test(tc, test_device_node);
 	tcase_add_test(tc, test_info);
 	tcase_add_test(tc, test_info_matches_module);
@@ -533,24 +532,15 @@ static Suite *driver_suite(void)
 	tcase_add_test(tc, test_wrong_direction);
 	tcase_add_test(tc, test_cmd_size_bits_ignored);
 	tcase_add_test(tc, test_open_twice);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("userspace");
-	tcase_add_checked_fixture(tc, open_dev, close_dev);
+	tc = tu_tcase(s, "userspace", TU_VM_TIMEOUT, open_dev, close_dev);
 	tcase_add_test(tc, test_library_handshake);
 	tcase_add_test(tc, test_p2pctl_info_json);
 	tcase_add_test(tc, test_p2pctl_info_table);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(driver_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(driver_suite());
 }

@@ -24,35 +24,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/p2pbuf.h>
-#include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
-#include "edu.h"
-#include "revoke-util.h"
+#include "util.h"
 
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024)
 #define PAGE 4096ULL
 #define MAX_MSGS 256
 #define SYSFS_PCI "/sys/bus/pci/devices"
-#define HOTPLUG_WAIT_S 60 /* pciehp waits 5 s after the attention button */
 #define XFER 2000 /* bytes per edu transfer, < EDU_DMA_MAX */
-#define DMA_WAIT_MS 10000
 #define MAXSEG 64
 
 /*
@@ -66,14 +58,19 @@
 #define QEMU_EDU "edu2"
 #define QEMU_EDU_ADD "edu id=edu2 bus=rp2 dma_mask=0xffffffffffffffff"
 
-/* --- the hotplug rig --------------------------------------------------- */
+static struct tu_nl nl;
 
-static bool hotplug_rig(void)
+static void setup(void)
 {
-	const char *rig = getenv("P2PBUF_VM_RIG");
-
-	return rig && !strcmp(rig, "hotplug");
+	tu_nl_fixture_setup(&nl);
 }
+
+static void teardown(void)
+{
+	tu_nl_fixture_teardown(&nl);
+}
+
+/* --- the hotplug rig --------------------------------------------------- */
 
 /* True when a hotplug slot (pciehp) is registered for bdf's bus. */
 static bool in_hotplug_slot(const char *bdf)
@@ -159,10 +156,7 @@ static void find_edu0(char *bdf)
 
 static double now_s(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
+	return tu_now_ms() / 1e3;
 }
 
 /* Ask the host to run a QMP command (the results channel is stdout). */
@@ -172,7 +166,7 @@ static void qmp(const char *req)
 	fflush(stdout);
 }
 
-/* Wait for bdf to leave sysfs; fails after HOTPLUG_WAIT_S. */
+/* Wait for bdf to leave sysfs; fails after TU_HOTPLUG_WAIT_S. */
 static void wait_gone(const char *bdf)
 {
 	char path[128];
@@ -180,10 +174,10 @@ static void wait_gone(const char *bdf)
 
 	snprintf(path, sizeof(path), SYSFS_PCI "/%s", bdf);
 	while (access(path, F_OK) == 0) {
-		ck_assert_msg(now_s() - t0 < HOTPLUG_WAIT_S,
+		ck_assert_msg(now_s() - t0 < TU_HOTPLUG_WAIT_S,
 			      "%s still present %d s after device_del "
 			      "(see the host's qmp.log and dmesg)",
-			      bdf, HOTPLUG_WAIT_S);
+			      bdf, TU_HOTPLUG_WAIT_S);
 		usleep(100000);
 	}
 	printf("hotplug: %s gone after %.1f s\n", bdf, now_s() - t0);
@@ -198,18 +192,18 @@ static void wait_back(unsigned int vendor, unsigned int device,
 	double t0 = now_s();
 
 	while (!find_hotplug(vendor, device, bdf, p) || strcmp(p, port)) {
-		ck_assert_msg(now_s() - t0 < HOTPLUG_WAIT_S,
+		ck_assert_msg(now_s() - t0 < TU_HOTPLUG_WAIT_S,
 			      "%04x:%04x not back below %s %d s after "
 			      "device_add (see the host's qmp.log and dmesg)",
-			      vendor, device, port, HOTPLUG_WAIT_S);
+			      vendor, device, port, TU_HOTPLUG_WAIT_S);
 		usleep(100000);
 	}
 	/* Its BAR files come a moment after the device itself. */
 	snprintf(res, sizeof(res), SYSFS_PCI "/%s/resource0", bdf);
 	while (access(res, R_OK | W_OK)) {
-		ck_assert_msg(now_s() - t0 < HOTPLUG_WAIT_S,
+		ck_assert_msg(now_s() - t0 < TU_HOTPLUG_WAIT_S,
 			      "%s: no %s %d s after device_add", bdf, res,
-			      HOTPLUG_WAIT_S);
+			      TU_HOTPLUG_WAIT_S);
 		usleep(100000);
 	}
 	printf("hotplug: %s back below %s after %.1f s\n", bdf, port,
@@ -242,57 +236,23 @@ static bool mem_decoding(const char *bdf)
 static void enable_hot_added(const char *bdf)
 {
 	char path[128];
-	FILE *f;
 
 	if (mem_decoding(bdf))
 		return;
-	ck_assert_int_eq(request(P2PBUF_NL_CMD_PROVIDER_ADD, NLM_F_ACK,
-				 put_pcibar, (void *)bdf, NULL, 0, NULL),
+	ck_assert_int_eq(tu_nl_request(&nl, P2PBUF_NL_CMD_PROVIDER_ADD,
+				       NLM_F_ACK, tu_nl_put_pcibar, (void *)bdf,
+				       NULL, 0, NULL),
 			 ENXIO);
 	printf("hotplug: %s came back with memory decoding off: p2pbuf "
 	       "refused it (ENXIO); enabling it through sysfs\n",
 	       bdf);
 	fflush(stdout);
 	snprintf(path, sizeof(path), SYSFS_PCI "/%s/enable", bdf);
-	f = fopen(path, "w");
-	ck_assert_msg(f, "%s: %s", path, strerror(errno));
-	ck_assert_int_ge(fputs("1", f), 0);
-	ck_assert_msg(fclose(f) == 0, "%s: %s", path, strerror(errno));
+	tu_write_file(path, "1");
 	ck_assert(mem_decoding(bdf));
 }
 
 /* --- DMA through edu ------------------------------------------------------ */
-
-static uint8_t pat(uint64_t seed, uint64_t i)
-{
-	uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ULL ^ seed;
-
-	return (uint8_t)(x >> 29 ^ x >> 7);
-}
-
-/* The DMA address of byte off of the dma-sgl; the bytes contiguous there. */
-static uint64_t dma_at(const struct p2pbuf_segment *segs, uint32_t n,
-		       uint64_t off, uint64_t *avail)
-{
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		if (off < segs[i].length) {
-			*avail = segs[i].length - off;
-			return segs[i].dma_addr + off;
-		}
-		off -= segs[i].length;
-	}
-	ck_abort_msg("offset beyond the dma-sgl");
-	return 0;
-}
-
-static void sync_sgl(int sfd, uint32_t flags)
-{
-	struct p2pbuf_sync s = { .size = sizeof(s), .flags = flags };
-
-	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SYNC, &s), 0);
-}
 
 /*
  * edu (bdf) copies XFER bytes of the range the dma-sgl sfd covers from
@@ -303,33 +263,19 @@ static void edu_copy_check(const char *bdf, int sfd, volatile uint8_t *p,
 			   uint64_t src, uint64_t dst, uint64_t seed)
 {
 	static struct p2pbuf_segment segs[MAXSEG];
-	struct p2pbuf_segments s = { .size = sizeof(s) };
-	uint64_t a_src, a_dst, avail, i;
+	struct p2pbuf_segments s;
+	char what[64];
+	uint32_t n;
 	struct edu e;
 
-	s.segments = (uintptr_t)segs;
-	s.capacity = MAXSEG;
-	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SEGMENTS, &s), 0);
+	n = tu_segments(sfd, segs, MAXSEG, &s);
 	ck_assert_uint_eq(s.state, P2PBUF_SGL_STATE_MAPPED);
-	a_src = dma_at(segs, s.nr_segments, src, &avail);
-	ck_assert_uint_ge(avail, XFER);
-	a_dst = dma_at(segs, s.nr_segments, dst, &avail);
-	ck_assert_uint_ge(avail, XFER);
-	for (i = 0; i < XFER; i++)
-		p[src + i] = pat(seed, i);
+	tu_fill(p + src, XFER, seed);
 	ck_assert_int_eq(edu_open(&e, bdf), 0);
-	sync_sgl(sfd, P2PBUF_SYNC_F_FOR_DEVICE);
-	ck_assert_int_eq(
-		edu_dma(&e, a_src, 0, XFER, EDU_DMA_FROM_RAM, DMA_WAIT_MS), 0);
-	ck_assert_int_eq(
-		edu_dma(&e, a_dst, 0, XFER, EDU_DMA_TO_RAM, DMA_WAIT_MS), 0);
-	sync_sgl(sfd, P2PBUF_SYNC_F_FOR_CPU);
+	tu_edu_copy(&e, sfd, segs, n, src, dst, XFER);
 	edu_close(&e);
-	for (i = 0; i < XFER; i++)
-		if (p[dst + i] != pat(seed, i))
-			ck_abort_msg("edu %s copy: byte %llu is %#x, want %#x",
-				     bdf, (unsigned long long)i, p[dst + i],
-				     pat(seed, i));
+	snprintf(what, sizeof(what), "edu %s copy", bdf);
+	tu_check_bytes(p + dst, XFER, seed, 0, what);
 }
 
 /* --- tests ------------------------------------------------------------- */
@@ -340,7 +286,7 @@ static void edu_copy_check(const char *bdf, int sfd, volatile uint8_t *p,
  */
 START_TEST(test_unplug_provider)
 {
-	static struct msg e[MAX_MSGS], l[16];
+	static struct tu_nl_msg e[MAX_MSGS], l[16];
 	char iv[RIG_BDF_LEN], port[RIG_BDF_LEN], edu0[RIG_BDF_LEN];
 	struct p2pbuf_alloc a;
 	volatile uint8_t *p;
@@ -355,37 +301,39 @@ START_TEST(test_unplug_provider)
 	       port, edu0);
 	fflush(stdout);
 
-	prov = provider_add(iv);
-	fd = dev_open();
-	p = alloc_map(fd, prov, 2 * MIB, &a);
+	prov = tu_nl_provider_add(&nl, iv);
+	fd = tu_dev_open();
+	p = tu_alloc_map(fd, prov, 2 * MIB, &a);
 	memset((void *)p, 0x77, 2 * MIB);
-	sfd = map_sgl(fd, (void *)p, 2 * MIB, edu0);
-	sid = sgl_id(sfd);
-	events(e, MAX_MSGS, 0);
+	sfd = tu_map(fd, (void *)p, 2 * MIB, edu0, P2PBUF_DMA_BIDIRECTIONAL,
+		     NULL);
+	sid = tu_sgl_id(sfd);
+	tu_nl_events(&nl, e, MAX_MSGS, 0);
 
 	qmp("device_del " QEMU_IVSHMEM);
 	wait_gone(iv);
 
 	/* (1) CPU access: SIGBUS, everywhere in the buffer. */
-	ck_assert_int_eq(touch(p), SIGBUS);
-	ck_assert_int_eq(touch(p + 2 * MIB - 1), SIGBUS);
+	ck_assert_int_eq(tu_touch(p), SIGBUS);
+	ck_assert_int_eq(tu_touch(p + 2 * MIB - 1), SIGBUS);
 	/* (2) the dma-sgl is revoked and says so. */
-	assert_sgl_revoked(sfd);
+	tu_assert_sgl_revoked(sfd);
 	/* (3) listeners are told. */
-	n = events(e, MAX_MSGS, 1000);
-	i = find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid);
+	n = tu_nl_events(&nl, e, MAX_MSGS, 1000);
+	i = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid);
 	ck_assert_msg(i >= 0, "no SGL_REVOKE_NTF for sgl %u (%d events)", sid,
 		      n);
 	ck_assert_uint_eq(e[i].reason, P2PBUF_NL_REVOKE_DEVICE_REMOVED);
 	ck_assert_uint_eq(e[i].buffer_id, a.handle);
 	ck_assert_str_eq(e[i].target, edu0);
-	i = find_ev(e, n, P2PBUF_NL_CMD_DEVICE_GONE_NTF, 0);
+	i = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_DEVICE_GONE_NTF, 0);
 	ck_assert_msg(i >= 0, "no DEVICE_GONE_NTF");
 	ck_assert_str_eq(e[i].device, iv);
-	ck_assert_msg(find_ev(e, n, P2PBUF_NL_CMD_PROVIDER_DEL_NTF, 0) >= 0,
+	ck_assert_msg(tu_nl_find_ev(e, n, P2PBUF_NL_CMD_PROVIDER_DEL_NTF, 0) >=
+			      0,
 		      "no PROVIDER_DEL_NTF");
 	/* (4) the provider is gone: only sysmem is left. */
-	n = dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16);
+	n = tu_nl_dump(&nl, P2PBUF_NL_CMD_PROVIDER_GET, l, 16);
 	ck_assert_int_eq(n, 1);
 	ck_assert_uint_ne(l[0].provider_id, prov);
 	close(sfd);
@@ -396,19 +344,20 @@ START_TEST(test_unplug_provider)
 	qmp("device_add " QEMU_IVSHMEM_ADD);
 	wait_back(RIG_IVSHMEM_VENDOR, RIG_IVSHMEM_DEVICE, port, iv);
 	enable_hot_added(iv);
-	prov = provider_add(iv);
-	fd = dev_open();
-	p = alloc_map(fd, prov, 2 * MIB, &a);
+	prov = tu_nl_provider_add(&nl, iv);
+	fd = tu_dev_open();
+	p = tu_alloc_map(fd, prov, 2 * MIB, &a);
 	for (size_t k = 0; k < 2 * MIB; k++)
 		if (p[k])
 			ck_abort_msg("byte %zu of the new buffer is %#x", k,
 				     p[k]);
-	sfd = map_sgl(fd, (void *)p, 2 * MIB, edu0);
+	sfd = tu_map(fd, (void *)p, 2 * MIB, edu0, P2PBUF_DMA_BIDIRECTIONAL,
+		     NULL);
 	edu_copy_check(edu0, sfd, p, 4096, 1 * MIB + 8, 11);
 	close(sfd);
 	munmap((void *)p, 2 * MIB);
 	close(fd);
-	ck_assert_int_eq(provider_del(prov, false), 0);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, false), 0);
 }
 END_TEST
 
@@ -419,7 +368,7 @@ END_TEST
  */
 START_TEST(test_unplug_target)
 {
-	static struct msg e[MAX_MSGS];
+	static struct tu_nl_msg e[MAX_MSGS];
 	char edu[RIG_BDF_LEN], port[RIG_BDF_LEN], edu0[RIG_BDF_LEN];
 	struct p2pbuf_segments s;
 	struct p2pbuf_alloc a;
@@ -433,38 +382,42 @@ START_TEST(test_unplug_target)
 	printf("hotplug: edu %s below root port %s\n", edu, port);
 	fflush(stdout);
 
-	fd = dev_open();
-	p = alloc_map(fd, 0, 64 * KIB, &a);
+	fd = tu_dev_open();
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
 	p[0] = 9;
-	sfd = map_sgl(fd, (void *)p, 64 * KIB, edu);
-	sfd0 = map_sgl(fd, (void *)p, 64 * KIB, edu0);
-	sid = sgl_id(sfd);
-	sid0 = sgl_id(sfd0);
-	events(e, MAX_MSGS, 0);
+	sfd = tu_map(fd, (void *)p, 64 * KIB, edu, P2PBUF_DMA_BIDIRECTIONAL,
+		     NULL);
+	sfd0 = tu_map(fd, (void *)p, 64 * KIB, edu0, P2PBUF_DMA_BIDIRECTIONAL,
+		      NULL);
+	sid = tu_sgl_id(sfd);
+	sid0 = tu_sgl_id(sfd0);
+	tu_nl_events(&nl, e, MAX_MSGS, 0);
 
 	qmp("device_del " QEMU_EDU);
 	wait_gone(edu);
 
-	assert_sgl_revoked(sfd);
+	tu_assert_sgl_revoked(sfd);
 	/* The other target's dma-sgl and the CPU mapping are untouched. */
-	segments(sfd0, &s);
+	tu_segments(sfd0, NULL, 0, &s);
 	ck_assert_uint_eq(s.state, P2PBUF_SGL_STATE_MAPPED);
 	ck_assert_uint_eq(s.generation, 1);
-	ck_assert_int_eq(touch(p), 0);
+	ck_assert_int_eq(tu_touch(p), 0);
 	ck_assert_uint_eq(p[0], 9);
-	n = events(e, MAX_MSGS, 1000);
-	i = find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid);
+	n = tu_nl_events(&nl, e, MAX_MSGS, 1000);
+	i = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid);
 	ck_assert_msg(i >= 0, "no SGL_REVOKE_NTF for sgl %u (%d events)", sid,
 		      n);
 	ck_assert_uint_eq(e[i].reason, P2PBUF_NL_REVOKE_TARGET_REMOVED);
 	ck_assert_str_eq(e[i].target, edu);
-	ck_assert_int_lt(find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid0), 0);
+	ck_assert_int_lt(
+		tu_nl_find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid0), 0);
 	close(sfd);
 
 	qmp("device_add " QEMU_EDU_ADD);
 	wait_back(RIG_EDU_VENDOR, RIG_EDU_DEVICE, port, edu);
 	/* A target again: map for it and DMA through it. */
-	sfd = map_sgl(fd, (void *)p, 64 * KIB, edu);
+	sfd = tu_map(fd, (void *)p, 64 * KIB, edu, P2PBUF_DMA_BIDIRECTIONAL,
+		     NULL);
 	edu_copy_check(edu, sfd, p, 0, 32 * KIB, 5);
 	/* The other dma-sgl still works too. */
 	edu_copy_check(edu0, sfd0, p, 8 * KIB, 40 * KIB, 6);
@@ -478,32 +431,23 @@ END_TEST
 static Suite *hotplug_suite(void)
 {
 	Suite *s = suite_create("hotplug");
-	TCase *tc = tcase_create("hotplug");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
-	/* Two hotplug waits of up to 60 s each, under TCG. */
-	tcase_set_timeout(tc, 180);
+	/* Two hotplug waits of up to TU_HOTPLUG_WAIT_S each, under TCG. */
+	tc = tu_tcase(s, "hotplug", TU_VM_TIMEOUT_HOTPLUG, setup, teardown);
 	tcase_add_test(tc, test_unplug_provider);
 	tcase_add_test(tc, test_unplug_target);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	if (!hotplug_rig()) {
+	if (!tu_rig_is("hotplug")) {
 		printf("test_hotplug: not the hotplug rig (P2PBUF_VM_RIG=%s): "
 		       "nothing to unplug, nothing tested\n",
 		       getenv("P2PBUF_VM_RIG") ? getenv("P2PBUF_VM_RIG") :
 						 "unset");
 		return EXIT_SUCCESS;
 	}
-	sr = srunner_create(hotplug_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(hotplug_suite());
 }

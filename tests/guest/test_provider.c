@@ -38,7 +38,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 
-#include "edu.h"
+#include "util.h"
 
 #define SYSFS_PCI "/sys/bus/pci/devices"
 #define MODULE_PATH "/p2pbuf.ko"
@@ -357,14 +357,8 @@ static void assert_only_sysmem(const struct reply *r)
 static void setup(void)
 {
 	static struct reply r;
-	char bdfs[4][RIG_BDF_LEN];
-	uint64_t start;
 
-	ck_assert_int_ge(rig_pci_find(RIG_IVSHMEM_VENDOR, RIG_IVSHMEM_DEVICE,
-				      bdfs, 4),
-			 1);
-	strcpy(ivshmem, bdfs[0]);
-	ck_assert_int_eq(rig_pci_resource(ivshmem, 2, &start, &bar2_size), 0);
+	tu_rig_ivshmem(ivshmem, &bar2_size);
 	ck_assert_uint_eq(bar2_size, 64 * MIB);
 	nl_open(&sk, &family);
 	dump(&r);
@@ -691,65 +685,52 @@ struct malformed {
 
 static void m_bar_range(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
+	put_pcibar(msg, ivshmem, 6);
+}
+
+/* The kind and ivshmem's address, for the builders that vary the rest. */
+static void put_kind_ivshmem(struct nl_msg *msg, uint32_t kind)
+{
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND, kind);
 	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, ivshmem);
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 6);
 }
 
 static void m_bar_u16(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, ivshmem);
+	put_kind_ivshmem(msg, P2PBUF_NL_PROVIDER_KIND_PCIBAR);
 	nla_put_u16(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
 }
 
 static void m_kind_range(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND, 0);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, ivshmem);
+	put_kind_ivshmem(msg, 0);
 	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
 }
 
 static void m_kind_sysmem(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-		    P2PBUF_NL_PROVIDER_KIND_SYSMEM);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, ivshmem);
+	put_kind_ivshmem(msg, P2PBUF_NL_PROVIDER_KIND_SYSMEM);
 	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
 }
 
 static void m_addr_short(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, ivshmem + 5);
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
+	put_pcibar(msg, ivshmem + 5, 2);
 }
 
 static void m_addr_0x(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, "0x00:00:04.0");
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
+	put_pcibar(msg, "0x00:00:04.0", 2);
 }
 
 static void m_addr_bad_slot(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, "0000:00:20.0");
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
+	put_pcibar(msg, "0000:00:20.0", 2);
 }
 
 static void m_addr_long(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, "00000:00:04.0");
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
+	put_pcibar(msg, "00000:00:04.0", 2);
 }
 
 static void m_addr_no_nul(struct nl_msg *msg)
@@ -762,9 +743,7 @@ static void m_addr_no_nul(struct nl_msg *msg)
 
 static void m_missing_bar(struct nl_msg *msg)
 {
-	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
-	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, ivshmem);
+	put_kind_ivshmem(msg, P2PBUF_NL_PROVIDER_KIND_PCIBAR);
 }
 
 static void m_output_attr_valid(struct nl_msg *msg)
@@ -1070,8 +1049,7 @@ static Suite *provider_suite(void)
 	Suite *s = suite_create("p2pbuf providers");
 	TCase *tc;
 
-	tc = tcase_create("providers");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "providers", TU_VM_TIMEOUT, setup, teardown);
 	tcase_add_test(tc, test_sysmem_listed);
 	tcase_add_test(tc, test_add_bar2);
 	tcase_add_test(tc, test_add_host_bridge_flag);
@@ -1087,17 +1065,10 @@ static Suite *provider_suite(void)
 	tcase_add_test(tc, test_dump_many);
 	tcase_add_test(tc, test_events);
 	tcase_add_test(tc, test_unload_with_providers);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(provider_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(provider_suite());
 }

@@ -22,8 +22,8 @@
 
 #include <linux/p2pbuf.h>
 
-#include "edu.h"
 #include "libp2pbuf.h"
+#include "util.h"
 
 #define MIB (1024ULL * 1024)
 #define P2PCTL_PATH "/bin/p2pctl"
@@ -66,14 +66,7 @@ static void assert_only_sysmem(void)
 
 static void setup(void)
 {
-	char bdfs[4][RIG_BDF_LEN];
-	uint64_t start;
-
-	ck_assert_int_ge(rig_pci_find(RIG_IVSHMEM_VENDOR, RIG_IVSHMEM_DEVICE,
-				      bdfs, 4),
-			 1);
-	strcpy(ivshmem, bdfs[0]);
-	ck_assert_int_eq(rig_pci_resource(ivshmem, 2, &start, &bar2_size), 0);
+	tu_rig_ivshmem(ivshmem, &bar2_size);
 	ck_assert_int_eq(p2pbuf_ctl_new(&ctl), 0);
 	assert_only_sysmem();
 }
@@ -676,33 +669,24 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("p2pbuf provider API and p2pctl provider");
-	TCase *tc = tcase_create("library");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "library", TU_VM_TIMEOUT, setup, teardown);
 	tcase_add_test(tc, test_lib_sysmem);
 	tcase_add_test(tc, test_lib_add_get_del);
 	tcase_add_test(tc, test_lib_errors);
 	tcase_add_test(tc, test_lib_unprivileged);
 	tcase_add_test(tc, test_lib_list_many);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("p2pctl");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tu_tcase(s, "p2pctl", TU_VM_TIMEOUT, setup, teardown);
 	tcase_add_test(tc, test_json_checker);
 	tcase_add_test(tc, test_p2pctl_provider);
 	tcase_add_test(tc, test_p2pctl_unprivileged);
 	tcase_add_test(tc, test_lib_revocation);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

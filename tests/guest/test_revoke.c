@@ -17,9 +17,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,33 +31,35 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/capability.h>
 #include <linux/p2pbuf.h>
-#include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
-#include "edu.h"
-#include "revoke-util.h"
+#include "util.h"
 
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024)
 #define PAGE 4096ULL
-#define PARAM "/sys/module/p2pbuf/parameters/host_bridge_p2p"
 #define MAX_MSGS 256
+/* test_races: revoke for at least this long, and at least this often. */
+#define RACE_SECONDS 4
+#define RACE_MIN_ROUNDS 6
 
 static char edu0[RIG_BDF_LEN] = "0000:00:03.0",
 	    iv0[RIG_BDF_LEN] = "0000:00:04.0";
 static char edu1[RIG_BDF_LEN] = "0000:03:00.0",
 	    iv1[RIG_BDF_LEN] = "0000:04:00.0";
 
-static void sysfs_write(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
+static struct tu_nl nl;
 
-	ck_assert_msg(f, "%s: %s", path, strerror(errno));
-	ck_assert_int_ge(fputs(val, f), 0);
-	ck_assert_msg(fclose(f) == 0, "%s: %s", path, strerror(errno));
+static void setup(void)
+{
+	tu_nl_fixture_setup(&nl);
+}
+
+static void teardown(void)
+{
+	tu_nl_fixture_teardown(&nl);
 }
 
 /* Remove a PCI function (the kernel's hot-unplug path) and rescan. */
@@ -68,7 +68,7 @@ static void pci_remove(const char *bdf)
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", bdf);
-	sysfs_write(path, "1");
+	tu_write_file(path, "1");
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
 	ck_assert_int_ne(access(path, F_OK), 0);
 }
@@ -77,7 +77,7 @@ static void pci_rescan(const char *bdf)
 {
 	char path[128];
 
-	sysfs_write("/sys/bus/pci/rescan", "1");
+	tu_write_file("/sys/bus/pci/rescan", "1");
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
 	ck_assert_msg(access(path, F_OK) == 0, "%s did not come back", bdf);
 }
@@ -87,7 +87,7 @@ static void pci_rescan(const char *bdf)
 START_TEST(test_feature)
 {
 	struct p2pbuf_info info = { .size = sizeof(info) };
-	int fd = dev_open();
+	int fd = tu_dev_open();
 
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_INFO, &info), 0);
 	ck_assert(info.features & P2PBUF_FEATURE_REVOCATION);
@@ -102,25 +102,26 @@ END_TEST
  */
 START_TEST(test_force_del)
 {
-	static struct msg e[MAX_MSGS];
+	static struct tu_nl_msg e[MAX_MSGS];
 	struct p2pbuf_alloc a;
 	volatile uint8_t *p;
-	uint32_t prov = provider_add(iv0), sid;
-	int fd = dev_open(), sfd, n, i_new, i_rev, i_del, i_bdel, i_pdel;
+	uint32_t prov = tu_nl_provider_add(&nl, iv0), sid;
+	int fd = tu_dev_open(), sfd, n, i_new, i_rev, i_del, i_bdel, i_pdel;
 
-	p = alloc_map(fd, prov, 1 * MIB, &a);
+	p = tu_alloc_map(fd, prov, 1 * MIB, &a);
 	memset((void *)p, 0x5a, 1 * MIB);
-	sfd = map_sgl(fd, (void *)p, 1 * MIB, edu0);
-	sid = sgl_id(sfd);
-	ck_assert_int_eq(provider_del(prov, false), EBUSY);
-	ck_assert_int_eq(touch(p), 0);
+	sfd = tu_map(fd, (void *)p, 1 * MIB, edu0, P2PBUF_DMA_BIDIRECTIONAL,
+		     NULL);
+	sid = tu_sgl_id(sfd);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, false), EBUSY);
+	ck_assert_int_eq(tu_touch(p), 0);
 
-	ck_assert_int_eq(provider_del(prov, true), 0);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, true), 0);
 	/* (1) CPU access: SIGBUS, everywhere in the buffer. */
-	ck_assert_int_eq(touch(p), SIGBUS);
-	ck_assert_int_eq(touch(p + 1 * MIB - 1), SIGBUS);
+	ck_assert_int_eq(tu_touch(p), SIGBUS);
+	ck_assert_int_eq(tu_touch(p + 1 * MIB - 1), SIGBUS);
 	/* (2) the dma-sgl. */
-	assert_sgl_revoked(sfd);
+	tu_assert_sgl_revoked(sfd);
 	/* The handle is still there until freed; mapping it is refused. */
 	ck_assert_ptr_eq(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd,
 			      a.mmap_offset),
@@ -128,19 +129,16 @@ START_TEST(test_force_del)
 	ck_assert_int_eq(errno, ENODEV);
 	close(sfd);
 	munmap((void *)p, 1 * MIB);
-	ck_assert_int_eq(
-		ioctl(fd, P2PBUF_IOC_FREE,
-		      &(struct p2pbuf_free){ .size = 16, .handle = a.handle }),
-		0);
+	tu_free(fd, a.handle);
 	close(fd);
 
 	/* Events, in order: created, revoked, closed; provider last. */
-	n = events(e, MAX_MSGS, 1000);
-	i_new = find_ev(e, n, P2PBUF_NL_CMD_SGL_NEW_NTF, sid);
-	i_rev = find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid);
-	i_del = find_ev(e, n, P2PBUF_NL_CMD_SGL_DEL_NTF, sid);
-	i_bdel = find_ev(e, n, P2PBUF_NL_CMD_BUFFER_DEL_NTF, a.handle);
-	i_pdel = find_ev(e, n, P2PBUF_NL_CMD_PROVIDER_DEL_NTF, 0);
+	n = tu_nl_events(&nl, e, MAX_MSGS, 1000);
+	i_new = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_SGL_NEW_NTF, sid);
+	i_rev = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sid);
+	i_del = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_SGL_DEL_NTF, sid);
+	i_bdel = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_BUFFER_DEL_NTF, a.handle);
+	i_pdel = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_PROVIDER_DEL_NTF, 0);
 	ck_assert_msg(i_new >= 0 && i_rev > i_new && i_del > i_rev,
 		      "sgl events out of order: new %d revoke %d del %d", i_new,
 		      i_rev, i_del);
@@ -149,22 +147,23 @@ START_TEST(test_force_del)
 	ck_assert_uint_eq(e[i_rev].buffer_id, a.handle);
 	ck_assert_str_eq(e[i_rev].target, edu0);
 	ck_assert_msg(!e[i_rev].has_owner, "events carry no owner");
-	ck_assert_int_ge(
-		find_ev(e, n, P2PBUF_NL_CMD_BUFFER_REVOKE_NTF, a.handle), 0);
+	ck_assert_int_ge(tu_nl_find_ev(e, n, P2PBUF_NL_CMD_BUFFER_REVOKE_NTF,
+				       a.handle),
+			 0);
 	/* Memory returned before the provider is reported gone. */
 	ck_assert_msg(i_bdel > i_rev && i_pdel > i_bdel,
 		      "buffer del %d, provider del %d, sgl revoke %d", i_bdel,
 		      i_pdel, i_rev);
 
 	/* The memory is reusable and reads zeros. */
-	prov = provider_add(iv0);
-	fd = dev_open();
-	p = alloc_map(fd, prov, 1 * MIB, &a);
+	prov = tu_nl_provider_add(&nl, iv0);
+	fd = tu_dev_open();
+	p = tu_alloc_map(fd, prov, 1 * MIB, &a);
 	for (size_t i = 0; i < 1 * MIB; i += 4096)
 		ck_assert_uint_eq(p[i], 0);
 	munmap((void *)p, 1 * MIB);
 	close(fd);
-	ck_assert_int_eq(provider_del(prov, false), 0);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, false), 0);
 }
 END_TEST
 
@@ -180,21 +179,20 @@ START_TEST(test_many_sgls)
 	struct p2pbuf_alloc a;
 	volatile uint8_t *p;
 	uint32_t id;
-	int fd = dev_open(), sfd[80], i;
+	int fd = tu_dev_open(), sfd[80], i;
 
-	p = alloc_map(fd, 0, 80 * PAGE, &a);
+	p = tu_alloc_map(fd, 0, 80 * PAGE, &a);
 	for (i = 0; i < 80; i++)
-		sfd[i] = map_sgl(fd, (void *)(p + i * PAGE), PAGE,
-				 i & 1 ? edu0 : edu1);
+		sfd[i] = tu_map(fd, (void *)(p + i * PAGE), PAGE,
+				i & 1 ? edu0 : edu1, P2PBUF_DMA_BIDIRECTIONAL,
+				NULL);
 	id = a.handle;
-	ck_assert_int_eq(request(P2PBUF_NL_CMD_BUFFER_REVOKE, NLM_F_ACK,
-				 put_buffer_id, &id, NULL, 0, NULL),
-			 0);
+	ck_assert_int_eq(tu_nl_buffer_revoke(&nl, id), 0);
 	for (i = 0; i < 80; i++) {
-		assert_sgl_revoked(sfd[i]);
+		tu_assert_sgl_revoked(sfd[i]);
 		close(sfd[i]);
 	}
-	ck_assert_int_eq(touch(p), SIGBUS);
+	ck_assert_int_eq(tu_touch(p), SIGBUS);
 	munmap((void *)p, 80 * PAGE);
 	close(fd);
 }
@@ -205,25 +203,20 @@ START_TEST(test_admin_revoke)
 	struct p2pbuf_alloc a;
 	volatile uint8_t *p;
 	uint32_t id;
-	int fd = dev_open(), sfd;
+	int fd = tu_dev_open(), sfd;
 
-	p = alloc_map(fd, 0, 64 * KIB, &a);
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
 	p[0] = 1;
-	sfd = map_sgl(fd, (void *)p, 64 * KIB, edu0);
+	sfd = tu_map(fd, (void *)p, 64 * KIB, edu0, P2PBUF_DMA_BIDIRECTIONAL,
+		     NULL);
 	id = a.handle;
-	ck_assert_int_eq(request(P2PBUF_NL_CMD_BUFFER_REVOKE, NLM_F_ACK,
-				 put_buffer_id, &id, NULL, 0, NULL),
-			 0);
-	ck_assert_int_eq(touch(p), SIGBUS);
-	assert_sgl_revoked(sfd);
+	ck_assert_int_eq(tu_nl_buffer_revoke(&nl, id), 0);
+	ck_assert_int_eq(tu_touch(p), SIGBUS);
+	tu_assert_sgl_revoked(sfd);
 	/* Idempotent; an unknown id is ENOENT. */
-	ck_assert_int_eq(request(P2PBUF_NL_CMD_BUFFER_REVOKE, NLM_F_ACK,
-				 put_buffer_id, &id, NULL, 0, NULL),
-			 0);
+	ck_assert_int_eq(tu_nl_buffer_revoke(&nl, id), 0);
 	id = 0x7fffff;
-	ck_assert_int_eq(request(P2PBUF_NL_CMD_BUFFER_REVOKE, NLM_F_ACK,
-				 put_buffer_id, &id, NULL, 0, NULL),
-			 ENOENT);
+	ck_assert_int_eq(tu_nl_buffer_revoke(&nl, id), ENOENT);
 	close(sfd);
 	munmap((void *)p, 64 * KIB);
 	close(fd);
@@ -233,15 +226,15 @@ END_TEST
 /* The listings: owner, sizes, mapped bytes, sgls; visibility by uid. */
 START_TEST(test_listings)
 {
-	static struct msg l[16];
+	static struct tu_nl_msg l[16];
 	struct p2pbuf_alloc a;
 	uint8_t *p;
-	int fd = dev_open(), sfd, n, status;
+	int fd = tu_dev_open(), sfd, n, status;
 	pid_t pid;
 
-	p = alloc_map(fd, 0, 256 * KIB, &a);
-	sfd = map_sgl(fd, p, 128 * KIB, edu1);
-	n = dump(P2PBUF_NL_CMD_BUFFER_GET, l, 16);
+	p = tu_alloc_map(fd, 0, 256 * KIB, &a);
+	sfd = tu_map(fd, p, 128 * KIB, edu1, P2PBUF_DMA_BIDIRECTIONAL, NULL);
+	n = tu_nl_dump(&nl, P2PBUF_NL_CMD_BUFFER_GET, l, 16);
 	ck_assert_int_eq(n, 1);
 	ck_assert_uint_eq(l[0].buffer_id, a.handle);
 	ck_assert_uint_eq(l[0].owner_pid, getpid());
@@ -252,11 +245,11 @@ START_TEST(test_listings)
 	ck_assert_uint_eq(l[0].state, P2PBUF_NL_STATE_LIVE);
 	/* A partial munmap shows. */
 	munmap(p + 192 * KIB, 64 * KIB);
-	n = dump(P2PBUF_NL_CMD_BUFFER_GET, l, 16);
+	n = tu_nl_dump(&nl, P2PBUF_NL_CMD_BUFFER_GET, l, 16);
 	ck_assert_uint_eq(l[0].mapped, 192 * KIB);
-	n = dump(P2PBUF_NL_CMD_SGL_GET, l, 16);
+	n = tu_nl_dump(&nl, P2PBUF_NL_CMD_SGL_GET, l, 16);
 	ck_assert_int_eq(n, 1);
-	ck_assert_uint_eq(l[0].sgl_id, sgl_id(sfd));
+	ck_assert_uint_eq(l[0].sgl_id, tu_sgl_id(sfd));
 	ck_assert_str_eq(l[0].target, edu1);
 	ck_assert_uint_eq(l[0].buffer_id, a.handle);
 	ck_assert_uint_eq(l[0].nr_buffer_ids, 1);
@@ -267,7 +260,7 @@ START_TEST(test_listings)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (!pid) {
-		static struct msg c[16];
+		static struct tu_nl_msg c[16];
 		struct nl_sock *s2;
 
 		if (setresuid(65534, 65534, 65534))
@@ -275,9 +268,9 @@ START_TEST(test_listings)
 		s2 = nl_socket_alloc();
 		if (!s2 || genl_connect(s2))
 			_exit(2);
-		sk = s2;
-		if (dump(P2PBUF_NL_CMD_BUFFER_GET, c, 16) != 0 ||
-		    dump(P2PBUF_NL_CMD_SGL_GET, c, 16) != 0)
+		nl.sk = s2;
+		if (tu_nl_dump(&nl, P2PBUF_NL_CMD_BUFFER_GET, c, 16) != 0 ||
+		    tu_nl_dump(&nl, P2PBUF_NL_CMD_SGL_GET, c, 16) != 0)
 			_exit(3);
 		_exit(0);
 	}
@@ -297,77 +290,83 @@ END_TEST
  */
 START_TEST(test_remove_provider_device)
 {
-	static struct msg e[MAX_MSGS], l[16];
+	static struct tu_nl_msg e[MAX_MSGS], l[16];
 	struct p2pbuf_alloc a;
 	volatile uint8_t *p;
-	uint32_t prov = provider_add(iv1);
-	int fd = dev_open(), sfd, n, i;
+	uint32_t prov = tu_nl_provider_add(&nl, iv1);
+	int fd = tu_dev_open(), sfd, n, i;
 
-	p = alloc_map(fd, prov, 2 * MIB, &a);
+	p = tu_alloc_map(fd, prov, 2 * MIB, &a);
 	memset((void *)p, 0x77, 2 * MIB);
-	sfd = map_sgl(fd, (void *)p, 2 * MIB, edu1);
-	events(e, MAX_MSGS, 0);
+	sfd = tu_map(fd, (void *)p, 2 * MIB, edu1, P2PBUF_DMA_BIDIRECTIONAL,
+		     NULL);
+	tu_nl_events(&nl, e, MAX_MSGS, 0);
 
 	pci_remove(iv1);
-	ck_assert_int_eq(touch(p), SIGBUS);
-	assert_sgl_revoked(sfd);
-	n = events(e, MAX_MSGS, 1000);
-	i = find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sgl_id(sfd));
+	ck_assert_int_eq(tu_touch(p), SIGBUS);
+	tu_assert_sgl_revoked(sfd);
+	n = tu_nl_events(&nl, e, MAX_MSGS, 1000);
+	i = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, tu_sgl_id(sfd));
 	ck_assert_int_ge(i, 0);
 	ck_assert_uint_eq(e[i].reason, P2PBUF_NL_REVOKE_DEVICE_REMOVED);
-	i = find_ev(e, n, P2PBUF_NL_CMD_DEVICE_GONE_NTF, 0);
+	i = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_DEVICE_GONE_NTF, 0);
 	ck_assert_int_ge(i, 0);
 	ck_assert_str_eq(e[i].device, iv1);
-	ck_assert_int_ge(find_ev(e, n, P2PBUF_NL_CMD_PROVIDER_DEL_NTF, 0), 0);
-	ck_assert_int_eq(dump(P2PBUF_NL_CMD_PROVIDER_GET, l, 16), 1);
+	ck_assert_int_ge(tu_nl_find_ev(e, n, P2PBUF_NL_CMD_PROVIDER_DEL_NTF, 0),
+			 0);
+	ck_assert_int_eq(tu_nl_dump(&nl, P2PBUF_NL_CMD_PROVIDER_GET, l, 16), 1);
 	close(sfd);
 	munmap((void *)p, 2 * MIB);
 	close(fd);
 
 	pci_rescan(iv1);
-	prov = provider_add(iv1);
-	fd = dev_open();
-	p = alloc_map(fd, prov, 2 * MIB, &a);
+	prov = tu_nl_provider_add(&nl, iv1);
+	fd = tu_dev_open();
+	p = tu_alloc_map(fd, prov, 2 * MIB, &a);
 	for (size_t k = 0; k < 2 * MIB; k += 4096)
 		ck_assert_uint_eq(p[k], 0);
-	sfd = map_sgl(fd, (void *)p, 2 * MIB, edu1);
+	sfd = tu_map(fd, (void *)p, 2 * MIB, edu1, P2PBUF_DMA_BIDIRECTIONAL,
+		     NULL);
 	close(sfd);
 	munmap((void *)p, 2 * MIB);
 	close(fd);
-	ck_assert_int_eq(provider_del(prov, false), 0);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, false), 0);
 }
 END_TEST
 
 /* The target goes away: its dma-sgls are revoked, the buffer lives on. */
 START_TEST(test_remove_target_device)
 {
-	static struct msg e[MAX_MSGS];
+	static struct tu_nl_msg e[MAX_MSGS];
 	struct p2pbuf_alloc a;
 	volatile uint8_t *p;
-	int fd = dev_open(), sfd, sfd0, n, i;
+	int fd = tu_dev_open(), sfd, sfd0, n, i;
 	struct p2pbuf_segments s;
 
-	p = alloc_map(fd, 0, 64 * KIB, &a);
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
 	p[0] = 9;
-	sfd = map_sgl(fd, (void *)p, 64 * KIB, edu1);
-	sfd0 = map_sgl(fd, (void *)p, 64 * KIB, edu0);
-	events(e, MAX_MSGS, 0);
+	sfd = tu_map(fd, (void *)p, 64 * KIB, edu1, P2PBUF_DMA_BIDIRECTIONAL,
+		     NULL);
+	sfd0 = tu_map(fd, (void *)p, 64 * KIB, edu0, P2PBUF_DMA_BIDIRECTIONAL,
+		      NULL);
+	tu_nl_events(&nl, e, MAX_MSGS, 0);
 	pci_remove(edu1);
-	assert_sgl_revoked(sfd);
+	tu_assert_sgl_revoked(sfd);
 	/* The other target's dma-sgl and the CPU mapping are untouched. */
-	segments(sfd0, &s);
+	tu_segments(sfd0, NULL, 0, &s);
 	ck_assert_uint_eq(s.state, P2PBUF_SGL_STATE_MAPPED);
-	ck_assert_int_eq(touch(p), 0);
+	ck_assert_int_eq(tu_touch(p), 0);
 	ck_assert_uint_eq(p[0], 9);
-	n = events(e, MAX_MSGS, 1000);
-	i = find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, sgl_id(sfd));
+	n = tu_nl_events(&nl, e, MAX_MSGS, 1000);
+	i = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, tu_sgl_id(sfd));
 	ck_assert_int_ge(i, 0);
 	ck_assert_uint_eq(e[i].reason, P2PBUF_NL_REVOKE_TARGET_REMOVED);
 	close(sfd);
 	close(sfd0);
 	pci_rescan(edu1);
 	/* Usable again once back. */
-	sfd = map_sgl(fd, (void *)p, 64 * KIB, edu1);
+	sfd = tu_map(fd, (void *)p, 64 * KIB, edu1, P2PBUF_DMA_BIDIRECTIONAL,
+		     NULL);
 	close(sfd);
 	munmap((void *)p, 64 * KIB);
 	close(fd);
@@ -379,13 +378,13 @@ START_TEST(test_unload_refused)
 {
 	struct p2pbuf_alloc a;
 	void *p;
-	int fd = dev_open(), sfd;
+	int fd = tu_dev_open(), sfd;
 
 	ck_assert_int_eq(
 		syscall(SYS_delete_module, "p2pbuf", O_NONBLOCK) ? errno : 0,
 		EWOULDBLOCK);
-	p = alloc_map(fd, 0, 64 * KIB, &a);
-	sfd = map_sgl(fd, p, 64 * KIB, edu0);
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
+	sfd = tu_map(fd, p, 64 * KIB, edu0, P2PBUF_DMA_BIDIRECTIONAL, NULL);
 	munmap(p, 64 * KIB);
 	close(fd);
 	/* Only the sgl is left; it keeps the module. */
@@ -403,13 +402,11 @@ static uint32_t race_prov;
 
 static void *race_user(void *arg)
 {
-	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+	int fd = open(TU_DEV, O_RDWR | O_CLOEXEC);
 
 	(void)arg;
 	while (!race_stop) {
-		struct p2pbuf_alloc a = { .size = sizeof(a),
-					  .length = 64 * KIB,
-					  .provider_id = race_prov };
+		struct p2pbuf_alloc a;
 		struct p2pbuf_map m = { .size = sizeof(m),
 					.length = 64 * KIB,
 					.direction = P2PBUF_DMA_TO_DEVICE,
@@ -417,62 +414,67 @@ static void *race_user(void *arg)
 						    .devfn = 3 << 3 } };
 		void *p;
 
-		if (ioctl(fd, P2PBUF_IOC_ALLOC, &a))
+		if (tu_alloc_try(fd, race_prov, 64 * KIB, &a))
 			continue;
 		p = mmap(NULL, 64 * KIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 			 a.mmap_offset);
 		if (p != MAP_FAILED) {
 			m.addr = (uintptr_t)p;
 			if (!ioctl(fd, P2PBUF_IOC_MAP, &m)) {
-				touch(p);
+				tu_touch(p);
 				close(m.sgl_fd);
 			}
-			touch(p);
+			tu_touch(p);
 			munmap(p, 64 * KIB);
 		}
-		ioctl(fd, P2PBUF_IOC_FREE,
-		      &(struct p2pbuf_free){ .size = 16, .handle = a.handle });
+		tu_free_try(fd, a.handle);
 	}
 	close(fd);
 	return NULL;
 }
 
+/*
+ * Revocation (forced provider removal, every 20 ms) while three threads
+ * allocate, map, MAP for edu0, touch and free.  For at least RACE_SECONDS
+ * and at least RACE_MIN_ROUNDS revocations, whichever takes longer: on a
+ * slow machine the race lasts longer, it is never cut short.
+ */
 START_TEST(test_races)
 {
 	pthread_t t[3];
 	struct timespec t0, now;
 	int i, rounds = 0;
 
-	sysfs_write(PARAM, "Y");
+	tu_set_param("host_bridge_p2p", "Y");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	race_stop = false;
-	race_prov = provider_add(iv0);
+	race_prov = tu_nl_provider_add(&nl, iv0);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, race_user, NULL),
 				 0);
 	do {
 		usleep(20000);
-		ck_assert_int_eq(provider_del(race_prov, true), 0);
-		race_prov = provider_add(iv0);
+		ck_assert_int_eq(tu_nl_provider_del(&nl, race_prov, true), 0);
+		race_prov = tu_nl_provider_add(&nl, iv0);
 		rounds++;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while (now.tv_sec - t0.tv_sec < 4);
+	} while (now.tv_sec - t0.tv_sec < RACE_SECONDS ||
+		 rounds < RACE_MIN_ROUNDS);
 	race_stop = true;
 	for (i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
-	ck_assert_int_eq(provider_del(race_prov, true), 0);
-	sysfs_write(PARAM, "N");
-	ck_assert_int_gt(rounds, 5);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, race_prov, true), 0);
+	tu_set_param("host_bridge_p2p", "N");
+	ck_assert_int_ge(rounds, RACE_MIN_ROUNDS);
 }
 END_TEST
 
 static Suite *revoke_suite(void)
 {
 	Suite *s = suite_create("revoke");
-	TCase *tc = tcase_create("revoke");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
-	tcase_set_timeout(tc, 120);
+	tc = tu_tcase(s, "revoke", TU_VM_TIMEOUT, setup, teardown);
 	tcase_add_test(tc, test_feature);
 	tcase_add_test(tc, test_force_del);
 	tcase_add_test(tc, test_admin_revoke);
@@ -482,17 +484,10 @@ static Suite *revoke_suite(void)
 	tcase_add_test(tc, test_remove_target_device);
 	tcase_add_test(tc, test_unload_refused);
 	tcase_add_test(tc, test_races);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(revoke_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(revoke_suite());
 }

@@ -11,7 +11,7 @@
  *          the normal translated domain the same transfer raises a DMAR fault
  *          naming edu and the address, and no data moves.
  */
-#include "edu.h"
+#include "util.h"
 
 #include <check.h>
 #include <errno.h>
@@ -24,7 +24,6 @@
 #define MAXDEV 8
 #define XFER 2048 /* < 4096: QEMU 7.2 edu off-by-one */
 #define FAULT_WAIT_MS 10000
-#define DMA_WAIT_MS 10000
 
 static int find(unsigned int v, unsigned int d, char bdfs[][RIG_BDF_LEN])
 {
@@ -215,12 +214,24 @@ static int provoke_fault(struct oracle *o, uint64_t addr, enum edu_dma_dir dir,
 
 	rig_kmsg_write("%s test_rig %s %s 0x%llx", RIG_EXPECT_DMAR_BEGIN,
 		       o->edu.bdf, needles[1], (unsigned long long)addr);
-	dma = edu_dma(&o->edu, addr, 0, XFER, dir, DMA_WAIT_MS);
+	dma = edu_dma(&o->edu, addr, 0, XFER, dir, TU_DMA_WAIT_MS);
 	seen = dma == 0 &&
 	       rig_kmsg_wait(o->kmsg, needles, line, len, FAULT_WAIT_MS) == 0;
 	rig_kmsg_write("%s test_rig %s", RIG_EXPECT_DMAR_END, o->edu.bdf);
 	ck_assert_msg(dma == 0, "edu DMA did not complete: %s", strerror(-dma));
 	return seen;
+}
+
+/* provoke_fault(), which must see the fault; says what it saw. */
+static void expect_fault(struct oracle *o, uint64_t addr, enum edu_dma_dir dir)
+{
+	char line[512] = "";
+
+	ck_assert_msg(provoke_fault(o, addr, dir, line, sizeof(line)),
+		      "no DMAR fault (%s, [%s], 0x%llx) in the kernel log",
+		      dir == EDU_DMA_TO_RAM ? "DMA Write" : "DMA Read",
+		      o->edu.bdf + 5, (unsigned long long)addr);
+	printf("test_rig: %s: observed: %s\n", o->edu.bdf, line);
 }
 
 /*
@@ -232,9 +243,7 @@ static int provoke_fault(struct oracle *o, uint64_t addr, enum edu_dma_dir dir,
 START_TEST(test_dma_oracle)
 {
 	struct oracle o;
-	char line[512] = "";
-	int ret, write_fault, read_fault, c_arrived, b_kept, zeroed;
-	int positive_ok;
+	int ret, c_arrived, b_kept, zeroed, positive_ok;
 
 	oracle_setup(&o, 0);
 	fill(o.iv_map + PG(1), 0xb0, XFER);
@@ -248,10 +257,10 @@ START_TEST(test_dma_oracle)
 	ck_assert_msg(ret == 0, "cannot switch IOMMU group %d to identity: %s",
 		      o.group, strerror(-ret));
 	ret = edu_dma(&o.edu, o.iv_bus + PG(1), 0, XFER, EDU_DMA_FROM_RAM,
-		      DMA_WAIT_MS);
+		      TU_DMA_WAIT_MS);
 	if (!ret)
 		ret = edu_dma(&o.edu, o.iv_bus + PG(3), 0, XFER, EDU_DMA_TO_RAM,
-			      DMA_WAIT_MS);
+			      TU_DMA_WAIT_MS);
 	positive_ok = ret == 0 && same(o.iv_map + PG(3), 0xb0, XFER);
 	ck_assert_int_eq(rig_iommu_group_set_type(o.group, "DMA"), 0);
 	ck_assert_msg(
@@ -261,28 +270,16 @@ START_TEST(test_dma_oracle)
 		ret);
 
 	/* Translated domain: the raw bus address is wrong for edu now. */
-	write_fault = provoke_fault(&o, o.iv_bus + PG(2), EDU_DMA_TO_RAM, line,
-				    sizeof(line));
-	ck_assert_msg(
-		write_fault,
-		"no DMAR fault (DMA Write, [%s], 0x%llx) in the kernel log",
-		o.edu.bdf + 5, (unsigned long long)(o.iv_bus + PG(2)));
-	printf("test_rig: %s: observed: %s\n", o.edu.bdf, line);
+	expect_fault(&o, o.iv_bus + PG(2), EDU_DMA_TO_RAM);
 	ck_assert_msg(same(o.iv_map + PG(2), 0xa0, XFER),
 		      "edu->RAM DMA to a wrong address changed the target");
 
-	read_fault = provoke_fault(&o, o.iv_bus + PG(4), EDU_DMA_FROM_RAM, line,
-				   sizeof(line));
-	ck_assert_msg(
-		read_fault,
-		"no DMAR fault (DMA Read, [%s], 0x%llx) in the kernel log",
-		o.edu.bdf + 5, (unsigned long long)(o.iv_bus + PG(4)));
-	printf("test_rig: %s: observed: %s\n", o.edu.bdf, line);
+	expect_fault(&o, o.iv_bus + PG(4), EDU_DMA_FROM_RAM);
 
 	/* What is in edu's buffer now?  Read it back through identity. */
 	ck_assert_int_eq(rig_iommu_group_set_type(o.group, "identity"), 0);
 	ret = edu_dma(&o.edu, o.iv_bus + PG(5), 0, XFER, EDU_DMA_TO_RAM,
-		      DMA_WAIT_MS);
+		      TU_DMA_WAIT_MS);
 	ck_assert_int_eq(rig_iommu_group_set_type(o.group, "DMA"), 0);
 	ck_assert_int_eq(ret, 0);
 	c_arrived = same(o.iv_map + PG(5), 0xc0, XFER);
@@ -305,16 +302,10 @@ END_TEST
 START_TEST(test_dma_oracle_switch)
 {
 	struct oracle o;
-	char line[512] = "";
 
 	oracle_setup(&o, 1);
 	fill(o.iv_map + PG(2), 0xa0, XFER);
-	ck_assert_msg(
-		provoke_fault(&o, o.iv_bus + PG(2), EDU_DMA_TO_RAM, line,
-			      sizeof(line)),
-		"no DMAR fault (DMA Write, [%s], 0x%llx) in the kernel log",
-		o.edu.bdf + 5, (unsigned long long)(o.iv_bus + PG(2)));
-	printf("test_rig: %s: observed: %s\n", o.edu.bdf, line);
+	expect_fault(&o, o.iv_bus + PG(2), EDU_DMA_TO_RAM);
 	ck_assert_msg(same(o.iv_map + PG(2), 0xa0, XFER),
 		      "edu->RAM DMA to a wrong address changed the target");
 	edu_close(&o.edu);
@@ -355,35 +346,24 @@ END_TEST
 
 static Suite *rig_suite(void)
 {
-	const char *rig = getenv("P2PBUF_VM_RIG");
-
 	Suite *s = suite_create("rig");
-	TCase *tc = tcase_create("devices");
+	TCase *tc;
 
+	tc = tu_tcase(s, "devices", TU_VM_TIMEOUT, NULL, NULL);
 	tcase_add_test(tc, test_edu_present);
 	tcase_add_test(tc, test_ivshmem_present);
 	tcase_add_test(tc, test_switch_present);
 	tcase_add_test(tc, test_iommu_active);
-	if (rig && !strcmp(rig, "debug"))
+	if (tu_rig_is("debug"))
 		tcase_add_test(tc, test_nvme_cmb_p2pmem);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("dma_oracle");
-	tcase_set_timeout(tc, 120);
+	tc = tu_tcase(s, "dma_oracle", TU_VM_TIMEOUT, NULL, NULL);
 	tcase_add_test(tc, test_dma_oracle);
 	tcase_add_test(tc, test_dma_oracle_switch);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rig_suite());
-	int failed;
-
-	setvbuf(stdout, NULL, _IOLBF, 0); /* no duplicated buffers in forks */
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(rig_suite());
 }

@@ -40,16 +40,13 @@
 #include <linux/capability.h>
 #include <linux/p2pbuf.h>
 
-#include "edu.h"
 #include "libp2pbuf.h"
+#include "util.h"
 
-#define DEV "/dev/p2pbuf"
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024)
 #define PAGE 4096ULL
 #define XFER 2000 /* bytes per edu transfer, < EDU_DMA_MAX */
-#define DMA_WAIT_MS 10000
-#define PARAM "/sys/module/p2pbuf/parameters/"
 #define MAXSEG 64
 
 enum iommu_mode { IOMMU_ON, IOMMU_OFF, IOMMU_PT };
@@ -63,93 +60,13 @@ static int kmsg = -1;
 
 /* --- helpers ----------------------------------------------------------- */
 
-static int dev_open(void)
-{
-	int fd = open(DEV, O_RDWR | O_CLOEXEC);
-
-	ck_assert_msg(fd >= 0, "open %s: %s", DEV, strerror(errno));
-	return fd;
-}
-
-static void target_of(const char *bdf, struct p2pbuf_pci_target *t)
-{
-	unsigned int d, b, s, f;
-
-	ck_assert_int_eq(sscanf(bdf, "%x:%x:%x.%x", &d, &b, &s, &f), 4);
-	memset(t, 0, sizeof(*t));
-	t->domain = d;
-	t->bus = b;
-	t->devfn = s << 3 | f;
-}
-
-static void *alloc_map(int fd, uint32_t prov, uint64_t len,
-		       struct p2pbuf_alloc *a)
-{
-	void *p;
-
-	memset(a, 0, sizeof(*a));
-	a->size = sizeof(*a);
-	a->length = len;
-	a->provider_id = prov;
-	ck_assert_msg(!ioctl(fd, P2PBUF_IOC_ALLOC, a), "alloc %llu: %s",
-		      (unsigned long long)len, strerror(errno));
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 a->mmap_offset);
-	ck_assert_msg(p != MAP_FAILED, "mmap: %s", strerror(errno));
-	return p;
-}
-
-static void free_handle(int fd, uint32_t handle)
-{
-	struct p2pbuf_free f = { .size = sizeof(f), .handle = handle };
-
-	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_FREE, &f), 0);
-}
-
-/* P2PBUF_IOC_MAP: 0 (m filled) or the errno. */
-static int try_map(int fd, const void *addr, uint64_t len, const char *bdf,
-		   uint32_t dir, uint32_t flags, struct p2pbuf_map *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->size = sizeof(*m);
-	m->flags = flags;
-	m->addr = (uintptr_t)addr;
-	m->length = len;
-	m->direction = dir;
-	target_of(bdf, &m->target);
-	return ioctl(fd, P2PBUF_IOC_MAP, m) ? errno : 0;
-}
-
-static int map_ok(int fd, const void *addr, uint64_t len, const char *bdf,
-		  uint32_t dir, struct p2pbuf_map *m)
-{
-	int ret = try_map(fd, addr, len, bdf, dir, 0, m);
-
-	ck_assert_msg(!ret, "MAP %llu bytes for %s: %s",
-		      (unsigned long long)len, bdf, strerror(ret));
-	ck_assert_int_ge(m->sgl_fd, 0);
-	ck_assert_uint_ge(m->nr_segments, 1);
-	return m->sgl_fd;
-}
-
-static int try_segments(int sfd, struct p2pbuf_segment *segs, uint32_t cap,
-			uint32_t flags, struct p2pbuf_segments *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->size = sizeof(*s);
-	s->flags = flags;
-	s->segments = (uintptr_t)segs;
-	s->capacity = cap;
-	return ioctl(sfd, P2PBUF_IOC_SEGMENTS, s) ? errno : 0;
-}
-
 /* All segments of a dma-sgl; checks they add up to its length. */
 static uint32_t segments_ok(int sfd, struct p2pbuf_segment *segs,
 			    struct p2pbuf_segments *s)
 {
 	uint64_t sum = 0;
 	uint32_t i;
-	int ret = try_segments(sfd, segs, MAXSEG, 0, s);
+	int ret = tu_segments_try(sfd, segs, MAXSEG, 0, s);
 
 	ck_assert_msg(!ret, "SEGMENTS: %s", strerror(ret));
 	ck_assert_uint_eq(s->state, P2PBUF_SGL_STATE_MAPPED);
@@ -160,81 +77,6 @@ static uint32_t segments_ok(int sfd, struct p2pbuf_segment *segs,
 	}
 	ck_assert_uint_eq(sum, s->length);
 	return s->nr_segments;
-}
-
-/*
- * The DMA address of byte off of the range a dma-sgl covers, and in *avail
- * the bytes contiguous from there in its segment.
- */
-static uint64_t dma_at(const struct p2pbuf_segment *segs, uint32_t n,
-		       uint64_t off, uint64_t *avail)
-{
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		if (off < segs[i].length) {
-			*avail = segs[i].length - off;
-			return segs[i].dma_addr + off;
-		}
-		off -= segs[i].length;
-	}
-	ck_abort_msg("offset beyond the dma-sgl");
-	return 0;
-}
-
-static void sync_sgl(int sfd, uint32_t flags)
-{
-	struct p2pbuf_sync s = { .size = sizeof(s), .flags = flags };
-
-	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SYNC, &s), 0);
-}
-
-static uint8_t pat(uint64_t seed, uint64_t i)
-{
-	uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ULL ^ seed;
-
-	return (uint8_t)(x >> 29 ^ x >> 7);
-}
-
-static void fill(volatile uint8_t *p, uint64_t len, uint64_t seed)
-{
-	uint64_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = pat(seed, i);
-}
-
-static void check_bytes(const volatile uint8_t *p, uint64_t len, uint64_t seed,
-			uint64_t seed_off, const char *what)
-{
-	uint64_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != pat(seed, seed_off + i))
-			ck_abort_msg("%s: byte %llu is %#x, want %#x", what,
-				     (unsigned long long)i, p[i],
-				     pat(seed, seed_off + i));
-}
-
-/*
- * The oracle: edu reads len bytes at range offset src through the
- * dma-sgl into its buffer, then writes them to range offset dst.
- */
-static void edu_copy(struct edu *e, int sfd, const struct p2pbuf_segment *segs,
-		     uint32_t n, uint64_t src, uint64_t dst, uint32_t len)
-{
-	uint64_t a_src, a_dst, avail;
-
-	a_src = dma_at(segs, n, src, &avail);
-	ck_assert_uint_ge(avail, len);
-	a_dst = dma_at(segs, n, dst, &avail);
-	ck_assert_uint_ge(avail, len);
-	sync_sgl(sfd, P2PBUF_SYNC_F_FOR_DEVICE);
-	ck_assert_int_eq(
-		edu_dma(e, a_src, 0, len, EDU_DMA_FROM_RAM, DMA_WAIT_MS), 0);
-	ck_assert_int_eq(edu_dma(e, a_dst, 0, len, EDU_DMA_TO_RAM, DMA_WAIT_MS),
-			 0);
-	sync_sgl(sfd, P2PBUF_SYNC_F_FOR_CPU);
 }
 
 static uint32_t add_provider(const char *bdf)
@@ -255,26 +97,14 @@ static uint64_t prov_free(uint32_t id)
 	return info.free_bytes;
 }
 
-static void set_param(const char *name, const char *val)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), PARAM "%s", name);
-	f = fopen(path, "w");
-	ck_assert_msg(f, "%s: %s", path, strerror(errno));
-	ck_assert_int_ge(fputs(val, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 static void reach_ok(uint32_t prov, const char *bdf, struct p2pbuf_reach *r)
 {
-	int fd = dev_open();
+	int fd = tu_dev_open();
 
 	memset(r, 0, sizeof(*r));
 	r->size = sizeof(*r);
 	r->provider_id = prov;
-	target_of(bdf, &r->target);
+	tu_target_of(bdf, &r->target);
 	ck_assert_msg(!ioctl(fd, P2PBUF_IOC_REACH, r), "REACH: %s",
 		      strerror(errno));
 	close(fd);
@@ -293,8 +123,7 @@ static void setup(void)
 {
 	const char *m = getenv("P2PBUF_VM_IOMMU");
 	char bdfs[4][RIG_BDF_LEN];
-	struct p2pbuf_provider_info *l;
-	int i, n;
+	int i;
 
 	if (!m || !strcmp(m, "on"))
 		mode = IOMMU_ON;
@@ -324,36 +153,22 @@ static void setup(void)
 	ck_assert_int_ge(kmsg, 0);
 	ck_assert_int_eq(p2pbuf_ctl_new(&ctl), 0);
 	/* A failed test may have left these; do not cascade. */
-	set_param("host_bridge_p2p", "N");
-	n = p2pbuf_provider_list(ctl, &l, sizeof(*l));
-	for (i = 1; i < n; i++)
-		p2pbuf_provider_del(ctl, l[i].id, 0);
-	free(l);
+	tu_set_param("host_bridge_p2p", "N");
+	tu_providers_clear(ctl);
 }
 
 static void teardown(void)
 {
 	static const char *const needles[] = { "p2pbuf", "disagrees", NULL };
-	struct p2pbuf_provider_info *l;
 	char line[512];
-	int n, i;
+	int i;
 
 	/* p2pbuf's own walk never contradicted the kernel's p2pdma. */
 	if (rig_kmsg_wait(kmsg, needles, line, sizeof(line), 0) == 0)
 		ck_abort_msg("kernel log: %s", line);
 	close(kmsg);
-	set_param("host_bridge_p2p", "N");
-	n = p2pbuf_provider_list(ctl, &l, sizeof(*l));
-	ck_assert_int_ge(n, 1);
-	for (i = 0; i < n; i++) {
-		ck_assert_msg(l[i].buffers == 0, "provider %u: %u buffers left",
-			      l[i].id, l[i].buffers);
-		if (l[i].id != P2PBUF_PROVIDER_ID_SYSMEM) {
-			ck_assert_uint_eq(l[i].free_bytes, l[i].size);
-			p2pbuf_provider_del(ctl, l[i].id, 0);
-		}
-	}
-	free(l);
+	tu_set_param("host_bridge_p2p", "N");
+	tu_providers_release(ctl);
 	p2pbuf_ctl_free(ctl);
 	ctl = NULL;
 	for (i = 0; i < 2; i++)
@@ -365,7 +180,7 @@ static void teardown(void)
 START_TEST(test_info)
 {
 	struct p2pbuf_info info = { .size = sizeof(info) };
-	int fd = dev_open();
+	int fd = tu_dev_open();
 
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_INFO, &info), 0);
 	ck_assert(info.features & P2PBUF_FEATURE_DMA_SGL);
@@ -395,12 +210,12 @@ START_TEST(test_sysmem_edu)
 	struct p2pbuf_alloc a;
 	struct p2pbuf_map m;
 	volatile uint8_t *p;
-	int fd = dev_open(), sfd;
+	int fd = tu_dev_open(), sfd;
 	uint32_t n, i;
 
-	p = alloc_map(fd, 0, 256 * KIB, &a);
-	fill(p, 256 * KIB, 1);
-	sfd = map_ok(fd, (void *)p, 256 * KIB, edu_bdf[0],
+	p = tu_alloc_map(fd, 0, 256 * KIB, &a);
+	tu_fill(p, 256 * KIB, 1);
+	sfd = tu_map(fd, (void *)p, 256 * KIB, edu_bdf[0],
 		     P2PBUF_DMA_BIDIRECTIONAL, &m);
 	ck_assert_uint_eq(m.map_type, api_type());
 	n = segments_ok(sfd, segs, &s);
@@ -417,19 +232,19 @@ START_TEST(test_sysmem_edu)
 		uint64_t src = offs[i][0], dst = offs[i][1], avail;
 
 		/* Keep each transfer inside one segment. */
-		dma_at(segs, n, src, &avail);
+		tu_dma_at(segs, n, src, &avail);
 		if (avail < XFER)
 			src -= XFER - avail;
-		dma_at(segs, n, dst, &avail);
+		tu_dma_at(segs, n, dst, &avail);
 		if (avail < XFER)
 			dst -= XFER - avail;
-		edu_copy(&edu[0], sfd, segs, n, src, dst, XFER);
-		check_bytes(p + dst, XFER, 1, src, "sysmem after edu copy");
-		fill(p, 256 * KIB, 1);
+		tu_edu_copy(&edu[0], sfd, segs, n, src, dst, XFER);
+		tu_check_bytes(p + dst, XFER, 1, src, "sysmem after edu copy");
+		tu_fill(p, 256 * KIB, 1);
 	}
 	close(sfd);
 	munmap((void *)p, 256 * KIB);
-	free_handle(fd, a.handle);
+	tu_free(fd, a.handle);
 	close(fd);
 }
 END_TEST
@@ -445,26 +260,15 @@ START_TEST(test_multi_segment)
 	struct p2pbuf_segments s;
 	struct p2pbuf_alloc a[3];
 	struct p2pbuf_map m;
-	uint64_t len[3] = { 64 * KIB, 8 * KIB, 64 * KIB }, total = 0, off;
-	uint8_t *base, *p;
-	int fd = dev_open(), sfd, i;
+	const uint64_t len[3] = { 64 * KIB, 8 * KIB, 64 * KIB };
+	uint64_t total = len[0] + len[1] + len[2], off;
+	uint8_t *base;
+	int fd = tu_dev_open(), sfd, i;
 	uint32_t n, j;
 
-	for (i = 0; i < 3; i++)
-		total += len[i];
-	base = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert(base != MAP_FAILED);
-	for (i = 0, off = 0; i < 3; off += len[i], i++) {
-		memset(&a[i], 0, sizeof(a[i]));
-		a[i].size = sizeof(a[i]);
-		a[i].length = len[i];
-		ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_ALLOC, &a[i]), 0);
-		p = mmap(base + off, len[i], PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_FIXED, fd, a[i].mmap_offset);
-		ck_assert(p == base + off);
-	}
-	fill(base, total, 2);
-	sfd = map_ok(fd, base, total, edu_bdf[0], P2PBUF_DMA_BIDIRECTIONAL, &m);
+	base = tu_alloc_map_adjacent(fd, P2PBUF_PROVIDER_ID_SYSMEM, len, 3, a);
+	tu_fill(base, total, 2);
+	sfd = tu_map(fd, base, total, edu_bdf[0], P2PBUF_DMA_BIDIRECTIONAL, &m);
 	n = segments_ok(sfd, segs, &s);
 	ck_assert_uint_eq(s.length, total);
 	ck_assert_uint_ge(n, 1);
@@ -472,14 +276,14 @@ START_TEST(test_multi_segment)
 	for (j = 0, off = 0; j < n; off += segs[j].length, j++) {
 		uint64_t dst = off + segs[j].length - XFER;
 
-		edu_copy(&edu[0], sfd, segs, n, off, dst, XFER);
-		check_bytes(base + dst, XFER, 2, off, "multi-buffer range");
-		fill(base, total, 2);
+		tu_edu_copy(&edu[0], sfd, segs, n, off, dst, XFER);
+		tu_check_bytes(base + dst, XFER, 2, off, "multi-buffer range");
+		tu_fill(base, total, 2);
 	}
 	close(sfd);
 	munmap(base, total);
 	for (i = 0; i < 3; i++)
-		free_handle(fd, a[i].handle);
+		tu_free(fd, a[i].handle);
 	close(fd);
 }
 END_TEST
@@ -500,27 +304,27 @@ START_TEST(test_ivshmem_edu)
 	volatile uint8_t *p, *res;
 	uint64_t size, start;
 	uint32_t id = add_provider(iv_bdf[0]), n;
-	int fd = dev_open(), sfd;
+	int fd = tu_dev_open(), sfd;
 
 	ck_assert_int_eq(rig_pci_resource(iv_bdf[0], 2, &start, &size), 0);
 	res = rig_pci_map_bar(iv_bdf[0], 2, size);
 	ck_assert_ptr_nonnull((void *)res);
-	p = alloc_map(fd, id, 1 * MIB, &a);
-	fill(p, 1 * MIB, 3);
+	p = tu_alloc_map(fd, id, 1 * MIB, &a);
+	tu_fill(p, 1 * MIB, 3);
 
 	reach_ok(id, edu_bdf[0], &r);
 	ck_assert_uint_eq(r.reason, P2PBUF_UNREACH_HOST_BRIDGE);
 	ck_assert_uint_eq(r.map_type, 0);
 	ck_assert_uint_eq(r.distance, 2);
-	ck_assert_int_eq(try_map(fd, (void *)p, 1 * MIB, edu_bdf[0],
-				 P2PBUF_DMA_BIDIRECTIONAL, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, (void *)p, 1 * MIB, edu_bdf[0],
+				    P2PBUF_DMA_BIDIRECTIONAL, 0, &m),
 			 EXDEV);
 
-	set_param("host_bridge_p2p", "Y");
+	tu_set_param("host_bridge_p2p", "Y");
 	reach_ok(id, edu_bdf[0], &r);
 	ck_assert_uint_eq(r.reason, P2PBUF_REACH_HOST_BRIDGE_ADMIN);
 	ck_assert_uint_eq(r.map_type, api_type());
-	sfd = map_ok(fd, (void *)p, 1 * MIB, edu_bdf[0],
+	sfd = tu_map(fd, (void *)p, 1 * MIB, edu_bdf[0],
 		     P2PBUF_DMA_BIDIRECTIONAL, &m);
 	ck_assert_uint_eq(m.map_type, api_type());
 	/* One contiguous BAR range is one segment. */
@@ -531,19 +335,19 @@ START_TEST(test_ivshmem_edu)
 		ck_assert_uint_ge(segs[0].dma_addr, start);
 		ck_assert_uint_lt(segs[0].dma_addr, start + size);
 	}
-	edu_copy(&edu[0], sfd, segs, n, 0, 512 * KIB + 8, XFER);
-	check_bytes(p + 512 * KIB + 8, XFER, 3, 0, "BAR via p2pbuf mapping");
-	edu_copy(&edu[0], sfd, segs, n, 1 * MIB - XFER, 4096, XFER);
-	check_bytes(p + 4096, XFER, 3, 1 * MIB - XFER, "BAR, end of buffer");
+	tu_edu_copy(&edu[0], sfd, segs, n, 0, 512 * KIB + 8, XFER);
+	tu_check_bytes(p + 512 * KIB + 8, XFER, 3, 0, "BAR via p2pbuf mapping");
+	tu_edu_copy(&edu[0], sfd, segs, n, 1 * MIB - XFER, 4096, XFER);
+	tu_check_bytes(p + 4096, XFER, 3, 1 * MIB - XFER, "BAR, end of buffer");
 	/* The same bytes through the independent sysfs mapping. */
 	if (mode != IOMMU_ON)
-		check_bytes(res + (segs[0].dma_addr - start) + 4096, XFER, 3,
-			    1 * MIB - XFER, "BAR via resource2");
+		tu_check_bytes(res + (segs[0].dma_addr - start) + 4096, XFER, 3,
+			       1 * MIB - XFER, "BAR via resource2");
 	close(sfd);
-	set_param("host_bridge_p2p", "N");
+	tu_set_param("host_bridge_p2p", "N");
 	munmap((void *)p, 1 * MIB);
 	munmap((void *)res, size);
-	free_handle(fd, a.handle);
+	tu_free(fd, a.handle);
 	close(fd);
 	ck_assert_int_eq(p2pbuf_provider_del(ctl, id, 0), 0);
 }
@@ -574,18 +378,18 @@ START_TEST(test_switch)
 	struct p2pbuf_segment hsegs[MAXSEG];
 	struct p2pbuf_alloc ha;
 	volatile uint8_t *h;
-	int fd = dev_open(), sfd, hfd;
+	int fd = tu_dev_open(), sfd, hfd;
 	char line[512];
 
 	ck_assert_int_eq(rig_pci_resource(iv_bdf[1], 2, &start, &size), 0);
-	p = alloc_map(fd, id, 256 * KIB, &a);
-	fill(p, 256 * KIB, 4);
+	p = tu_alloc_map(fd, id, 256 * KIB, &a);
+	tu_fill(p, 256 * KIB, 4);
 	reach_ok(id, edu_bdf[1], &r);
 	/* 04:00.0 -> 02:01.0 -> 01:00.0 <- 02:00.0 <- 03:00.0 */
 	ck_assert_uint_eq(r.distance, 4);
 	ck_assert_uint_eq(r.reason, P2PBUF_REACH_SWITCH);
 	ck_assert_uint_eq(r.map_type, P2PBUF_MAP_TYPE_BUS_ADDR);
-	sfd = map_ok(fd, (void *)p, 256 * KIB, edu_bdf[1],
+	sfd = tu_map(fd, (void *)p, 256 * KIB, edu_bdf[1],
 		     P2PBUF_DMA_BIDIRECTIONAL, &m);
 	ck_assert_uint_eq(m.map_type, P2PBUF_MAP_TYPE_BUS_ADDR);
 	n = segments_ok(sfd, segs, &s);
@@ -599,38 +403,38 @@ START_TEST(test_switch)
 		 * refuses: zeros or nothing arrive), then writes its buffer
 		 * to host memory it may reach: not the BAR's bytes.
 		 */
-		h = alloc_map(fd, 0, 4 * KIB, &ha);
+		h = tu_alloc_map(fd, 0, 4 * KIB, &ha);
 		memset((void *)h, 0xaa, 4 * KIB);
-		hfd = map_ok(fd, (void *)h, 4 * KIB, edu_bdf[1],
+		hfd = tu_map(fd, (void *)h, 4 * KIB, edu_bdf[1],
 			     P2PBUF_DMA_BIDIRECTIONAL, &m);
 		ck_assert_int_eq(segments_ok(hfd, hsegs, &s), 1);
 		rig_kmsg_write("%s test_sgl %s bus address",
 			       RIG_EXPECT_DMAR_BEGIN, edu_bdf[1]);
 		ck_assert_int_eq(edu_dma(&edu[1], segs[0].dma_addr, 0, XFER,
-					 EDU_DMA_FROM_RAM, DMA_WAIT_MS),
+					 EDU_DMA_FROM_RAM, TU_DMA_WAIT_MS),
 				 0);
 		ck_assert_int_eq(edu_dma(&edu[1], hsegs[0].dma_addr, 0, XFER,
-					 EDU_DMA_TO_RAM, DMA_WAIT_MS),
+					 EDU_DMA_TO_RAM, TU_DMA_WAIT_MS),
 				 0);
 		/* Let the fault reach the log inside the markers. */
 		rig_kmsg_wait(kmsg, needles, line, sizeof(line), 3000);
 		rig_kmsg_write("%s test_sgl %s", RIG_EXPECT_DMAR_END,
 			       edu_bdf[1]);
-		sync_sgl(hfd, P2PBUF_SYNC_F_FOR_CPU);
+		tu_sync(hfd, P2PBUF_SYNC_F_FOR_CPU);
 		ck_assert_msg(
 			memcmp((void *)h, (void *)p, 64),
 			"QEMU moved data from a bus address under the IOMMU");
 		close(hfd);
 		munmap((void *)h, 4 * KIB);
-		free_handle(fd, ha.handle);
+		tu_free(fd, ha.handle);
 	} else {
-		edu_copy(&edu[1], sfd, segs, n, 100, 128 * KIB, XFER);
-		check_bytes(p + 128 * KIB, XFER, 4, 100,
-			    "BAR behind the switch");
+		tu_edu_copy(&edu[1], sfd, segs, n, 100, 128 * KIB, XFER);
+		tu_check_bytes(p + 128 * KIB, XFER, 4, 100,
+			       "BAR behind the switch");
 	}
 	close(sfd);
 	munmap((void *)p, 256 * KIB);
-	free_handle(fd, a.handle);
+	tu_free(fd, a.handle);
 	close(fd);
 }
 END_TEST
@@ -642,22 +446,22 @@ START_TEST(test_same_device)
 	struct p2pbuf_reach r;
 	struct p2pbuf_map m;
 	uint32_t id = add_provider(iv_bdf[0]);
-	int fd = dev_open();
-	void *p = alloc_map(fd, id, 64 * KIB, &a);
+	int fd = tu_dev_open();
+	void *p = tu_alloc_map(fd, id, 64 * KIB, &a);
 
-	set_param("host_bridge_p2p", "Y");
+	tu_set_param("host_bridge_p2p", "Y");
 	reach_ok(id, iv_bdf[0], &r);
 	ck_assert_uint_eq(r.reason, P2PBUF_UNREACH_SAME_DEVICE);
 	ck_assert_uint_eq(r.map_type, 0);
-	ck_assert_int_eq(try_map(fd, p, 64 * KIB, iv_bdf[0],
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, p, 64 * KIB, iv_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 EXDEV);
 	/* Host memory is reachable by anyone, with the DMA API's type. */
 	reach_ok(P2PBUF_PROVIDER_ID_SYSMEM, iv_bdf[0], &r);
 	ck_assert_uint_eq(r.reason, P2PBUF_REACH_HOST_MEMORY);
 	ck_assert_uint_eq(r.map_type, api_type());
 	munmap(p, 64 * KIB);
-	free_handle(fd, a.handle);
+	tu_free(fd, a.handle);
 	close(fd);
 }
 END_TEST
@@ -676,38 +480,38 @@ START_TEST(test_outlives_buffer)
 	volatile uint8_t *p, *res;
 	uint64_t size, start, before;
 	uint32_t id = add_provider(iv_bdf[0]), n;
-	int fd = dev_open(), sfd;
+	int fd = tu_dev_open(), sfd;
 
 	ck_assert_int_eq(rig_pci_resource(iv_bdf[0], 2, &start, &size), 0);
 	res = rig_pci_map_bar(iv_bdf[0], 2, size);
 	ck_assert_ptr_nonnull((void *)res);
 	before = prov_free(id);
-	set_param("host_bridge_p2p", "Y");
-	p = alloc_map(fd, id, 64 * KIB, &a);
-	fill(p, 64 * KIB, 5);
-	sfd = map_ok(fd, (void *)p, 64 * KIB, edu_bdf[0],
+	tu_set_param("host_bridge_p2p", "Y");
+	p = tu_alloc_map(fd, id, 64 * KIB, &a);
+	tu_fill(p, 64 * KIB, 5);
+	sfd = tu_map(fd, (void *)p, 64 * KIB, edu_bdf[0],
 		     P2PBUF_DMA_BIDIRECTIONAL, &m);
 	n = segments_ok(sfd, segs, &s);
 	/* Where the buffer is in the BAR: find the pattern via resource2. */
 	munmap((void *)p, 64 * KIB);
-	free_handle(fd, a.handle);
+	tu_free(fd, a.handle);
 	close(fd);
 	ck_assert_uint_eq(prov_free(id), before - 64 * KIB);
 	ck_assert_int_eq(p2pbuf_provider_del(ctl, id, 0), -EBUSY);
 
 	/* edu copies the first bytes to offset 32 KiB; resource2 sees it. */
-	edu_copy(&edu[0], sfd, segs, n, 0, 32 * KIB, XFER);
+	tu_edu_copy(&edu[0], sfd, segs, n, 0, 32 * KIB, XFER);
 	{
 		uint64_t off;
 		bool found = false;
 
 		for (off = 0; off + 64 * KIB <= size; off += PAGE) {
-			if (res[off] != pat(5, 0) ||
-			    res[off + 1] != pat(5, 1) ||
-			    res[off + 4096] != pat(5, 4096))
+			if (res[off] != tu_pat(5, 0) ||
+			    res[off + 1] != tu_pat(5, 1) ||
+			    res[off + 4096] != tu_pat(5, 4096))
 				continue;
-			check_bytes(res + off + 32 * KIB, XFER, 5, 0,
-				    "freed buffer still under DMA");
+			tu_check_bytes(res + off + 32 * KIB, XFER, 5, 0,
+				       "freed buffer still under DMA");
 			found = true;
 			break;
 		}
@@ -745,13 +549,13 @@ START_TEST(test_fd_passing)
 	struct p2pbuf_alloc a;
 	struct p2pbuf_map m;
 	volatile uint8_t *p;
-	int fd = dev_open(), sfd, sv[2], status;
+	int fd = tu_dev_open(), sfd, sv[2], status;
 	uint32_t n;
 	pid_t pid;
 
-	p = alloc_map(fd, 0, 64 * KIB, &a);
-	fill(p, 64 * KIB, 6);
-	sfd = map_ok(fd, (void *)p, 64 * KIB, edu_bdf[0],
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
+	tu_fill(p, 64 * KIB, 6);
+	sfd = tu_map(fd, (void *)p, 64 * KIB, edu_bdf[0],
 		     P2PBUF_DMA_BIDIRECTIONAL, &m);
 	n = segments_ok(sfd, segs, &s);
 	ck_assert_int_eq(fcntl(sfd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
@@ -760,20 +564,21 @@ START_TEST(test_fd_passing)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (!pid) {
-		if (try_segments(sfd, segs2, MAXSEG, 0, &s2) ||
+		if (tu_segments_try(sfd, segs2, MAXSEG, 0, &s2) ||
 		    s2.nr_segments != n ||
 		    memcmp(segs, segs2, n * sizeof(segs[0])))
 			_exit(1);
 		/* Unprivileged: addresses refused, lengths allowed. */
 		if (drop_caps_but(0))
 			_exit(2);
-		if (try_segments(sfd, segs2, MAXSEG, 0, &s2) != EPERM)
+		if (tu_segments_try(sfd, segs2, MAXSEG, 0, &s2) != EPERM)
 			_exit(3);
-		if (try_segments(sfd, NULL, 0, 0, &s2) || s2.nr_segments != n)
+		if (tu_segments_try(sfd, NULL, 0, 0, &s2) ||
+		    s2.nr_segments != n)
 			_exit(4);
 		memset(segs2, 0xff, sizeof(segs2));
-		if (try_segments(sfd, segs2, MAXSEG,
-				 P2PBUF_SEGMENTS_F_LENGTHS_ONLY, &s2) ||
+		if (tu_segments_try(sfd, segs2, MAXSEG,
+				    P2PBUF_SEGMENTS_F_LENGTHS_ONLY, &s2) ||
 		    segs2[0].dma_addr != 0 || segs2[0].length != segs[0].length)
 			_exit(5);
 		_exit(0);
@@ -806,11 +611,11 @@ START_TEST(test_fd_passing)
 		if (!c || c->cmsg_type != SCM_RIGHTS)
 			_exit(11);
 		memcpy(&rfd, CMSG_DATA(c), sizeof(int));
-		if (try_segments(rfd, segs2, MAXSEG, 0, &s2) ||
+		if (tu_segments_try(rfd, segs2, MAXSEG, 0, &s2) ||
 		    s2.nr_segments != n)
 			_exit(12);
 		/* The receiver drives the DMA through its own fd. */
-		edu_copy(&edu[0], rfd, segs2, n, 0, 32 * KIB, XFER);
+		tu_edu_copy(&edu[0], rfd, segs2, n, 0, 32 * KIB, XFER);
 		close(rfd);
 		_exit(0);
 	}
@@ -837,9 +642,9 @@ START_TEST(test_fd_passing)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
-	check_bytes(p + 32 * KIB, XFER, 6, 0, "DMA by the fd's receiver");
+	tu_check_bytes(p + 32 * KIB, XFER, 6, 0, "DMA by the fd's receiver");
 	munmap((void *)p, 64 * KIB);
-	free_handle(fd, a.handle);
+	tu_free(fd, a.handle);
 	close(fd);
 }
 END_TEST
@@ -850,82 +655,83 @@ START_TEST(test_map_errors)
 	struct p2pbuf_alloc a;
 	struct p2pbuf_map m;
 	uint8_t *p, *anon;
-	int fd = dev_open();
+	int fd = tu_dev_open();
 
-	p = alloc_map(fd, 0, 64 * KIB, &a);
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
 	/* Unknown flag, reserved, direction, target reserved. */
-	ck_assert_int_eq(try_map(fd, p, PAGE, edu_bdf[0], P2PBUF_DMA_TO_DEVICE,
-				 1U << 5, &m),
+	ck_assert_int_eq(tu_map_try(fd, p, PAGE, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 1U << 5, &m),
 			 EINVAL);
 	memset(&m, 0, sizeof(m));
 	m.size = sizeof(m);
 	m.addr = (uintptr_t)p;
 	m.length = PAGE;
 	m.direction = P2PBUF_DMA_TO_DEVICE;
-	target_of(edu_bdf[0], &m.target);
+	tu_target_of(edu_bdf[0], &m.target);
 	m.reserved[1] = 1;
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_MAP, &m) ? errno : 0, EINVAL);
 	m.reserved[1] = 0;
 	m.target.reserved = 1;
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_MAP, &m) ? errno : 0, EINVAL);
-	ck_assert_int_eq(try_map(fd, p, PAGE, edu_bdf[0], 0, 0, &m), EINVAL);
-	ck_assert_int_eq(try_map(fd, p, PAGE, edu_bdf[0], 4, 0, &m), EINVAL);
+	ck_assert_int_eq(tu_map_try(fd, p, PAGE, edu_bdf[0], 0, 0, &m), EINVAL);
+	ck_assert_int_eq(tu_map_try(fd, p, PAGE, edu_bdf[0], 4, 0, &m), EINVAL);
 	/* Ranges: empty, unaligned, wrapping. */
-	ck_assert_int_eq(try_map(fd, p, 0, edu_bdf[0], P2PBUF_DMA_TO_DEVICE, 0,
-				 &m),
+	ck_assert_int_eq(tu_map_try(fd, p, 0, edu_bdf[0], P2PBUF_DMA_TO_DEVICE,
+				    0, &m),
 			 EINVAL);
-	ck_assert_int_eq(try_map(fd, p + 8, PAGE, edu_bdf[0],
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, p + 8, PAGE, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 EINVAL);
-	ck_assert_int_eq(try_map(fd, p, PAGE + 8, edu_bdf[0],
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, p, PAGE + 8, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 EINVAL);
-	ck_assert_int_eq(try_map(fd, (void *)(uintptr_t)0xfffffffffffff000ULL,
-				 2 * PAGE, edu_bdf[0], P2PBUF_DMA_TO_DEVICE, 0,
-				 &m),
-			 EINVAL);
+	ck_assert_int_eq(
+		tu_map_try(fd, (void *)(uintptr_t)0xfffffffffffff000ULL,
+			   2 * PAGE, edu_bdf[0], P2PBUF_DMA_TO_DEVICE, 0, &m),
+		EINVAL);
 	/* Above user space (no wrap): nothing mapped there. */
-	ck_assert_int_eq(try_map(fd, (void *)(uintptr_t)0xffff800000000000ULL,
-				 PAGE, edu_bdf[0], P2PBUF_DMA_TO_DEVICE, 0, &m),
-			 EFAULT);
+	ck_assert_int_eq(
+		tu_map_try(fd, (void *)(uintptr_t)0xffff800000000000ULL, PAGE,
+			   edu_bdf[0], P2PBUF_DMA_TO_DEVICE, 0, &m),
+		EFAULT);
 	/* A hole after the buffer's mapping. */
 	munmap(p + 48 * KIB, 16 * KIB);
-	ck_assert_int_eq(try_map(fd, p + 32 * KIB, 32 * KIB, edu_bdf[0],
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, p + 32 * KIB, 32 * KIB, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 EFAULT);
 	/* A foreign VMA: anonymous memory right after the mapping. */
 	anon = mmap(p + 48 * KIB, 16 * KIB, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	ck_assert(anon == p + 48 * KIB);
 	anon[0] = 1;
-	ck_assert_int_eq(try_map(fd, p + 32 * KIB, 32 * KIB, edu_bdf[0],
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, p + 32 * KIB, 32 * KIB, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 ENXIO);
-	ck_assert_int_eq(try_map(fd, anon, PAGE, edu_bdf[0],
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, anon, PAGE, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 ENXIO);
 	/* Protection: a read-only mapping cannot receive device writes. */
 	ck_assert_int_eq(mprotect(p, 16 * KIB, PROT_READ), 0);
-	ck_assert_int_eq(try_map(fd, p, 16 * KIB, edu_bdf[0],
-				 P2PBUF_DMA_FROM_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, p, 16 * KIB, edu_bdf[0],
+				    P2PBUF_DMA_FROM_DEVICE, 0, &m),
 			 EACCES);
-	ck_assert_int_eq(try_map(fd, p, 16 * KIB, edu_bdf[0],
-				 P2PBUF_DMA_BIDIRECTIONAL, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, p, 16 * KIB, edu_bdf[0],
+				    P2PBUF_DMA_BIDIRECTIONAL, 0, &m),
 			 EACCES);
-	ck_assert_int_eq(try_map(fd, p, 16 * KIB, edu_bdf[0],
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, p, 16 * KIB, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 0);
 	close(m.sgl_fd);
 	/* Unknown target. */
-	ck_assert_int_eq(try_map(fd, p, PAGE, "0000:fe:1f.7",
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, p, PAGE, "0000:fe:1f.7",
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 ENODEV);
-	ck_assert_int_eq(try_map(fd, p, PAGE, "0042:00:03.0",
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, p, PAGE, "0042:00:03.0",
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 ENODEV);
 	munmap(p, 48 * KIB);
 	munmap(anon, 16 * KIB);
-	free_handle(fd, a.handle);
+	tu_free(fd, a.handle);
 	close(fd);
 }
 END_TEST
@@ -943,11 +749,11 @@ START_TEST(test_ioctl_errors)
 		uint64_t tail;
 	} big;
 	uint8_t *p;
-	int fd = dev_open(), sfd, dummy = 0;
+	int fd = tu_dev_open(), sfd, dummy = 0;
 
-	p = alloc_map(fd, 0, 64 * KIB, &a);
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
 	/* Older-than-first layout, and a newer one with a non-zero tail. */
-	try_map(fd, p, PAGE, edu_bdf[0], P2PBUF_DMA_TO_DEVICE, 0, &m);
+	tu_map_try(fd, p, PAGE, edu_bdf[0], P2PBUF_DMA_TO_DEVICE, 0, &m);
 	close(m.sgl_fd);
 	m.size = P2PBUF_MAP_SIZE_VER0 - 8;
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_MAP, &m) ? errno : 0, EINVAL);
@@ -956,7 +762,7 @@ START_TEST(test_ioctl_errors)
 	big.m.addr = (uintptr_t)p;
 	big.m.length = PAGE;
 	big.m.direction = P2PBUF_DMA_TO_DEVICE;
-	target_of(edu_bdf[0], &big.m.target);
+	tu_target_of(edu_bdf[0], &big.m.target);
 	big.tail = 1;
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_MAP, &big) ? errno : 0, E2BIG);
 	big.tail = 0;
@@ -964,22 +770,23 @@ START_TEST(test_ioctl_errors)
 	ck_assert_uint_eq(big.m.size, sizeof(big.m));
 	close(big.m.sgl_fd);
 
-	sfd = map_ok(fd, p, 64 * KIB, edu_bdf[0], P2PBUF_DMA_TO_DEVICE, &m);
+	sfd = tu_map(fd, p, 64 * KIB, edu_bdf[0], P2PBUF_DMA_TO_DEVICE, &m);
 	/* Commands of one kind of fd are unknown to the other. */
 	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_MAP, &m) ? errno : 0, ENOTTY);
-	ck_assert_int_eq(try_segments(fd, segs, MAXSEG, 0, &s), ENOTTY);
+	ck_assert_int_eq(tu_segments_try(fd, segs, MAXSEG, 0, &s), ENOTTY);
 	ck_assert_int_eq(
 		ioctl(sfd, _IOWR(P2PBUF_IOC_MAGIC, 0x4f, int), &dummy) ? errno :
 									 0,
 		ENOTTY);
 	/* SEGMENTS: flags, reserved, capacity. */
-	ck_assert_int_eq(try_segments(sfd, segs, MAXSEG, 1U << 7, &s), EINVAL);
+	ck_assert_int_eq(tu_segments_try(sfd, segs, MAXSEG, 1U << 7, &s),
+			 EINVAL);
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
 	s.reserved[0] = 1;
 	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SEGMENTS, &s) ? errno : 0,
 			 EINVAL);
-	ck_assert_int_eq(try_segments(sfd, segs, 0, 0, &s), EMSGSIZE);
+	ck_assert_int_eq(tu_segments_try(sfd, segs, 0, 0, &s), EMSGSIZE);
 	ck_assert_uint_eq(s.nr_segments, m.nr_segments);
 	ck_assert_uint_eq(s.length, 64 * KIB);
 	/* SYNC: exactly one direction, reserved zero. */
@@ -996,13 +803,14 @@ START_TEST(test_ioctl_errors)
 	close(sfd);
 
 	/* NO_CLOEXEC leaves the fd open across exec. */
-	ck_assert_int_eq(try_map(fd, p, PAGE, edu_bdf[0], P2PBUF_DMA_TO_DEVICE,
-				 P2PBUF_MAP_F_NO_CLOEXEC, &m),
+	ck_assert_int_eq(tu_map_try(fd, p, PAGE, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE,
+				    P2PBUF_MAP_F_NO_CLOEXEC, &m),
 			 0);
 	ck_assert_int_eq(fcntl(m.sgl_fd, F_GETFD) & FD_CLOEXEC, 0);
 	close(m.sgl_fd);
 	munmap(p, 64 * KIB);
-	free_handle(fd, a.handle);
+	tu_free(fd, a.handle);
 	close(fd);
 }
 END_TEST
@@ -1010,54 +818,44 @@ END_TEST
 /* The limits: sgls per fd (ENOSPC) and segments per sgl (E2BIG). */
 START_TEST(test_limits)
 {
+	const uint64_t len[3] = { 4 * PAGE, 4 * PAGE, 4 * PAGE };
 	struct p2pbuf_alloc a[3];
 	struct p2pbuf_map m;
-	int fd = dev_open(), fd2 = dev_open(), sfd[3], i;
-	uint8_t *base, *p;
+	int fd = tu_dev_open(), fd2 = tu_dev_open(), sfd[3], i;
+	uint8_t *base;
 
-	set_param("max_sgls_per_fd", "2");
-	base = mmap(NULL, 3 * 4 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-		    -1, 0);
-	ck_assert(base != MAP_FAILED);
-	for (i = 0; i < 3; i++) {
-		memset(&a[i], 0, sizeof(a[i]));
-		a[i].size = sizeof(a[i]);
-		a[i].length = 4 * PAGE;
-		ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_ALLOC, &a[i]), 0);
-		p = mmap(base + i * 4 * PAGE, 4 * PAGE, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_FIXED, fd, a[i].mmap_offset);
-		ck_assert(p == base + i * 4 * PAGE);
-	}
+	tu_set_param("max_sgls_per_fd", "2");
+	base = tu_alloc_map_adjacent(fd, P2PBUF_PROVIDER_ID_SYSMEM, len, 3, a);
 	for (i = 0; i < 2; i++)
-		sfd[i] = map_ok(fd, base, PAGE, edu_bdf[0],
+		sfd[i] = tu_map(fd, base, PAGE, edu_bdf[0],
 				P2PBUF_DMA_TO_DEVICE, &m);
-	ck_assert_int_eq(try_map(fd, base, PAGE, edu_bdf[0],
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd, base, PAGE, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 ENOSPC);
 	/* The limit is per /dev/p2pbuf file; closing one frees a slot. */
-	ck_assert_int_eq(try_map(fd2, base, PAGE, edu_bdf[0],
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	ck_assert_int_eq(tu_map_try(fd2, base, PAGE, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 0);
 	close(m.sgl_fd);
 	close(sfd[0]);
-	sfd[0] = map_ok(fd, base, PAGE, edu_bdf[0], P2PBUF_DMA_TO_DEVICE, &m);
+	sfd[0] = tu_map(fd, base, PAGE, edu_bdf[0], P2PBUF_DMA_TO_DEVICE, &m);
 	close(sfd[0]);
 	close(sfd[1]);
-	set_param("max_sgls_per_fd", "1024");
+	tu_set_param("max_sgls_per_fd", "1024");
 
 	/* Three buffers are three pieces: more than two segments. */
-	set_param("max_sgl_segments", "2");
-	ck_assert_int_eq(try_map(fd, base, 3 * 4 * PAGE, edu_bdf[0],
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	tu_set_param("max_sgl_segments", "2");
+	ck_assert_int_eq(tu_map_try(fd, base, 3 * 4 * PAGE, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 E2BIG);
-	set_param("max_sgl_segments", "65536");
-	ck_assert_int_eq(try_map(fd, base, 3 * 4 * PAGE, edu_bdf[0],
-				 P2PBUF_DMA_TO_DEVICE, 0, &m),
+	tu_set_param("max_sgl_segments", "65536");
+	ck_assert_int_eq(tu_map_try(fd, base, 3 * 4 * PAGE, edu_bdf[0],
+				    P2PBUF_DMA_TO_DEVICE, 0, &m),
 			 0);
 	close(m.sgl_fd);
 	munmap(base, 3 * 4 * PAGE);
 	for (i = 0; i < 3; i++)
-		free_handle(fd, a[i].handle);
+		tu_free(fd, a[i].handle);
 	close(fd);
 	close(fd2);
 }
@@ -1070,11 +868,11 @@ START_TEST(test_fdinfo)
 	struct p2pbuf_map m;
 	char path[64], text[1024];
 	uint8_t *p;
-	int fd = dev_open(), sfd, ffd;
+	int fd = tu_dev_open(), sfd, ffd;
 	ssize_t n;
 
-	p = alloc_map(fd, 0, 64 * KIB, &a);
-	sfd = map_ok(fd, p, 64 * KIB, edu_bdf[1], P2PBUF_DMA_FROM_DEVICE, &m);
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
+	sfd = tu_map(fd, p, 64 * KIB, edu_bdf[1], P2PBUF_DMA_FROM_DEVICE, &m);
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", sfd);
 	ffd = open(path, O_RDONLY);
 	ck_assert_int_ge(ffd, 0);
@@ -1090,7 +888,7 @@ START_TEST(test_fdinfo)
 		      "%s", text);
 	close(sfd);
 	munmap(p, 64 * KIB);
-	free_handle(fd, a.handle);
+	tu_free(fd, a.handle);
 	close(fd);
 }
 END_TEST
@@ -1123,7 +921,7 @@ START_TEST(test_p2pdma_agrees)
 	ck_assert_uint_eq(r.reason, P2PBUF_UNREACH_HOST_BRIDGE);
 	/* 00:06.0 -> host bridge <- 00:05.0 <- 01:00.0 <- 02:00.0 <- 03:00.0 */
 	ck_assert_uint_eq(r.distance, 5);
-	set_param("host_bridge_p2p", "Y");
+	tu_set_param("host_bridge_p2p", "Y");
 	reach_ok(info.id, edu_bdf[0], &r);
 	ck_assert_uint_eq(r.reason, P2PBUF_REACH_HOST_BRIDGE_ADMIN);
 	ck_assert_int_eq(p2pbuf_provider_del(ctl, info.id, 0), 0);
@@ -1212,12 +1010,10 @@ END_TEST
 
 static Suite *sgl_suite(void)
 {
-	const char *rig = getenv("P2PBUF_VM_RIG");
 	Suite *s = suite_create("sgl");
-	TCase *tc = tcase_create("sgl");
+	TCase *tc;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
+	tc = tu_tcase(s, "sgl", TU_VM_TIMEOUT, setup, teardown);
 	tcase_add_test(tc, test_info);
 	tcase_add_test(tc, test_sysmem_edu);
 	tcase_add_test(tc, test_multi_segment);
@@ -1231,19 +1027,12 @@ static Suite *sgl_suite(void)
 	tcase_add_test(tc, test_ioctl_errors);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_fdinfo);
-	if (rig && !strcmp(rig, "debug"))
+	if (tu_rig_is("debug"))
 		tcase_add_test(tc, test_p2pdma_agrees);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sgl_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(sgl_suite());
 }

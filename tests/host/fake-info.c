@@ -27,6 +27,11 @@ void fake_info_reset(void)
 	};
 }
 
+void fake_info_off(void)
+{
+	memset(&fake_info, 0, sizeof(fake_info));
+}
+
 int __real_ioctl(int fd, unsigned long request, ...);
 int __wrap_ioctl(int fd, unsigned long request, ...);
 

@@ -36,4 +36,7 @@ extern struct fake_info fake_info;
 /* Enable the fake with a well-formed uAPI 1.0 reply. */
 void fake_info_reset(void);
 
+/* Turn the fake off: every ioctl() goes to the real one (a fixture). */
+void fake_info_off(void);
+
 #endif /* FAKE_INFO_H */

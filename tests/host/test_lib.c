@@ -19,6 +19,7 @@
 
 #include "fake-info.h"
 #include "libp2pbuf.h"
+#include "util.h"
 
 /* Any openable file will do: the fake answers INFO on every fd. */
 #define FAKE_DEV "/dev/null"
@@ -27,30 +28,14 @@
 static char untouched_marker;
 #define UNTOUCHED ((struct p2pbuf_ctx *)&untouched_marker)
 
-/* Each test starts with the fake off (real ioctl()). */
-static void fake_off(void)
-{
-	memset(&fake_info, 0, sizeof(fake_info));
-}
-
-/* The lowest free fd: the next open() gets it unless something leaked. */
-static int lowest_free_fd(void)
-{
-	int fd = open("/dev/null", O_RDONLY);
-
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	return fd;
-}
-
 static void expect_new_fails(const char *path, int expected)
 {
 	struct p2pbuf_ctx *ctx = UNTOUCHED;
-	int fd = lowest_free_fd();
+	int fd = tu_lowest_free_fd();
 
 	ck_assert_int_eq(p2pbuf_ctx_new(path, &ctx), expected);
 	ck_assert_ptr_eq(ctx, UNTOUCHED);
-	ck_assert_int_eq(lowest_free_fd(), fd);
+	ck_assert_int_eq(tu_lowest_free_fd(), fd);
 }
 
 START_TEST(test_new_missing_path)
@@ -359,17 +344,15 @@ static Suite *lib_suite(void)
 	Suite *s = suite_create("libp2pbuf");
 	TCase *tc;
 
-	tc = tcase_create("open");
+	tc = tu_tcase(s, "open", TU_HOST_TIMEOUT, fake_info_off, NULL);
 	tcase_add_test(tc, test_new_missing_path);
 	tcase_add_test(tc, test_new_directory);
 	tcase_add_test(tc, test_new_dev_null_is_not_p2pbuf);
 	tcase_add_test(tc, test_new_regular_file_is_not_p2pbuf);
 	tcase_add_test(tc, test_new_null_ctxp);
 	tcase_add_test(tc, test_new_null_path_is_default_device);
-	tcase_add_checked_fixture(tc, fake_off, NULL);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("handshake");
+	tc = tu_tcase(s, "handshake", TU_HOST_TIMEOUT, fake_info_off, NULL);
 	tcase_add_test(tc, test_handshake);
 	tcase_add_test(tc, test_handshake_newer_minor);
 	tcase_add_test(tc, test_info_einval_enotty_mean_not_p2pbuf);
@@ -378,32 +361,20 @@ static Suite *lib_suite(void)
 	tcase_add_test(tc, test_version_message_is_per_thread);
 	tcase_add_test(tc, test_short_reply_is_protocol_error);
 	tcase_add_test(tc, test_unterminated_driver_version);
-	tcase_add_checked_fixture(tc, fake_off, NULL);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("ctx");
+	tc = tu_tcase(s, "ctx", TU_HOST_TIMEOUT, fake_info_off, NULL);
 	tcase_add_test(tc, test_refcount);
 	tcase_add_test(tc, test_get_info_sizes);
-	tcase_add_checked_fixture(tc, fake_off, NULL);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("names");
+	tc = tu_tcase(s, "names", TU_HOST_TIMEOUT, fake_info_off, NULL);
 	tcase_add_test(tc, test_strerror);
 	tcase_add_test(tc, test_strerror_buffer_is_per_thread);
 	tcase_add_test(tc, test_feature_names);
 	tcase_add_test(tc, test_version);
-	tcase_add_checked_fixture(tc, fake_off, NULL);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(lib_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(lib_suite());
 }

@@ -22,6 +22,7 @@
 
 #include "libp2pbuf-private.h"
 #include "libp2pbuf.h"
+#include "util.h"
 
 #define FAMILY 0x1d /* any genl family id */
 #define GIB (1024ULL * 1024 * 1024)
@@ -896,8 +897,9 @@ END_TEST
 static Suite *netlink_suite(void)
 {
 	Suite *s = suite_create("libp2pbuf netlink");
-	TCase *tc = tcase_create("parse");
+	TCase *tc;
 
+	tc = tu_tcase(s, "parse", TU_HOST_TIMEOUT, NULL, NULL);
 	tcase_add_test(tc, test_parse_pcibar);
 	tcase_add_test(tc, test_parse_sysmem);
 	tcase_add_loop_test(tc, test_parse_missing, 0,
@@ -909,9 +911,8 @@ static Suite *netlink_suite(void)
 	tcase_add_test(tc, test_error_malformed);
 	tcase_add_test(tc, test_nlerr_to_errno);
 	tcase_add_test(tc, test_copy_info);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("revocation");
+	tc = tu_tcase(s, "revocation", TU_HOST_TIMEOUT, NULL, NULL);
 	tcase_add_test(tc, test_parse_buffer);
 	tcase_add_loop_test(tc, test_parse_buffer_missing, 0,
 			    sizeof(buffer_required) /
@@ -927,17 +928,10 @@ static Suite *netlink_suite(void)
 	tcase_add_test(tc, test_next_event);
 	tcase_add_test(tc, test_revoke_reason_names);
 	tcase_add_test(tc, test_null_args_5);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(netlink_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run(netlink_suite());
 }

@@ -22,6 +22,8 @@
 #include <linux/p2pbuf.h>
 
 #include "p2pctl-cli.h"
+#include "p2pctl-print.h"
+#include "util.h"
 
 #define MAX_ARGS 16
 
@@ -413,7 +415,7 @@ END_TEST
 
 static void setup(void)
 {
-	memset(&fake_info, 0, sizeof(fake_info));
+	fake_info_off();
 }
 
 /* --- providers: parsing and formatting ---------------------------------- */
@@ -482,37 +484,48 @@ START_TEST(test_format_size)
 }
 END_TEST
 
+/*
+ * p2pctl takes PCI addresses as p2pbuf_pci_target_parse(3) does (its own
+ * parser, which took "1:2:3.4" and refused 5-digit domains, is gone), and
+ * refuses domains above ffff where it needs the provider commands' form.
+ */
+static const struct {
+	const char *s, *canon;
+	int ret;
+} pci_addr_cases[] = {
+	{ "0000:00:04.0", "0000:00:04.0", 0 },
+	{ "00:04.0", "0000:00:04.0", 0 },
+	{ "0001:3A:1f.7", "0001:3a:1f.7", 0 },
+	{ "ffff:ff:1f.7", "ffff:ff:1f.7", 0 },
+	{ "00000:00:04.0", "0000:00:04.0", 0 }, /* 4 to 8 digits */
+	{ "10000:e0:00.0", NULL, -ERANGE }, /* a VMD domain */
+	{ "1:2:3.4", NULL, -EINVAL }, /* bus and device: 2 digits */
+	{ "0000:00:4.0", NULL, -EINVAL },
+	{ "0000:00:20.0", NULL, -EINVAL }, /* device > 0x1f */
+	{ "0000:00:04.8", NULL, -EINVAL }, /* function > 7 */
+	{ "0000:000:04.0", NULL, -EINVAL },
+	{ "0000:00:04", NULL, -EINVAL },
+	{ "0000:00:04.0 ", NULL, -EINVAL },
+	{ "0x00:00:04.0", NULL, -EINVAL },
+	{ "0000:00:04.0:0", NULL, -EINVAL },
+	{ "04.0", NULL, -EINVAL },
+	{ "", NULL, -EINVAL },
+	{ "0000::04.0", NULL, -EINVAL },
+};
+
 START_TEST(test_parse_pci_addr)
 {
-	static const struct {
-		const char *s, *canon;
-	} cases[] = {
-		{ "0000:00:04.0", "0000:00:04.0" },
-		{ "00:04.0", "0000:00:04.0" },
-		{ "0001:3A:1f.7", "0001:3a:1f.7" },
-		{ "1:2:3.4", "0001:02:03.4" },
-		{ "ffff:ff:1f.7", "ffff:ff:1f.7" },
-		{ "0000:00:20.0", NULL }, /* device > 0x1f */
-		{ "0000:00:04.8", NULL }, /* function > 7 */
-		{ "00000:00:04.0", NULL },
-		{ "0000:000:04.0", NULL },
-		{ "0000:00:04", NULL },
-		{ "0000:00:04.0 ", NULL },
-		{ "0x00:00:04.0", NULL },
-		{ "0000:00:04.0:0", NULL },
-		{ "04.0", NULL },
-		{ "", NULL },
-		{ "0000::04.0", NULL },
-	};
 	char out[P2PBUF_PCI_ADDR_STRLEN];
-	int ret = p2pctl_parse_pci_addr(cases[_i].s, out);
+	struct p2pbuf_pci_target t;
+	int ret = p2pctl_parse_pci_addr(pci_addr_cases[_i].s, out);
 
-	if (cases[_i].canon) {
-		ck_assert_msg(ret == 0, "'%s' refused", cases[_i].s);
-		ck_assert_str_eq(out, cases[_i].canon);
-	} else {
-		ck_assert_msg(ret == -EINVAL, "'%s' accepted", cases[_i].s);
-	}
+	ck_assert_msg(ret == pci_addr_cases[_i].ret, "'%s': %d",
+		      pci_addr_cases[_i].s, ret);
+	if (!ret)
+		ck_assert_str_eq(out, pci_addr_cases[_i].canon);
+	/* The library agrees: it refuses exactly the malformed ones. */
+	ck_assert_int_eq(p2pbuf_pci_target_parse(pci_addr_cases[_i].s, &t),
+			 pci_addr_cases[_i].ret == -EINVAL ? -EINVAL : 0);
 }
 END_TEST
 
@@ -823,7 +836,6 @@ END_TEST
 
 START_TEST(test_parse_helpers)
 {
-	struct p2pbuf_pci_target t;
 	enum p2pbuf_dma_dir dir = 0;
 
 	ck_assert_int_eq(p2pctl_parse_dma_dir("to-device", &dir), 0);
@@ -836,15 +848,26 @@ START_TEST(test_parse_helpers)
 	ck_assert_int_eq(p2pctl_parse_dma_dir("", &dir), -EINVAL);
 	ck_assert_int_eq(p2pctl_parse_dma_dir("both", &dir), -EINVAL);
 
-	/* Every form "provider add" takes, as the same target. */
-	ck_assert_int_eq(p2pctl_parse_target("1:2:3.4", &t), 0);
-	ck_assert_uint_eq(t.domain, 1);
-	ck_assert_uint_eq(t.bus, 2);
-	ck_assert_uint_eq(t.devfn, 3 << 3 | 4);
-	ck_assert_int_eq(p2pctl_parse_target("00:04.0", &t), 0);
-	ck_assert_uint_eq(t.devfn, 0x20);
-	ck_assert_int_eq(p2pctl_parse_target("0000:00:04.8", &t), -EINVAL);
-	ck_assert_int_eq(p2pctl_parse_target("10000:00:04.0", &t), -EINVAL);
+	/*
+	 * Targets are libp2pbuf's (test_sgl tests its parser): what it
+	 * refuses is a usage error, what it takes gets as far as the device.
+	 */
+	run("reach", "--provider", "1", "--target", "1:2:3.4");
+	expect_usage_error(
+		"p2pctl: reach: invalid target '1:2:3.4' (expected DDDD:BB:DD.F or BB:DD.F) (see 'p2pctl reach --help')\n");
+	run("map", "--buffer-size", "8K", "--target", "0000:00:04.8");
+	ck_assert_int_eq(res.status, P2PCTL_EXIT_USAGE);
+	ck_assert_int_eq(run("reach", "--provider", "1", "--target",
+			     "10000:e0:00.0", "--device",
+			     "/nonexistent/p2pbuf"),
+			 P2PCTL_EXIT_NODEV);
+	ck_assert_int_eq(run("map", "--buffer-size", "8K", "--target",
+			     "00:04.0", "--device", "/nonexistent/p2pbuf"),
+			 P2PCTL_EXIT_NODEV);
+	/* "provider add" needs a domain its netlink attribute can carry. */
+	run("provider", "add", "10000:e0:00.0", "--bar", "2");
+	expect_usage_error(
+		"p2pctl: provider add: PCI address '10000:e0:00.0': a domain above ffff cannot be named here (see 'p2pctl provider add --help')\n");
 }
 END_TEST
 
@@ -1833,12 +1856,379 @@ START_TEST(test_monitor_signal)
 }
 END_TEST
 
+/* --- help of every noun, -j before the command ------------------------- */
+
+static const char *const all_nouns[] = {
+	"info", "provider", "buffer", "map",  "reach",
+	"list", "monitor",  "demo",   "help",
+};
+
+START_TEST(test_noun_help)
+{
+	static const char buffer_help[] =
+		"Usage: p2pctl buffer VERB [OPTIONS]\n"
+		"\n"
+		"Buffers: memory of a provider, allocated, shown and revoked.\n"
+		"\n"
+		"Verbs:\n"
+		"  alloc --provider ID --size SIZE [--fill PATTERN] [--hold] [--device PATH]\n"
+		"      Allocate a buffer, show it, optionally fill and verify it\n"
+		"  show ID [--json] [--bytes]\n"
+		"      Show one buffer: owner, size, mappings, dma-sgls, caching\n"
+		"  revoke ID\n"
+		"      Revoke a buffer: take its memory away from whoever holds it\n"
+		"\n"
+		"Run 'p2pctl buffer VERB --help' for the options of a verb; see p2pctl(8).\n";
+	char prefix[64], *help;
+	size_t i;
+
+	/* Every noun answers --help, -h and "help NOUN" the same way. */
+	for (i = 0; i < sizeof(all_nouns) / sizeof(all_nouns[0]); i++) {
+		snprintf(prefix, sizeof(prefix), "Usage: p2pctl %s ",
+			 all_nouns[i]);
+		ck_assert_msg(run(all_nouns[i], "--help") == 0, "%s: %s",
+			      all_nouns[i], res.err);
+		ck_assert_str_eq(res.err, "");
+		ck_assert_msg(!strncmp(res.out, prefix, strlen(prefix)), "%s",
+			      res.out);
+		help = strdup(res.out);
+		ck_assert_int_eq(run(all_nouns[i], "-h"), 0);
+		ck_assert_str_eq(res.out, help);
+		if (strcmp(all_nouns[i], "help")) {
+			ck_assert_int_eq(run("help", all_nouns[i]), 0);
+			ck_assert_str_eq(res.out, help);
+		}
+		free(help);
+	}
+	ck_assert_int_eq(run("buffer", "--help"), 0);
+	ck_assert_str_eq(res.out, buffer_help);
+	ck_assert_int_eq(run("provider", "--help"), 0);
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  add PCI-ADDRESS --bar N "));
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  del ID [--force]\n"));
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  list [--json] [--bytes]\n"));
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "\n  show ID [--json] [--bytes]\n"));
+	/* A verb's help is still the verb's. */
+	ck_assert_int_eq(run("help", "buffer", "show"), 0);
+	ck_assert(!strncmp(res.out, "Usage: p2pctl buffer show ID ", 29));
+
+	/* What is wrong with a noun's verb, and where to look. */
+	run("buffer");
+	expect_usage_error(
+		"p2pctl: buffer: missing verb (see 'p2pctl buffer --help')\n");
+	run("buffer", "frob");
+	expect_usage_error(
+		"p2pctl: buffer: unknown verb 'frob' (see 'p2pctl buffer --help')\n");
+	run("provider", "--json");
+	expect_usage_error(
+		"p2pctl: provider: missing verb before '--json' (see 'p2pctl provider --help')\n");
+	run("help", "provider", "frob");
+	expect_usage_error(
+		"p2pctl: provider: unknown verb 'frob' (see 'p2pctl provider --help')\n");
+	run("help", "provider", "--json");
+	expect_usage_error(
+		"p2pctl: help: unexpected argument '--json' (see 'p2pctl help --help')\n");
+	run("help", "buffer", "show", "1");
+	expect_usage_error(
+		"p2pctl: help: unexpected argument '1' (see 'p2pctl help --help')\n");
+}
+END_TEST
+
+START_TEST(test_global_json)
+{
+	fake_info_reset();
+	/* -j before the command is the command's --json. */
+	ck_assert_int_eq(run("-j", "info", "--device", "/dev/null"), 0);
+	ck_assert_str_eq(res.err, "");
+	ck_assert_str_eq(res.out, fake_json);
+	ck_assert_int_eq(run("--json", "info", "--device", "/dev/null"), 0);
+	ck_assert_str_eq(res.out, fake_json);
+	ck_assert_int_eq(run("-j", "info", "--json", "--device", "/dev/null"),
+			 0);
+	ck_assert_str_eq(res.out, fake_json);
+	ck_assert(json_valid(res.out));
+	/* Without it, the table. */
+	ck_assert_int_eq(run("info", "--device", "/dev/null"), 0);
+	ck_assert_str_eq(res.out, fake_table);
+
+	/* Commands that print only text say so. */
+	run("-j", "demo");
+	expect_usage_error(
+		"p2pctl: demo: has no JSON output (-j) (see 'p2pctl demo --help')\n");
+	run("-j", "buffer", "alloc", "--provider", "0", "--size", "4K");
+	expect_usage_error(
+		"p2pctl: buffer alloc: has no JSON output (-j) (see 'p2pctl buffer alloc --help')\n");
+	/* Those that print nothing, or JSON, take it. */
+	ck_assert_int_eq(run("-j", "buffer", "revoke", "3"), P2PCTL_EXIT_NODEV);
+	ck_assert_int_eq(run("-j", "list"), P2PCTL_EXIT_NODEV);
+	ck_assert_int_eq(run("-j", "provider", "del", "1"), P2PCTL_EXIT_NODEV);
+	/* It is an option of p2pctl's, before the command only. */
+	run("-j");
+	expect_usage_error("p2pctl: missing command (see 'p2pctl --help')\n");
+	run("info", "-j");
+	expect_usage_error(
+		"p2pctl: info: invalid option '-j' (see 'p2pctl info --help')\n");
+	ck_assert_int_eq(run("--help"), 0);
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  -j, --json     "));
+}
+END_TEST
+
+START_TEST(test_global_json_reach)
+{
+	char *json;
+
+	fake_info_reset();
+	fake_info.reply.features = P2PBUF_FEATURE_DMA_SGL;
+	fake_info.other = scripted_reach;
+	reach_errno = 0;
+	reach_answer = reach_no;
+	ck_assert_int_eq(run("reach", "--provider", "1", "--target", "00:03.0",
+			     "--device", "/dev/null", "--json"),
+			 P2PCTL_EXIT_UNREACHABLE);
+	json = strdup(res.out);
+	ck_assert_int_eq(run("-j", "reach", "--provider", "1", "--target",
+			     "00:03.0", "--device", "/dev/null"),
+			 P2PCTL_EXIT_UNREACHABLE);
+	ck_assert_str_eq(res.out, json);
+	ck_assert_str_eq(res.err, "");
+	free(json);
+}
+END_TEST
+
+/* --- the print layer ---------------------------------------------------- */
+
+static const struct pr_column sample_cols[] = {
+	{ .key = "name", .head = "NAME" },
+	{ .key = "size", .head = "SIZE", .min_width = 6 },
+	{ .key = "ok", .head = "OK" },
+};
+
+/* One view of every kind of value and container, written once. */
+static void sample_view(FILE *f, bool json, bool bytes)
+{
+	struct pr pr;
+
+	pr_init(&pr, f, json, bytes);
+	pr_open_fields(&pr, NULL, 8);
+	pr_string(&pr, PR_ANY, "name", "name", "a \"q\"\t");
+	pr_size(&pr, PR_ANY, "size", "size", 1536);
+	pr_bool(&pr, PR_ANY, "ok", "ok", true);
+	pr_null(&pr, PR_ANY, "none", "none");
+	pr_s32(&pr, PR_JSON, "numa", NULL, -1);
+	pr_string(&pr, PR_TEXT, "numa", "numa", "(none)");
+	/* A list shows nothing in text, even PR_ANY values. */
+	pr_open_list(&pr, "ids");
+	pr_u32(&pr, PR_ANY, NULL, NULL, 1);
+	pr_u64(&pr, PR_ANY, NULL, NULL, 1ULL << 40);
+	pr_close(&pr);
+	pr_string(&pr, PR_TEXT, "ids", "ids", "1,1099511627776");
+	pr_open_table(&pr, "rows", sample_cols, 3, 2);
+	pr_open_row(&pr);
+	pr_string(&pr, PR_ANY, "name", NULL, "x");
+	pr_size(&pr, PR_ANY, "size", NULL, 4096);
+	/* No column: JSON only.  No "ok": "-" in the table. */
+	pr_u32(&pr, PR_ANY, "hidden", NULL, 7);
+	pr_close(&pr);
+	pr_open_row(&pr);
+	pr_bool(&pr, PR_ANY, "ok", NULL, false);
+	pr_size(&pr, PR_ANY, "size", NULL, 0);
+	pr_string(&pr, PR_ANY, "name", NULL, "yy");
+	pr_close(&pr);
+	pr_close(&pr);
+	pr_open_table(&pr, "empty", sample_cols, 3, 0);
+	pr_close(&pr);
+	pr_open_words(&pr, "line");
+	pr_string(&pr, PR_ANY, "event", NULL, "ev");
+	pr_u32(&pr, PR_ANY, "n", "n", 3);
+	pr_open_list(&pr, "l");
+	pr_close(&pr);
+	pr_null(&pr, PR_JSON, "gone", "gone");
+	pr_close(&pr);
+	pr_close(&pr);
+	ck_assert_int_eq(pr_end(&pr), 0);
+}
+
+START_TEST(test_print_layer)
+{
+	char *out = capture(sample_view, false, false);
+
+	ck_assert_str_eq(out, "name:   a \"q\"\t\n"
+			      "size:   1.5 KiB\n"
+			      "ok:     yes\n"
+			      "none:   -\n"
+			      "numa:   (none)\n"
+			      "ids:    1,1099511627776\n"
+			      "  NAME  SIZE     OK\n"
+			      "  x     4.0 KiB  -\n"
+			      "  yy    0 B      no\n"
+			      "NAME  SIZE    OK\n"
+			      "ev n=3\n");
+	free(out);
+	out = capture(sample_view, false, true);
+	ck_assert_ptr_nonnull(strstr(out, "size:   1536\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  x     4096    -\n"));
+	free(out);
+
+	/* JSON: sizes in bytes whatever --bytes says. */
+	out = capture(sample_view, true, true);
+	ck_assert_str_eq(
+		out, "{\n"
+		     "  \"name\": \"a \\\"q\\\"\\t\",\n"
+		     "  \"size\": 1536,\n"
+		     "  \"ok\": true,\n"
+		     "  \"none\": null,\n"
+		     "  \"numa\": -1,\n"
+		     "  \"ids\": [1, 1099511627776],\n"
+		     "  \"rows\": [\n"
+		     "    {\"name\": \"x\", \"size\": 4096, \"hidden\": 7},\n"
+		     "    {\"ok\": false, \"size\": 0, \"name\": \"yy\"}\n"
+		     "  ],\n"
+		     "  \"empty\": [],\n"
+		     "  \"line\": {\"event\": \"ev\", \"n\": 3, \"l\": [], "
+		     "\"gone\": null}\n"
+		     "}\n");
+	ck_assert(json_valid(out));
+	free(out);
+}
+END_TEST
+
+/*
+ * The rows of JSON text as python3 reads them: for each object of the
+ * array at path (a Python expression on d), the members keys[] as the
+ * tables spell them (null "-", true "yes"), tab-separated, one per line.
+ */
+static char *json_rows(const char *text, const char *path,
+		       const char *const *keys, size_t nkeys)
+{
+	char file[] = "/tmp/test_p2pctl.json.XXXXXX", cmd[1024], *buf = NULL;
+	size_t len = 0, i;
+	int fd = mkstemp(file), c;
+	FILE *py, *out = open_memstream(&buf, &len);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	snprintf(
+		cmd, sizeof(cmd),
+		"python3 -c 'import json, sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"f = lambda v: \"-\" if v is None else "
+		"{True: \"yes\", False: \"no\"}.get(v, v) "
+		"if isinstance(v, bool) else str(v)\n"
+		"for o in %s: print(\"\\t\".join(f(o[k]) for k in sys.argv[2:]))' %s",
+		path, file);
+	for (i = 0; i < nkeys; i++) {
+		strcat(cmd, " ");
+		strcat(cmd, keys[i]);
+	}
+	py = popen(cmd, "r");
+	ck_assert_ptr_nonnull(py);
+	while ((c = fgetc(py)) != EOF)
+		fputc(c, out);
+	ck_assert_int_eq(pclose(py), 0);
+	fclose(out);
+	unlink(file);
+	return buf;
+}
+
+/*
+ * The same rows from a text table: the cells under heads[] (each found in
+ * the heading line; a cell runs to the next column), tab-separated.
+ */
+static char *table_rows(const char *table, const char *const *heads,
+			size_t nheads)
+{
+	const char *line = strchr(table, '\n') + 1, *end;
+	size_t hlen = line - table - 1, len = 0, i;
+	char *buf = NULL;
+	FILE *out = open_memstream(&buf, &len);
+
+	for (; *line && *line != '\n'; line = end + 1) {
+		end = strchr(line, '\n');
+		for (i = 0; i < nheads; i++) {
+			const char *h = strstr(table, heads[i]);
+			size_t from = h - table, to = from + strlen(heads[i]);
+
+			ck_assert(h && from < hlen);
+			/* The next column starts after the blanks. */
+			while (to < hlen && table[to] == ' ')
+				to++;
+			if (to == hlen || line + to > end)
+				to = end - line;
+			while (to > from && line[to - 1] == ' ')
+				to--;
+			fprintf(out, "%s%.*s", i ? "\t" : "", (int)(to - from),
+				line + from);
+		}
+		fputc('\n', out);
+	}
+	fclose(out);
+	return buf;
+}
+
+/* A view's table and its JSON say the same, column for member. */
+static void assert_same_rows(const char *table, const char *json,
+			     const char *path, const char *const *heads,
+			     const char *const *keys, size_t n)
+{
+	char *t = table_rows(table, heads, n),
+	     *j = json_rows(json, path, keys, n);
+
+	ck_assert_str_eq(t, j);
+	ck_assert_ptr_nonnull(strchr(t, '\n'));
+	free(t);
+	free(j);
+}
+
+START_TEST(test_views_agree)
+{
+	/* Every column but NUMA (-1 is "-") for providers... */
+	static const char *const pheads[] = { "ID",   "KIND",	 "PCI ADDRESS",
+					      "BAR",  "OFFSET",	 "SIZE",
+					      "FREE", "BUFFERS", "PREFETCH" };
+	static const char *const pkeys[] = {
+		"id",	"kind", "pci_address", "bar",	      "offset",
+		"size", "free", "buffers",     "prefetchable"
+	};
+	/* ... for buffers and dma-sgls all but COMMAND, STATE and BUFFERS
+	 * (made printable, state:reason and "1,2,+3" in text). */
+	static const char *const bheads[] = { "BUFFER", "PID",	  "PROVIDER",
+					      "SIZE",	"MAPPED", "SGLS" };
+	static const char *const bkeys[] = { "id",   "pid",    "provider",
+					     "size", "mapped", "sgls" };
+	static const char *const sheads[] = { "SGL",	  "PID",  "TARGET",
+					      "SEGMENTS", "TYPE", "LENGTH" };
+	static const char *const skeys[] = { "id",	 "pid",	     "target",
+					     "segments", "map_type", "length" };
+	char *table = capture(list_all, false, true), *json;
+
+	json = capture(list_all, true, true);
+	assert_same_rows(table, json, "d", pheads, pkeys, 9);
+	free(table);
+	free(json);
+
+	table = capture_list(2, 0, false, true);
+	json = capture_list(2, 0, true, true);
+	assert_same_rows(table, json, "d[\"buffers\"]", bheads, bkeys, 6);
+	free(table);
+	free(json);
+	table = capture_list(0, 2, false, true);
+	json = capture_list(0, 2, true, true);
+	/* The dma-sgls table follows the buffers' and a blank line. */
+	assert_same_rows(strstr(table, "\n\n") + 2, json, "d[\"sgls\"]", sheads,
+			 skeys, 6);
+	free(table);
+	free(json);
+}
+END_TEST
+
 static Suite *p2pctl_suite(void)
 {
 	Suite *s = suite_create("p2pctl");
 	TCase *tc;
 
 	tc = tcase_create("usage");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_no_arguments);
 	tcase_add_test(tc, test_help);
@@ -1850,6 +2240,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("open");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_device_missing_module_not_loaded);
 	tcase_add_test(tc, test_device_missing_module_loaded);
@@ -1859,6 +2250,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("output");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_info_table);
 	tcase_add_test(tc, test_info_json);
@@ -1869,10 +2261,12 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("provider");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_loop_test(tc, test_parse_size, 0, 23);
 	tcase_add_loop_test(tc, test_format_size, 0, 10);
-	tcase_add_loop_test(tc, test_parse_pci_addr, 0, 16);
+	tcase_add_loop_test(tc, test_parse_pci_addr, 0,
+			    sizeof(pci_addr_cases) / sizeof(pci_addr_cases[0]));
 	tcase_add_test(tc, test_provider_table);
 	tcase_add_test(tc, test_provider_json);
 	tcase_add_test(tc, test_provider_show);
@@ -1881,6 +2275,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sgl");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_sgl_help);
 	tcase_add_test(tc, test_map_usage);
@@ -1896,6 +2291,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("revocation");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
 	tcase_add_checked_fixture(tc, setup, free_result);
 	tcase_add_test(tc, test_revocation_help);
 	tcase_add_test(tc, test_revocation_usage);
@@ -1908,6 +2304,7 @@ static Suite *p2pctl_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("monitor");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, monitor_setup, monitor_teardown);
 	tcase_add_test(tc, test_monitor_count);
 	tcase_add_test(tc, test_monitor_lost_and_bad);
@@ -1916,7 +2313,19 @@ static Suite *p2pctl_suite(void)
 	tcase_add_test(tc, test_monitor_signal);
 	suite_add_tcase(s, tc);
 
+	/* python3 checks the JSON: slow to start on a busy machine. */
+	tc = tcase_create("print");
+	tcase_add_checked_fixture(tc, setup, free_result);
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
+	tcase_add_test(tc, test_noun_help);
+	tcase_add_test(tc, test_global_json);
+	tcase_add_test(tc, test_global_json_reach);
+	tcase_add_test(tc, test_print_layer);
+	tcase_add_test(tc, test_views_agree);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("demo");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT);
 	tcase_add_checked_fixture(tc, sysfs_setup, sysfs_teardown);
 	tcase_add_test(tc, test_demo_no_rig);
 	tcase_add_test(tc, test_demo_overrides);
@@ -1927,11 +2336,5 @@ static Suite *p2pctl_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(p2pctl_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(p2pctl_suite());
 }

@@ -16,6 +16,9 @@
 # by printk) as marker lines, and are echoed to the console (ttyS0):
 #   P2PBUF-BOOT kernel=<release> uptime=<s>
 #   P2PBUF-RIGMOD <module> rc=<n>          (each /lib/rig-modules/*.ko)
+#   P2PBUF-INSMOD-BEGIN                    (p2pbuf.ko is being loaded: a boot
+#                                          that dies after this is not one
+#                                          that died before the module)
 #   P2PBUF-INSMOD rc=<n> dev=present|missing
 #   P2PBUF-TEST-BEGIN <name> ... its output ... P2PBUF-TEST <name> rc=<n>
 #   P2PBUF-CMD-BEGIN ... output ... P2PBUF-CMD rc=<n>
@@ -101,6 +104,7 @@ for m in /lib/rig-modules/*.ko; do
 done
 
 if [ "$P2PBUF_VM_INSMOD" = 1 ]; then
+	say "P2PBUF-INSMOD-BEGIN"
 	# shellcheck disable=SC2086 # module parameters, split on purpose
 	insmod /p2pbuf.ko $P2PBUF_VM_INSMOD_ARGS
 	rc=$?

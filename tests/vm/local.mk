@@ -4,10 +4,10 @@
 
 # Guest test of the rig itself: devices present, IOMMU active, DMA oracle.
 check_PROGRAMS += tests/guest/test_rig
-tests_guest_test_rig_SOURCES = tests/guest/test_rig.c tests/guest/edu.c \
-	tests/guest/edu.h
-tests_guest_test_rig_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_guest_test_rig_LDFLAGS = -all-static
+# (guest_util_sources, guest_cflags, guest_ldflags: tests/local.mk)
+tests_guest_test_rig_SOURCES = tests/guest/test_rig.c $(guest_util_sources)
+tests_guest_test_rig_CFLAGS = $(guest_cflags)
+tests_guest_test_rig_LDFLAGS = $(guest_ldflags)
 tests_guest_test_rig_LDADD = $(CHECK_STATIC_LIBS)
 VM_GUEST_PROGS += tests/guest/test_rig
 

@@ -38,7 +38,13 @@
 # Fails (exit 1) when a prerequisite is missing, a module does not build,
 # the guest does not boot or times out, insmod fails, a guest test fails,
 # the module does not unload cleanly, or the guest kernel log shows trouble
-# (tests/vm/scan-log.sh).  Everything is kept in tests/vm/out/<kver>/
+# (tests/vm/scan-log.sh).  A boot that dies before the module is loaded (no
+# P2PBUF-INSMOD marker and nothing of p2pbuf on the console: a boot-time
+# panic or oops of a TCG guest starved by host load) is booted once more;
+# the tier says so loudly, in the boot's verdict too
+# (PASS:<kver>[RETRIED:first-boot-died-before-module]), keeps the first
+# boot's logs as *.first-boot.* and shows what its console log scan found.
+# A second such death fails the boot.  Everything is kept in tests/vm/out/<kver>/
 # (the IOMMU variants in tests/vm/out/<kver>/iommu-off/ and iommu-pt/, the
 # hotplug boot in tests/vm/out/<kver>/hotplug/, with the agent's qmp.log).
 set -u
@@ -115,40 +121,42 @@ ntests_matching() {
 	echo "$_n"
 }
 
+# optional_boots NAME VALUE GLOB GLOBNAME WHAT: whether the optional boots
+# switched by P2PBUF_VM_<NAME>=VALUE (0 or 1) happen: they run the guest
+# test programs matching GLOB (P2PBUF_VM_<GLOBNAME>), and are skipped when
+# none does.  Sets optional_on (0 or 1) and optional_line, which says so;
+# WHAT describes the boots.
+optional_boots() {
+	case $2 in
+	0) optional_on=0 optional_line="disabled (P2PBUF_VM_$1=0)" ;;
+	1)
+		_n=$(ntests_matching "$3")
+		if [ "$_n" = 0 ]; then
+			optional_on=0
+			optional_line="SKIPPED: no guest test program matches P2PBUF_VM_$4='$3'"
+		else
+			optional_on=1
+			optional_line="$5, running the $_n guest test program(s) matching '$3'"
+		fi
+		;;
+	*) vm_die "P2PBUF_VM_$1 must be 0 or 1" ;;
+	esac
+}
+
 # The IOMMU variants (off, pt) of every kernel but the debug kernel.
 iommu_tests=${P2PBUF_VM_IOMMU_TESTS:-test_sgl*}
-variants=${P2PBUF_VM_IOMMU_VARIANTS:-1}
-case $variants in
-0) variants_line="disabled (P2PBUF_VM_IOMMU_VARIANTS=0)" ;;
-1)
-	n=$(ntests_matching "$iommu_tests")
-	if [ "$n" = 0 ]; then
-		variants=0
-		variants_line="SKIPPED: no guest test program matches P2PBUF_VM_IOMMU_TESTS='$iommu_tests'"
-	else
-		variants_line="each kernel but the debug kernel also boots with the IOMMU off and pt, running the $n guest test program(s) matching '$iommu_tests'"
-	fi
-	;;
-*) vm_die "P2PBUF_VM_IOMMU_VARIANTS must be 0 or 1" ;;
-esac
+optional_boots IOMMU_VARIANTS "${P2PBUF_VM_IOMMU_VARIANTS:-1}" "$iommu_tests" \
+	IOMMU_TESTS "each kernel but the debug kernel also boots with the IOMMU off and pt"
+variants=$optional_on variants_line=$optional_line
 # The hotplug boots: every kernel of the list but the debug kernel.
 hotplug_tests=${P2PBUF_VM_HOTPLUG_TESTS:-test_hotplug*}
-hotplug=${P2PBUF_VM_HOTPLUG:-1}
-case $hotplug in
-0) hotplug_line="disabled (P2PBUF_VM_HOTPLUG=0)" ;;
-1)
-	n=$(ntests_matching "$hotplug_tests")
-	if [ "$n" = 0 ]; then
-		hotplug=0
-		hotplug_line="SKIPPED: no guest test program matches P2PBUF_VM_HOTPLUG_TESTS='$hotplug_tests'"
-	else
-		command -v socat >/dev/null 2>&1 ||
-			vm_die "socat not found (the hotplug boot talks QMP with it); apt-get install socat, or P2PBUF_VM_HOTPLUG=0"
-		hotplug_line="every kernel but the debug kernel also boots on the hotplug rig, running the $n guest test program(s) matching '$hotplug_tests'"
-	fi
-	;;
-*) vm_die "P2PBUF_VM_HOTPLUG must be 0 or 1" ;;
-esac
+optional_boots HOTPLUG "${P2PBUF_VM_HOTPLUG:-1}" "$hotplug_tests" \
+	HOTPLUG_TESTS "every kernel but the debug kernel also boots on the hotplug rig"
+hotplug=$optional_on hotplug_line=$optional_line
+if [ "$hotplug" = 1 ]; then
+	command -v socat >/dev/null 2>&1 ||
+		vm_die "socat not found (the hotplug boot talks QMP with it); apt-get install socat, or P2PBUF_VM_HOTPLUG=0"
+fi
 echo "VM tier: kernels:$kernels"
 echo "VM tier: IOMMU variants: $variants_line"
 echo "VM tier: hotplug: $hotplug_line"
@@ -321,6 +329,32 @@ EOF
 cr=$(printf '\r')
 verdicts=
 overall=0
+# The boots that died before the module was loaded and were retried.
+retried=
+
+# died_before_module DIR: true when the boot whose logs are in DIR died (or
+# hung) before p2pbuf.ko was loaded: the guest never started to load it (no
+# P2PBUF-INSMOD-BEGIN or P2PBUF-INSMOD marker on the results channel) and
+# nothing of the module shows on the console (no "[p2pbuf]" frame, no
+# "Modules linked in: ... p2pbuf").  Host load does that to TCG guests (a
+# boot-time panic or oops, a stall before init); the driver cannot.
+died_before_module() {
+	! { tr -d "$cr" <"$1/results.log"; } 2>/dev/null | grep -q '^P2PBUF-INSMOD' &&
+		! { tr -d "$cr" <"$1/console.log"; } 2>/dev/null |
+		grep -Eq '\[p2pbuf\]|Modules linked in:.*p2pbuf|P2PBUF-INSMOD'
+}
+
+# first_boot_why DIR QRC: one line on how the first boot ended.
+first_boot_why() {
+	_panic=$({ tr -d "$cr" <"$1/console.log"; } 2>/dev/null |
+		grep -E 'Kernel panic|Oops|BUG:|general protection' | head -n 1)
+	case $2 in
+	124) _how="hung: killed after ${timeout_s}s" ;;
+	0) _how="QEMU exited 0 (the guest rebooted: panic=-1)" ;;
+	*) _how="QEMU exited with status $2: $(head -c 200 "$1/qemu.err" 2>/dev/null | tr '\n' ' ')" ;;
+	esac
+	echo "$_how${_panic:+; console: $_panic}"
+}
 
 problem() {
 	problems="$problems
@@ -400,7 +434,9 @@ EOF
 		verdicts="$verdicts FAIL:$label"
 		return
 	}
-	rm -f "$d/console.log" "$d/results.log" "$d/dmesg.log" "$d/qmp.log"
+	rm -f "$d/console.log" "$d/results.log" "$d/dmesg.log" "$d/qmp.log" \
+		"$d/console.scan" "$d"/*.first-boot.*
+	attempt=1 first_why=
 	while :; do
 		t0=$(date +%s)
 		if [ "${P2PBUF_VM_VERBOSE:-0}" = 1 ]; then
@@ -449,12 +485,50 @@ EOF
 				--conf "$d/guest.conf" $rigopts $progs || exit 1
 			continue
 		fi
+		# A boot that died before the module was loaded says nothing
+		# about the driver: retry it once, keep its logs (*.first-boot.*),
+		# and say so here and in the verdict.  Never a second time, and
+		# never a boot that got to the module.
+		if [ $attempt = 1 ] && died_before_module "$d"; then
+			first_why=$(first_boot_why "$d" $qrc)
+			kept=
+			for f in console.log results.log qemu.err qmp.log; do
+				[ -f "$d/$f" ] || continue
+				mv "$d/$f" "$d/${f%.*}.first-boot.${f##*.}"
+				kept="$kept $d/${f%.*}.first-boot.${f##*.}"
+			done
+			echo "  !!! $label: THE BOOT DIED BEFORE THE MODULE WAS LOADED (no P2PBUF-INSMOD marker): $first_why"
+			echo "  !!! its logs:${kept:- none}"
+			{ tr -d "$cr" <"$d/console.first-boot.log"; } 2>/dev/null |
+				tail -n 15 | sed 's/^/    | /'
+			echo "  !!! RETRYING THIS BOOT ONCE"
+			attempt=2
+			continue
+		fi
 		break
 	done
 	res=$d/results.log
 	[ -f "$res" ] || : >"$res"
 	tr -d "$cr" <"$res" >"$res.tmp" && mv "$res.tmp" "$res"
 	problems=
+
+	# The first boot of a retried one: its kernel log is scanned and
+	# shown too; it must not show the module (died_before_module), and a
+	# second boot that dies before the module as well fails.
+	if [ $attempt = 2 ]; then
+		echo "  RETRIED: the first boot died before the module was loaded ($first_why)"
+		if [ ! -f "$d/console.first-boot.log" ]; then
+			echo "  first boot: no console log"
+		elif findings=$(sh "$VM_DIR/scan-log.sh" "$d/console.first-boot.log"); then
+			echo "  first boot's console log: clean"
+		else
+			echo "  first boot's console log ($d/console.first-boot.log):"
+			printf '%s\n' "$findings" | sed 's/^/  /'
+		fi
+		if died_before_module "$d"; then
+			problem "the boot died before the module was loaded twice (first: $first_why)"
+		fi
+	fi
 
 	boot_up=$(sed -n 's/^P2PBUF-BOOT .*uptime=\([0-9.]*\).*/\1/p' "$res" | head -n 1)
 	done_up=$(sed -n 's/^P2PBUF-DONE uptime=\([0-9.]*\).*/\1/p' "$res" | head -n 1)
@@ -554,7 +628,7 @@ EOF
 		scanned=$d/dmesg.log
 	else
 		problem "no kernel log dump from the guest (it died or hung)"
-		tr -d "$cr" <"$d/console.log" >"$d/console.scan" 2>/dev/null
+		{ tr -d "$cr" <"$d/console.log"; } >"$d/console.scan" 2>/dev/null
 		scanned=$d/console.scan
 	fi
 	if findings=$(sh "$VM_DIR/scan-log.sh" "$scanned"); then
@@ -564,18 +638,23 @@ EOF
 $findings"
 	fi
 
+	tag=
+	if [ $attempt = 2 ]; then
+		tag='[RETRIED:first-boot-died-before-module]'
+		retried="$retried $label"
+	fi
 	if [ -z "$problems" ]; then
-		echo "  PASS $label"
-		verdicts="$verdicts PASS:$label"
+		echo "  PASS $label$tag"
+		verdicts="$verdicts PASS:$label$tag"
 	else
 		echo "  FAIL $label:$problems"
 		echo "  guest console log: $d/console.log"
 		echo "  results channel:   $res"
 		if [ -z "$done_up" ] || [ "$qrc" != 0 ]; then
 			echo "  last console lines:"
-			tr -d "$cr" <"$d/console.log" 2>/dev/null | tail -n 15 | sed 's/^/    | /'
+			{ tr -d "$cr" <"$d/console.log"; } 2>/dev/null | tail -n 15 | sed 's/^/    | /'
 		fi
-		verdicts="$verdicts FAIL:$label"
+		verdicts="$verdicts FAIL:$label$tag"
 		overall=1
 	fi
 }
@@ -599,9 +678,14 @@ done
 
 echo
 echo "VM tier verdict ($(($(date +%s) - start_all))s):$verdicts"
+note=
+if [ -n "$retried" ]; then
+	echo "VM tier: RETRIED BOOTS:$retried: each died before the module was loaded and was booted again (its first logs: <dir>/*.first-boot.*)"
+	note=" (with retried boots:$retried)"
+fi
 if [ $overall = 0 ]; then
-	echo "VM tier: PASS"
+	echo "VM tier: PASS$note"
 else
-	echo "VM tier: FAIL (logs in $out_root/<kernel>/)"
+	echo "VM tier: FAIL$note (logs in $out_root/<kernel>/)"
 fi
 exit $overall

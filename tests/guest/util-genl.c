@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The "p2pbuf" netlink family spoken raw (libnl-genl), so that the tests
+ * using it do not depend on libp2pbuf's parsing, and the Check fixture of
+ * the revocation suites (test_revoke, test_hotplug).  See util.h.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <linux/p2pbuf.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "util.h"
+
+static void parse(struct nlmsghdr *nlh, struct tu_nl_msg *m)
+{
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct nlattr *a;
+	int rem;
+
+	memset(m, 0, sizeof(*m));
+	m->cmd = g->cmd;
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
+			  rem) {
+		switch (nla_type(a)) {
+		case P2PBUF_NL_A_BUFFER_ID:
+			m->buffer_id = nla_get_u32(a);
+			m->nr_buffer_ids++;
+			break;
+		case P2PBUF_NL_A_SGL_ID:
+			m->sgl_id = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_PROVIDER_ID:
+			m->provider_id = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_REASON:
+			m->reason = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_BUFFER_STATE:
+		case P2PBUF_NL_A_SGL_STATE:
+			m->state = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_SGL_GENERATION:
+			m->generation = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_OWNER_PID:
+			m->owner_pid = nla_get_u32(a);
+			m->has_owner = true;
+			break;
+		case P2PBUF_NL_A_OWNER_COMM:
+			nla_strlcpy(m->comm, a, sizeof(m->comm));
+			break;
+		case P2PBUF_NL_A_BUFFER_SGLS:
+			m->sgls = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_BUFFER_SIZE:
+			m->size = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_BUFFER_MAPPED:
+			m->mapped = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_SGL_TARGET:
+			nla_strlcpy(m->target, a, sizeof(m->target));
+			break;
+		case P2PBUF_NL_A_DEVICE:
+			nla_strlcpy(m->device, a, sizeof(m->device));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+int tu_nl_request(struct tu_nl *nl, uint8_t cmd, int flags,
+		  void (*put)(struct nl_msg *, void *), void *arg,
+		  struct tu_nl_msg *out, int max, int *n)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	struct nl_msg *msg = nlmsg_alloc();
+	uint32_t seq;
+	int err = 0, got = 0;
+	bool done = false;
+
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ,
+					  nl->family, 0, flags, cmd,
+					  P2PBUF_NL_FAMILY_VERSION));
+	if (put)
+		put(msg, arg);
+	ck_assert_int_ge(nl_send_auto(nl->sk, msg), 0);
+	seq = nlmsg_hdr(msg)->nlmsg_seq;
+	nlmsg_free(msg);
+	while (!done) {
+		ssize_t len =
+			recv(nl_socket_get_fd(nl->sk), buf, sizeof(buf), 0);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		ck_assert_msg(len > 0, "recv: %s", strerror(errno));
+		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+			} else if (nlh->nlmsg_type == NLMSG_ERROR) {
+				err = -((struct nlmsgerr *)NLMSG_DATA(nlh))
+					       ->error;
+				done = true;
+			} else if (out && got < max) {
+				parse(nlh, &out[got++]);
+			}
+		}
+	}
+	if (n)
+		*n = got;
+	return err;
+}
+
+void tu_nl_put_pcibar(struct nl_msg *msg, void *bdf)
+{
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
+		    P2PBUF_NL_PROVIDER_KIND_PCIBAR);
+	nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, bdf);
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, 2);
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_FLAGS,
+		    P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P);
+}
+
+void tu_nl_put_buffer_id(struct nl_msg *msg, void *id)
+{
+	nla_put_u32(msg, P2PBUF_NL_A_BUFFER_ID, *(uint32_t *)id);
+}
+
+uint32_t tu_nl_provider_add(struct tu_nl *nl, const char *bdf)
+{
+	struct tu_nl_msg m;
+	int n, err;
+
+	err = tu_nl_request(nl, P2PBUF_NL_CMD_PROVIDER_ADD, NLM_F_ACK,
+			    tu_nl_put_pcibar, (void *)bdf, &m, 1, &n);
+	ck_assert_msg(!err, "PROVIDER_ADD %s: %s", bdf, strerror(err));
+	ck_assert_int_eq(n, 1);
+	return m.provider_id;
+}
+
+struct del_arg {
+	uint32_t id;
+	bool force;
+};
+
+static void put_del(struct nl_msg *msg, void *arg)
+{
+	struct del_arg *d = arg;
+
+	nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_ID, d->id);
+	if (d->force)
+		nla_put_flag(msg, P2PBUF_NL_A_FORCE);
+}
+
+int tu_nl_provider_del(struct tu_nl *nl, uint32_t id, bool force)
+{
+	struct del_arg d = { id, force };
+
+	return tu_nl_request(nl, P2PBUF_NL_CMD_PROVIDER_DEL, NLM_F_ACK, put_del,
+			     &d, NULL, 0, NULL);
+}
+
+int tu_nl_buffer_revoke(struct tu_nl *nl, uint32_t id)
+{
+	return tu_nl_request(nl, P2PBUF_NL_CMD_BUFFER_REVOKE, NLM_F_ACK,
+			     tu_nl_put_buffer_id, &id, NULL, 0, NULL);
+}
+
+int tu_nl_dump(struct tu_nl *nl, uint8_t cmd, struct tu_nl_msg *out, int max)
+{
+	int n, err;
+
+	err = tu_nl_request(nl, cmd, NLM_F_DUMP, NULL, NULL, out, max, &n);
+	ck_assert_msg(!err, "dump of command %u: %s", cmd, strerror(err));
+	return n;
+}
+
+int tu_nl_events(struct tu_nl *nl, struct tu_nl_msg *out, int max, int ms)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	struct pollfd p = { .fd = nl_socket_get_fd(nl->ev), .events = POLLIN };
+	int n = 0;
+
+	while (poll(&p, 1, ms) == 1) {
+		ssize_t len = recv(p.fd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		ck_assert_msg(len > 0, "events: %s", strerror(errno));
+		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
+			if (nlh->nlmsg_type == nl->family && n < max)
+				parse(nlh, &out[n++]);
+		ms = 200;
+	}
+	return n;
+}
+
+int tu_nl_find_ev(const struct tu_nl_msg *e, int n, uint8_t cmd, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (e[i].cmd != cmd)
+			continue;
+		if (!id || e[i].sgl_id == id ||
+		    (!e[i].sgl_id && e[i].buffer_id == id))
+			return i;
+	}
+	return -1;
+}
+
+void tu_nl_fixture_setup(struct tu_nl *nl)
+{
+	struct tu_nl_msg l[16];
+	int grp, n, i;
+
+	nl->sk = nl_socket_alloc();
+	ck_assert_ptr_nonnull(nl->sk);
+	ck_assert_int_eq(genl_connect(nl->sk), 0);
+	nl->family = genl_ctrl_resolve(nl->sk, P2PBUF_NL_FAMILY_NAME);
+	ck_assert_int_gt(nl->family, 0);
+	nl->ev = nl_socket_alloc();
+	ck_assert_ptr_nonnull(nl->ev);
+	ck_assert_int_eq(genl_connect(nl->ev), 0);
+	grp = genl_ctrl_resolve_grp(nl->sk, P2PBUF_NL_FAMILY_NAME,
+				    P2PBUF_NL_MCGRP_EVENTS);
+	ck_assert_int_ge(grp, 0);
+	ck_assert_int_eq(nl_socket_add_membership(nl->ev, grp), 0);
+	nl_socket_set_buffer_size(nl->ev, 1 << 20, 0);
+	/* Leftovers of a failed test. */
+	n = tu_nl_dump(nl, P2PBUF_NL_CMD_PROVIDER_GET, l, 16);
+	for (i = 0; i < n; i++)
+		if (l[i].provider_id)
+			tu_nl_provider_del(nl, l[i].provider_id, true);
+}
+
+void tu_nl_fixture_teardown(struct tu_nl *nl)
+{
+	struct tu_nl_msg l[16];
+
+	/* Everything went back: no buffer, no sgl, only sysmem. */
+	ck_assert_int_eq(tu_nl_dump(nl, P2PBUF_NL_CMD_BUFFER_GET, l, 16), 0);
+	ck_assert_int_eq(tu_nl_dump(nl, P2PBUF_NL_CMD_SGL_GET, l, 16), 0);
+	ck_assert_int_eq(tu_nl_dump(nl, P2PBUF_NL_CMD_PROVIDER_GET, l, 16), 1);
+	ck_assert_uint_eq(l[0].provider_id, 0);
+	nl_socket_free(nl->ev);
+	nl_socket_free(nl->sk);
+	nl->ev = nl->sk = NULL;
+}
