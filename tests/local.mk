@@ -198,14 +198,11 @@ VM_GUEST_PROGS += tests/guest/test_hotplug
 check_PROGRAMS += tests/guest/test_core
 tests_guest_test_core_SOURCES = \
 	tests/guest/test_core.c \
-	tests/guest/revoke-util.c \
-	tests/guest/revoke-util.h \
-	tests/guest/edu.c \
-	tests/guest/edu.h
-tests_guest_test_core_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
-tests_guest_test_core_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_test_core_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS) \
-	-lpthread
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_core_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_core_LDFLAGS = $(guest_ldflags)
+tests_guest_test_core_LDADD = $(guest_genl_ldadd) -lpthread
 
 VM_GUEST_PROGS += tests/guest/test_core
 
@@ -214,12 +211,10 @@ VM_GUEST_PROGS += tests/guest/test_core
 check_PROGRAMS += tests/guest/test_vfio
 tests_guest_test_vfio_SOURCES = \
 	tests/guest/test_vfio.c \
-	tests/guest/revoke-util.c \
-	tests/guest/revoke-util.h \
-	tests/guest/edu.c \
-	tests/guest/edu.h
-tests_guest_test_vfio_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBNL_CFLAGS)
-tests_guest_test_vfio_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_guest_test_vfio_LDADD = $(LIBNL_STATIC_LIBS) $(CHECK_STATIC_LIBS)
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_vfio_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_vfio_LDFLAGS = $(guest_ldflags)
+tests_guest_test_vfio_LDADD = $(guest_genl_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_vfio

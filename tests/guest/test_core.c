@@ -43,46 +43,28 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
-#include "edu.h"
-#include "revoke-util.h"
+#include "util.h"
+
+/* The test's netlink sockets (its Check fixture opens them). */
+static struct tu_nl nl;
 
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024)
 #define PAGE 4096ULL
-#define PARAM "/sys/module/p2pbuf/parameters/"
 #define PTE "/sys/kernel/debug/p2pbuf/pte"
 
 static const char edu0[] = "0000:00:03.0";
 static const char iv0[] = "0000:00:04.0";
 
-static void set_param(const char *name, const char *val)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), PARAM "%s", name);
-	f = fopen(path, "w");
-	ck_assert_msg(f, "%s: %s", path, strerror(errno));
-	ck_assert_int_ge(fputs(val, f), 0);
-	ck_assert_msg(fclose(f) == 0, "%s=%s: %s", path, val, strerror(errno));
-}
-
 /* P2PBUF_IOC_MAP: the new fd, or -errno. */
 static int try_map(int fd, const void *p, uint64_t len, const char *bdf,
 		   uint32_t dir, struct p2pbuf_map *out)
 {
-	struct p2pbuf_map m = { .size = sizeof(m) };
-	unsigned int d, b, s, f;
+	struct p2pbuf_map m;
+	int err = tu_map_try(fd, p, len, bdf, dir, 0, &m);
 
-	ck_assert_int_eq(sscanf(bdf, "%x:%x:%x.%x", &d, &b, &s, &f), 4);
-	m.addr = (uintptr_t)p;
-	m.length = len;
-	m.direction = dir;
-	m.target.domain = d;
-	m.target.bus = b;
-	m.target.devfn = s << 3 | f;
-	if (ioctl(fd, P2PBUF_IOC_MAP, &m))
-		return -errno;
+	if (err)
+		return -err;
 	if (out)
 		*out = m;
 	return m.sgl_fd;
@@ -104,12 +86,13 @@ static void dump_attrs_refused(void)
 	int type;
 
 	for (c = 0; c < sizeof(cmds); c++) {
-		ck_assert_int_eq(request(cmds[c], NLM_F_DUMP, NULL, NULL, NULL,
-					 0, NULL),
+		ck_assert_int_eq(tu_nl_request(&nl, cmds[c], NLM_F_DUMP, NULL,
+					       NULL, NULL, 0, NULL),
 				 0);
 		for (type = 1; type <= P2PBUF_NL_A_MAX + 4; type++)
-			ck_assert_msg(request(cmds[c], NLM_F_DUMP, put_attr,
-					      &type, NULL, 0, NULL) == EINVAL,
+			ck_assert_msg(tu_nl_request(&nl, cmds[c], NLM_F_DUMP,
+						    put_attr, &type, NULL, 0,
+						    NULL) == EINVAL,
 				      "cmd %u with attribute %d accepted",
 				      cmds[c], type);
 	}
@@ -127,7 +110,7 @@ START_TEST(test_dump_attrs_refused)
 	if (!pid) {
 		if (setgid(65534) || setuid(65534))
 			_exit(2);
-		fixture_setup();
+		tu_nl_fixture_setup(&nl);
 		dump_attrs_refused();
 		_exit(0);
 	}
@@ -148,7 +131,7 @@ END_TEST
 
 struct monitor {
 	struct nl_sock *sk;
-	struct msg *ev;
+	struct tu_nl_msg *ev;
 	int n;
 	int overflow;
 	volatile int stop;
@@ -179,8 +162,8 @@ static void *monitor_run(void *arg)
 		if (len <= 0)
 			continue;
 		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
-			if (nlh->nlmsg_type == family && mon->n < MAX_EVENTS)
-				parse(nlh, &mon->ev[mon->n++]);
+			if (nlh->nlmsg_type == nl.family && mon->n < MAX_EVENTS)
+				tu_nl_parse(nlh, &mon->ev[mon->n++]);
 	}
 }
 
@@ -242,7 +225,7 @@ static int check_order(const struct monitor *mon, bool sgl)
 
 	memset(state, GONE, sizeof(state));
 	for (i = 0; i < mon->n; i++) {
-		const struct msg *e = &mon->ev[i];
+		const struct tu_nl_msg *e = &mon->ev[i];
 		uint32_t id = sgl ? e->sgl_id : e->buffer_id;
 
 		if (e->cmd != new_cmd && e->cmd != rev_cmd && e->cmd != del_cmd)
@@ -255,14 +238,16 @@ static int check_order(const struct monitor *mon, bool sgl)
 			state[id] = LIVE;
 			news++;
 		} else if (e->cmd == rev_cmd) {
-			ck_assert_msg(state[id] == LIVE,
-				      "event %d: %s REVOKE of id %u in state %d",
-				      i, sgl ? "sgl" : "buffer", id, state[id]);
+			ck_assert_msg(
+				state[id] == LIVE,
+				"event %d: %s REVOKE of id %u in state %d", i,
+				sgl ? "sgl" : "buffer", id, state[id]);
 			state[id] = REVOKED;
 		} else {
-			ck_assert_msg(state[id] != GONE,
-				      "event %d: %s DEL of id %u never announced",
-				      i, sgl ? "sgl" : "buffer", id);
+			ck_assert_msg(
+				state[id] != GONE,
+				"event %d: %s DEL of id %u never announced", i,
+				sgl ? "sgl" : "buffer", id);
 			state[id] = GONE;
 		}
 	}
@@ -275,10 +260,10 @@ struct racer {
 	int fd;
 	void *p;
 	uint64_t len;
-	int maps;	/* successful MAPs */
-	int errors;	/* MAPs failing with an unexpected errno */
+	int maps; /* successful MAPs */
+	int errors; /* MAPs failing with an unexpected errno */
 	int first_error;
-	bool replaced;	/* the main thread replaces the mapping */
+	bool replaced; /* the main thread replaces the mapping */
 };
 
 /* MAP and close as fast as possible: sgl ids are reused at once. */
@@ -319,25 +304,25 @@ START_TEST(test_event_order)
 	struct p2pbuf_alloc a, ba;
 	uint32_t prov;
 	void *bp;
-	int fd = dev_open(), i, news;
+	int fd = tu_dev_open(), i, news;
 
 	monitor_start(&mon);
-	prov = provider_add(iv0);
+	prov = tu_nl_provider_add(&nl, iv0);
 	for (i = 0; i < 2; i++) {
 		host[i].fd = fd;
 		host[i].len = 16 * KIB;
 		host[i].maps = host[i].errors = 0;
 	}
-	host[0].p = alloc_map(fd, 0, 16 * KIB, &a);
+	host[0].p = tu_alloc_map(fd, 0, 16 * KIB, &a);
 	host[1].p = host[0].p;
-	bp = alloc_map(fd, prov, 64 * KIB, &ba);
+	bp = tu_alloc_map(fd, prov, 64 * KIB, &ba);
 	bar.fd = fd;
 	bar.p = bp;
 	bar.replaced = true;
 	bar.len = 64 * KIB;
 	for (i = 0; i < 2; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL, map_close, &host[i]),
-				 0);
+		ck_assert_int_eq(
+			pthread_create(&t[i], NULL, map_close, &host[i]), 0);
 	ck_assert_int_eq(pthread_create(&t[2], NULL, map_close, &bar), 0);
 	/*
 	 * Revoke the BAR buffer under the racer, then give it a new one at
@@ -346,9 +331,9 @@ START_TEST(test_event_order)
 	for (i = 0; i < 200; i++) {
 		struct p2pbuf_free f = { .size = sizeof(f) };
 
-		ck_assert_int_eq(request(P2PBUF_NL_CMD_BUFFER_REVOKE, NLM_F_ACK,
-					 put_buffer_id, &ba.handle, NULL, 0,
-					 NULL),
+		ck_assert_int_eq(tu_nl_request(&nl, P2PBUF_NL_CMD_BUFFER_REVOKE,
+					       NLM_F_ACK, tu_nl_put_buffer_id,
+					       &ba.handle, NULL, 0, NULL),
 				 0);
 		f.handle = ba.handle;
 		ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_FREE, &f), 0);
@@ -371,7 +356,7 @@ START_TEST(test_event_order)
 	munmap(bp, 64 * KIB);
 	munmap(host[0].p, 16 * KIB);
 	close(fd);
-	ck_assert_int_eq(provider_del(prov, true), 0);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, true), 0);
 	monitor_stop(&mon);
 
 	news = check_order(&mon, true);
@@ -415,18 +400,18 @@ START_TEST(test_huge_param_later_mappings)
 	struct p2pbuf_alloc a;
 	volatile uint8_t *p, *q;
 	unsigned long first;
-	uint32_t prov = provider_add(iv0);
-	int fd = dev_open();
+	uint32_t prov = tu_nl_provider_add(&nl, iv0);
+	int fd = tu_dev_open();
 	uint64_t i;
 
-	set_param("prefault", "Y");
-	set_param("huge", "Y");
-	p = alloc_map(fd, prov, 8 * MIB, &a);
+	tu_set_param("prefault", "Y");
+	tu_set_param("huge", "Y");
+	p = tu_alloc_map(fd, prov, 8 * MIB, &a);
 	p[0] = 0x11; /* block 0 */
 	first = pte_size((const void *)p);
 	ck_assert_msg(first == 4096 || first == 2 * MIB, "entry size %lu",
 		      first);
-	set_param("huge", "N");
+	tu_set_param("huge", "N");
 	for (i = 2 * MIB; i < 8 * MIB; i += PAGE)
 		p[i] = (uint8_t)(i >> 12);
 	for (i = 2 * MIB; i < 8 * MIB; i += 2 * MIB)
@@ -440,11 +425,11 @@ START_TEST(test_huge_param_later_mappings)
 	ck_assert(q != MAP_FAILED);
 	ck_assert_uint_eq(q[2 * MIB], (uint8_t)((2 * MIB) >> 12));
 	ck_assert_uint_eq(pte_size((const void *)(q + 2 * MIB)), 4096);
-	set_param("huge", "Y");
+	tu_set_param("huge", "Y");
 	munmap((void *)q, 4 * MIB);
 	munmap((void *)p, 8 * MIB);
 	close(fd);
-	ck_assert_int_eq(provider_del(prov, true), 0);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, true), 0);
 }
 END_TEST
 
@@ -460,8 +445,8 @@ START_TEST(test_shared_mapping)
 	struct p2pbuf_segments s;
 	struct p2pbuf_segment seg[1], first = { 0 };
 	struct p2pbuf_alloc a;
-	int fd = dev_open(), sfd[10], i;
-	void *p = alloc_map(fd, 0, PAGE, &a);
+	int fd = tu_dev_open(), sfd[10], i;
+	void *p = tu_alloc_map(fd, 0, PAGE, &a);
 
 	for (i = 0; i < 10; i++) {
 		sfd[i] = try_map(fd, p, PAGE, edu0, P2PBUF_DMA_FROM_DEVICE,
@@ -513,8 +498,8 @@ START_TEST(test_writable_map_limit)
 {
 	char bdfs[64][RIG_BDF_LEN];
 	struct p2pbuf_alloc a;
-	int fd = dev_open(), sfd[64], n, i, ok = 0, busy = -1, ro;
-	void *p = alloc_map(fd, 0, PAGE, &a);
+	int fd = tu_dev_open(), sfd[64], n, i, ok = 0, busy = -1, ro;
+	void *p = tu_alloc_map(fd, 0, PAGE, &a);
 
 	n = pci_functions(bdfs, 64);
 	for (i = 0; i < n; i++) {
@@ -527,8 +512,7 @@ START_TEST(test_writable_map_limit)
 			break;
 		}
 	}
-	ck_assert_msg(ok == 8 && busy >= 0,
-		      "%d writable mappings, then %s", ok,
+	ck_assert_msg(ok == 8 && busy >= 0, "%d writable mappings, then %s", ok,
 		      busy >= 0 ? "EBUSY" : "no refusal");
 	/* Read-only mappings of the same page are not limited. */
 	ro = try_map(fd, p, PAGE, bdfs[busy], P2PBUF_DMA_TO_DEVICE, NULL);
@@ -541,8 +525,8 @@ START_TEST(test_writable_map_limit)
 			sfd[i] = -1;
 			break;
 		}
-	sfd[busy] = try_map(fd, p, PAGE, bdfs[busy], P2PBUF_DMA_FROM_DEVICE,
-			    NULL);
+	sfd[busy] =
+		try_map(fd, p, PAGE, bdfs[busy], P2PBUF_DMA_FROM_DEVICE, NULL);
 	ck_assert_msg(sfd[busy] >= 0, "MAP after a close: %s",
 		      strerror(-sfd[busy]));
 	for (i = 0; i <= busy; i++)
@@ -567,17 +551,18 @@ END_TEST
  */
 START_TEST(test_tunables_rewritten)
 {
-	static const char *const segs[] = { "1", "2", "3", "5", "17", "64",
-					     "100", "511", "1024", "65536" };
+	static const char *const segs[] = {
+		"1", "2", "3", "5", "17", "64", "100", "511", "1024", "65536"
+	};
 	static const char *const sgls[] = { "1", "2", "4", "1024" };
 	struct p2pbuf_alloc a, b;
 	struct p2pbuf_map m;
-	int fd = dev_open(), i, sfd, ok = 0, big = 0, full = 0;
+	int fd = tu_dev_open(), i, sfd, ok = 0, big = 0, full = 0;
 	uint8_t *area;
 	pid_t pid;
 
-	munmap(alloc_map(fd, 0, PIECES / 2 * PAGE, &a), PIECES / 2 * PAGE);
-	munmap(alloc_map(fd, 0, PIECES / 2 * PAGE, &b), PIECES / 2 * PAGE);
+	munmap(tu_alloc_map(fd, 0, PIECES / 2 * PAGE, &a), PIECES / 2 * PAGE);
+	munmap(tu_alloc_map(fd, 0, PIECES / 2 * PAGE, &b), PIECES / 2 * PAGE);
 	area = mmap(NULL, PIECES * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		    -1, 0);
 	ck_assert(area != MAP_FAILED);
@@ -596,8 +581,9 @@ START_TEST(test_tunables_rewritten)
 			char path[128];
 			FILE *f;
 
-			snprintf(path, sizeof(path), PARAM "%s",
-				 i % 2 ? "max_sgls_per_fd" : "max_sgl_segments");
+			snprintf(path, sizeof(path), TU_PARAMS "%s",
+				 i % 2 ? "max_sgls_per_fd" :
+					 "max_sgl_segments");
 			f = fopen(path, "w");
 			if (!f)
 				_exit(1);
@@ -622,8 +608,8 @@ START_TEST(test_tunables_rewritten)
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	set_param("max_sgl_segments", "65536");
-	set_param("max_sgls_per_fd", "1024");
+	tu_set_param("max_sgl_segments", "65536");
+	tu_set_param("max_sgls_per_fd", "1024");
 	/* And the full limit maps it for sure. */
 	sfd = try_map(fd, area, PIECES * PAGE, edu0, P2PBUF_DMA_BIDIRECTIONAL,
 		      &m);
@@ -637,31 +623,31 @@ START_TEST(test_tunables_rewritten)
 }
 END_TEST
 
+static void setup(void)
+{
+	tu_nl_fixture_setup(&nl);
+}
+
+static void teardown(void)
+{
+	tu_nl_fixture_teardown(&nl);
+}
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
-	TCase *tc = tcase_create("core");
+	TCase *tc = tu_tcase(s, "core", 600, setup, teardown);
 
-	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
-	/* Sized by counts, not time; generous for a loaded TCG host. */
-	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_dump_attrs_refused);
 	tcase_add_test(tc, test_event_order);
 	tcase_add_test(tc, test_huge_param_later_mappings);
 	tcase_add_test(tc, test_shared_mapping);
 	tcase_add_test(tc, test_writable_map_limit);
 	tcase_add_test(tc, test_tunables_rewritten);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(core_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(core_suite());
 }

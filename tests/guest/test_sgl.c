@@ -932,15 +932,15 @@ END_TEST
 static int reach_bar(const char *dev, uint32_t bar, const char *bdf,
 		     uint32_t prov, struct p2pbuf_reach *r)
 {
-	int fd = dev_open(), ret;
+	int fd = tu_dev_open(), ret;
 
 	memset(r, 0, sizeof(*r));
 	r->size = sizeof(*r);
 	r->flags = P2PBUF_REACH_F_PCI_BAR;
 	r->provider_id = prov;
-	target_of(dev, &r->bar_device);
+	tu_target_of(dev, &r->bar_device);
 	r->bar = bar;
-	target_of(bdf, &r->target);
+	tu_target_of(bdf, &r->target);
 	ret = ioctl(fd, P2PBUF_IOC_REACH, r) ? errno : 0;
 	close(fd);
 	return ret;
@@ -963,9 +963,8 @@ START_TEST(test_reach_pci_bar)
 						     &info, sizeof(info)),
 				 0);
 		for (j = 0; j < 2; j++) {
-			ck_assert_int_eq(reach_bar(iv_of[i], 2, edu_bdf[j], 0,
-						   &r),
-					 0);
+			ck_assert_int_eq(
+				reach_bar(iv_of[i], 2, edu_bdf[j], 0, &r), 0);
 			reach_ok(info.id, edu_bdf[j], &rp);
 			ck_assert_uint_eq(r.reason, rp.reason);
 			ck_assert_uint_eq(r.map_type, rp.map_type);
@@ -989,10 +988,10 @@ START_TEST(test_reach_pci_bar)
 	ck_assert_int_eq(reach_bar("0000:00:1e.0", 2, edu_bdf[0], 0, &r),
 			 ENODEV);
 	/* BAR fields without the flag, reserved0, unknown flags. */
-	fd = dev_open();
+	fd = tu_dev_open();
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r);
-	target_of(edu_bdf[0], &r.target);
+	tu_target_of(edu_bdf[0], &r.target);
 	r.bar = 2;
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_REACH, &r) ? errno : 0, EINVAL);
 	r.bar = 0;

@@ -27,13 +27,16 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/p2pbuf.h>
 #include <linux/vfio.h>
 
-#include "edu.h"
-#include "revoke-util.h"
+#include "util.h"
+
+/* The test's netlink sockets (its Check fixture opens them). */
+static struct tu_nl nl;
 
 #define KIB 1024ULL
 #define PAGE 4096ULL
@@ -44,38 +47,50 @@
 
 static const char edu0[] = "0000:00:03.0";
 
-static void sysfs_write(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_msg(f, "%s: %s", path, strerror(errno));
-	ck_assert_int_ge(fputs(val, f), 0);
-	ck_assert_msg(fclose(f) == 0, "%s <- %s: %s", path, val,
-		      strerror(errno));
-}
-
 static void bind_vfio(const char *bdf)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 		 bdf);
-	sysfs_write(path, "vfio-pci");
-	sysfs_write("/sys/bus/pci/drivers_probe", bdf);
+	tu_write_file(path, "vfio-pci");
+	tu_write_file("/sys/bus/pci/drivers_probe", bdf);
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/vfio-pci/%s", bdf);
-	ck_assert_msg(access(path, F_OK) == 0, "vfio-pci did not bind %s",
-		      bdf);
+	ck_assert_msg(access(path, F_OK) == 0, "vfio-pci did not bind %s", bdf);
 }
 
 static void unbind_vfio(const char *bdf)
 {
 	char path[128];
 
-	sysfs_write("/sys/bus/pci/drivers/vfio-pci/unbind", bdf);
+	tu_write_file("/sys/bus/pci/drivers/vfio-pci/unbind", bdf);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 		 bdf);
-	sysfs_write(path, "\n");
+	tu_write_file(path, "\n");
 	ck_assert(!rig_pci_has_driver(bdf));
+}
+
+/*
+ * Run /bin/p2pctl with args (stderr to stdout): its exit status, after
+ * checking that its output contains what.
+ */
+static int p2pctl_says(const char *args, const char *what)
+{
+	char cmd[256], out[4096];
+	size_t n;
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "p2pctl %s 2>&1", args);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = 0;
+	st = pclose(f);
+	ck_assert_msg(strstr(out, what), "p2pctl %s: no '%s' in: %s", args,
+		      what, out);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
 }
 
 /* MAP a range for a target: the fd, or -errno. */
@@ -129,9 +144,8 @@ static void check(const volatile uint8_t *p, size_t len, uint8_t seed,
 /* edu copies XFER bytes from iova to iova + 8 KiB. */
 static void edu_copy(struct edu *e, uint64_t iova)
 {
-	ck_assert_int_eq(edu_dma(e, iova, 0, XFER, EDU_DMA_FROM_RAM,
-				 DMA_WAIT_MS),
-			 0);
+	ck_assert_int_eq(
+		edu_dma(e, iova, 0, XFER, EDU_DMA_FROM_RAM, DMA_WAIT_MS), 0);
 	ck_assert_int_eq(edu_dma(e, iova + 8 * KIB, 0, XFER, EDU_DMA_TO_RAM,
 				 DMA_WAIT_MS),
 			 0);
@@ -166,21 +180,18 @@ static void vfio_open(struct vfio_user *v, const char *bdf)
 
 	ck_assert_int_ge(grp, 0);
 	v->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	ck_assert_msg(v->container >= 0, "/dev/vfio/vfio: %s",
-		      strerror(errno));
+	ck_assert_msg(v->container >= 0, "/dev/vfio/vfio: %s", strerror(errno));
 	ck_assert_int_eq(ioctl(v->container, VFIO_GET_API_VERSION),
 			 VFIO_API_VERSION);
-	ck_assert_int_eq(ioctl(v->container, VFIO_CHECK_EXTENSION,
-			       VFIO_TYPE1_IOMMU),
-			 1);
+	ck_assert_int_eq(
+		ioctl(v->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU), 1);
 	snprintf(path, sizeof(path), "/dev/vfio/%d", grp);
 	v->group = open(path, O_RDWR | O_CLOEXEC);
 	ck_assert_msg(v->group >= 0, "%s: %s", path, strerror(errno));
 	ck_assert_int_eq(ioctl(v->group, VFIO_GROUP_GET_STATUS, &st), 0);
 	ck_assert(st.flags & VFIO_GROUP_FLAGS_VIABLE);
-	ck_assert_int_eq(ioctl(v->group, VFIO_GROUP_SET_CONTAINER,
-			       &v->container),
-			 0);
+	ck_assert_int_eq(
+		ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container), 0);
 	ck_assert_int_eq(ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU),
 			 0);
 	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
@@ -217,12 +228,12 @@ START_TEST(test_user_driver)
 	struct p2pbuf_segments s;
 	struct p2pbuf_alloc a;
 	struct vfio_user v;
-	struct msg e[64];
+	struct tu_nl_msg e[64];
 	struct edu edu;
 	volatile uint8_t *p, *user;
 	uint64_t iova;
 	uint32_t id;
-	int fd = dev_open(), sfd, n, i;
+	int fd = tu_dev_open(), sfd, n, i;
 
 	ck_assert_msg(!mode || !strcmp(mode, "on"),
 		      "test_vfio needs the IOMMU on (P2PBUF_VM_IOMMU=%s)",
@@ -231,23 +242,23 @@ START_TEST(test_user_driver)
 	ck_assert_int_eq(edu_open(&edu, edu0), 0);
 
 	/* A dma-sgl for edu while no driver owns it: DMA lands. */
-	p = alloc_map(fd, 0, LEN, &a);
+	p = tu_alloc_map(fd, 0, LEN, &a);
 	fill(p, LEN, 0x21);
 	sfd = try_map(fd, (void *)p, LEN, edu0);
 	ck_assert_msg(sfd >= 0, "MAP: %s", strerror(-sfd));
-	id = sgl_id(sfd);
+	id = tu_sgl_id(sfd);
 	iova = first_dma(sfd);
 	edu_copy(&edu, iova);
 	for (i = 0; i < XFER; i++)
 		ck_assert_uint_eq(p[8 * KIB + i], p[i]);
 	fill(p, LEN, 0x21);
-	events(e, 64, 200);
+	tu_nl_events(&nl, e, 64, 200);
 
 	/* vfio-pci binds: the dma-sgl is revoked before anyone opens it. */
 	bind_vfio(edu0);
-	assert_sgl_revoked(sfd);
-	n = events(e, 64, 1000);
-	i = find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, id);
+	tu_assert_sgl_revoked(sfd);
+	n = tu_nl_events(&nl, e, 64, 1000);
+	i = tu_nl_find_ev(e, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, id);
 	ck_assert_msg(i >= 0, "no SGL_REVOKE event");
 	ck_assert_uint_eq(e[i].reason, P2PBUF_NL_REVOKE_TARGET_USER_DRIVER);
 	if (dma_api_mappings(edu0) >= 0)
@@ -260,6 +271,13 @@ START_TEST(test_user_driver)
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_REACH, &r), 0);
 	ck_assert_uint_eq(r.map_type, 0);
 	ck_assert_uint_eq(r.reason, P2PBUF_UNREACH_USER_DRIVER);
+	/* p2pctl says it in words, and map says what to do. */
+	ck_assert_int_eq(p2pctl_says("reach --provider 0 --target 00:03.0",
+				     "user-driver"),
+			 6);
+	ck_assert_int_eq(p2pctl_says("map --buffer-size 64K --target 00:03.0",
+				     "driven from userspace"),
+			 6);
 
 	/*
 	 * The VFIO user maps its own memory at the IOVA p2pbuf had handed
@@ -277,7 +295,7 @@ START_TEST(test_user_driver)
 	edu_copy(&edu, iova);
 	check(user + 8 * KIB, XFER, 0x77, "the VFIO user's memory (written)");
 	check(p, LEN, 0x21, "p2pbuf's buffer (untouched)");
-	segments(sfd, &s);
+	tu_segments(sfd, NULL, 0, &s);
 	ck_assert_uint_eq(s.nr_segments, 0);
 	vfio_close(&v);
 	munmap((void *)user, LEN);
@@ -297,25 +315,26 @@ START_TEST(test_user_driver)
 }
 END_TEST
 
+static void setup(void)
+{
+	tu_nl_fixture_setup(&nl);
+}
+
+static void teardown(void)
+{
+	tu_nl_fixture_teardown(&nl);
+}
+
 static Suite *vfio_suite(void)
 {
 	Suite *s = suite_create("vfio");
-	TCase *tc = tcase_create("vfio");
+	TCase *tc = tu_tcase(s, "vfio", 300, setup, teardown);
 
-	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
-	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_user_driver);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(vfio_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(vfio_suite());
 }

@@ -29,7 +29,7 @@
 
 /* A change of major version means an incompatible uAPI. */
 #define P2PBUF_UAPI_VERSION_MAJOR	1
-#define P2PBUF_UAPI_VERSION_MINOR	3
+#define P2PBUF_UAPI_VERSION_MINOR	4
 
 /* ioctl type; not claimed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define P2PBUF_IOC_MAGIC	0xB7
