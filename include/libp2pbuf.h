@@ -273,6 +273,17 @@ int p2pbuf_reach(struct p2pbuf_ctx *ctx, uint32_t provider_id,
 		 const struct p2pbuf_pci_target *target,
 		 struct p2pbuf_reach_info *info, size_t info_size);
 
+/*
+ * The same for memory BAR bar (0..5) of the PCI function device, a
+ * provider or not (P2PBUF_REACH_F_PCI_BAR, uAPI 1.4; -EOPNOTSUPP before):
+ * as for a provider registered there without the host bridge flag
+ * (LIBP2PBUF_6).
+ */
+int p2pbuf_reach_bar(struct p2pbuf_ctx *ctx,
+		     const struct p2pbuf_pci_target *device, unsigned int bar,
+		     const struct p2pbuf_pci_target *target,
+		     struct p2pbuf_reach_info *info, size_t info_size);
+
 /* Longest output of p2pbuf_pci_target_format(), NUL included. */
 #define P2PBUF_PCI_TARGET_STRLEN 17
 

@@ -9,26 +9,27 @@
  * get_user_pages() refuses it and its memory never reaches a CPU
  * scatterlist; VM_DONTEXPAND (mremap() cannot grow it), VM_DONTCOPY (a
  * child of fork() does not inherit it; VM_IO also makes madvise(MADV_DOFORK)
- * fail), VM_DONTDUMP (no core dump of device memory).  Every VMA, including
- * the pieces of a split and the copy of an mremap() move, holds a reference
- * on the buffer through vm_ops->open/close, so the memory returns to the
- * provider only when the buffer was freed and its last mapping is gone.
+ * fail), VM_DONTDUMP (no core dump of device memory).  Each mmap() has a
+ * struct p2pbuf_mapping, shared by the VMAs it is later split into (and by
+ * the copy an mremap() move makes) through vm_ops->open/close; it holds
+ * the buffer, so the memory returns to the provider only when the buffer
+ * was freed and its last mapping is gone, and it records the prefault and
+ * huge parameters as they were at mmap() time: parameter changes apply to
+ * mappings created afterwards.
  *
- * Where the kernel supports huge pfn mappings (P2PBUF_HAVE_HUGE_PFNMAP) and
- * the huge parameter is on, every 2 MiB block of the mapping whose user and
- * physical addresses are both 2 MiB aligned is left to the huge fault
- * handler, which maps it with one special PMD on first touch
- * (p2pbuf_vm_huge_fault(); ->get_unmapped_area picks user addresses that
- * allow it).  The rest of the mapping is populated in mmap() with
- * remap_pfn_range() (device memory: never over a whole VMA where x86 PAT
- * cannot split that, see p2pbuf_vma_remap_devmem()), unless the prefault
- * parameter is off, in which case pages are inserted one by one on first
- * touch by the fault handler: see p2pbuf(4) and the README's performance
- * section for why this is the default.  A split of a huge PMD (partial
- * munmap(), mprotect()) just clears it; the pieces fault back in 4 KiB
- * pages.  The fault handlers also answer SIGBUS for an address that is no
- * longer backed (a zapped mapping, which is how revocation will take
- * memory away).
+ * mmap() itself maps nothing: the VMA is not yet in the file's mapping
+ * tree while ->mmap runs, so a revocation racing with it could not zap
+ * what it mapped.  Page-table entries are written only by the fault
+ * handlers, through the kernel's API (vmf_insert_pfn() for 4 KiB entries,
+ * vmf_insert_pfn_pmd() for huge ones), under the buffer's revoke_lock, so
+ * revocation (which sets the revoked flag under it, then zaps) never
+ * leaves an entry behind; a revoked buffer answers SIGBUS.  With the
+ * prefault parameter on, the first fault of a mapping inserts all of it
+ * (p2pbuf_vma_populate()); where the kernel supports huge pfn mappings
+ * and the huge parameter is on, every 2 MiB block whose user and physical
+ * addresses are both 2 MiB aligned is left to the huge fault handler,
+ * which maps it with one special PMD.  See p2pbuf(4) and the README's
+ * performance section.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -55,36 +56,36 @@ MODULE_PARM_DESC(max_buffers_per_fd,
 static bool prefault = true;
 module_param(prefault, bool, 0644);
 MODULE_PARM_DESC(prefault,
-		 "Populate a mapping in mmap() (Y, default) or on first touch (N)");
+		 "Map all of a mapping on its first touch (Y, default) or page by page (N); applies to later mmap()s");
 
 static bool huge = true;
 module_param(huge, bool, 0644);
 MODULE_PARM_DESC(huge,
-		 "Map 2 MiB-aligned blocks with one huge PMD on first touch, where the kernel supports huge pfn mappings (Y, default)");
+		 "Map 2 MiB-aligned blocks with one huge PMD on first touch, where the kernel supports huge pfn mappings (Y, default); applies to later mmap()s");
 
 /* Order of a PMD mapping (2 MiB with 4 KiB pages on x86-64). */
 #define P2PBUF_PMD_ORDER	(PMD_SHIFT - PAGE_SHIFT)
 
-/* Huge PMDs are used: the kernel supports them and the parameter is on. */
-static bool p2pbuf_huge_enabled(void)
-{
-	return P2PBUF_HAVE_HUGE_PFNMAP && READ_ONCE(huge);
-}
+/* Pages inserted between two chances to reschedule. */
+#define P2PBUF_POPULATE_BATCH	512
 
 /* Global buffer ids: handles and mmap offsets.  Has its own locking. */
 static DEFINE_IDA(p2pbuf_buffer_ida);
 
 /*
- * The registry of buffers: id -> buffer, for revocation, the admin revoke
- * command and the netlink listings.  Entries hold no reference: a buffer
- * leaves the registry at the start of its release, under this lock, and
- * lookups take a reference with kref_get_unless_zero() under it.
+ * The registry of buffers: id -> buffer, for the admin revoke command and
+ * the netlink listings.  Entries hold no reference: a buffer leaves the
+ * registry at the start of its release, under this lock, and lookups take
+ * a reference with kref_get_unless_zero() under it.  ALLOC reserves its
+ * entry before publishing the buffer (reserved entries read as NULL).
  */
 static DEFINE_MUTEX(p2pbuf_buffers_lock);
 static DEFINE_XARRAY(p2pbuf_buffers);
 
 /**
  * p2pbuf_max_buffers_per_fd() - the max_buffers_per_fd parameter
+ *
+ * Read-only once the module is loaded.
  *
  * Return: the limit, for P2PBUF_IOC_INFO.
  */
@@ -135,31 +136,74 @@ static void p2pbuf_buffer_uncharge(struct p2pbuf_buffer *buf)
  * revocation or at release, whichever comes first.  The caller excludes
  * the other (revoke_lock for writing, or the last reference).
  */
-static void p2pbuf_buffer_return(struct p2pbuf_buffer *buf)
+static void p2pbuf_buffer_give_back(struct p2pbuf_buffer *buf)
 {
 	if (buf->returned)
 		return;
 	buf->returned = true;
-	p2pbuf_provider_free(buf->prov, &buf->ext);
+	if (buf->ext.nr)
+		p2pbuf_provider_free(buf->prov, &buf->ext);
 	p2pbuf_buffer_uncharge(buf);
 }
 
+/*
+ * The last reference is gone (or ALLOC failed): undo whatever was done,
+ * in reverse.  A published buffer whose memory was not returned by a
+ * revocation announces its end here.
+ */
 static void p2pbuf_buffer_release(struct kref *ref)
 {
 	struct p2pbuf_buffer *buf = container_of(ref, struct p2pbuf_buffer,
 						 ref);
-	bool announce = !buf->returned;
+	struct p2pbuf_provider *prov = buf->prov;
+	bool announce = buf->published && !buf->returned;
 
-	mutex_lock(&p2pbuf_buffers_lock);
-	xa_erase(&p2pbuf_buffers, buf->id);
-	mutex_unlock(&p2pbuf_buffers_lock);
-	p2pbuf_buffer_return(buf);
+	if (buf->id) {
+		mutex_lock(&p2pbuf_buffers_lock);
+		xa_erase(&p2pbuf_buffers, buf->id);
+		mutex_unlock(&p2pbuf_buffers_lock);
+	}
+	if (buf->published) {
+		spin_lock(&prov->lock);
+		list_del(&buf->prov_node);
+		spin_unlock(&prov->lock);
+	}
+	p2pbuf_buffer_give_back(buf);
 	if (announce)
-		p2pbuf_nl_notify_buffer(buf, P2PBUF_NL_CMD_BUFFER_DEL_NTF);
-	ida_free(&p2pbuf_buffer_ida, buf->id);
-	p2pbuf_provider_put(buf->prov);
+		p2pbuf_event(P2PBUF_NL_CMD_BUFFER_DEL_NTF, buf);
+	WARN_ON(!list_empty(&buf->dmamaps));
+	WARN_ON(!xa_empty(&buf->vmas));
+	xa_destroy(&buf->vmas);
+	mutex_destroy(&buf->dma_lock);
+	p2pbuf_consumers_destroy(&buf->consumers);
+	if (buf->id)
+		ida_free(&p2pbuf_buffer_ida, buf->id);
+	p2pbuf_provider_put(prov);
 	put_pid(buf->owner);
 	kfree(buf);
+}
+
+/**
+ * p2pbuf_buffer_get() - take a reference on a buffer
+ * @buf: a buffer the caller already holds a reference to (directly, or
+ *	through a handle table or a mapping under the appropriate lock)
+ */
+void p2pbuf_buffer_get(struct p2pbuf_buffer *buf)
+{
+	kref_get(&buf->ref);
+}
+
+/**
+ * p2pbuf_buffer_put() - drop a reference on a buffer
+ * @buf: the buffer
+ *
+ * The last reference returns the memory to the provider.  Process context
+ * only (it may sleep in the provider's free op).
+ */
+void p2pbuf_buffer_put(struct p2pbuf_buffer *buf)
+{
+	might_sleep();
+	kref_put(&buf->ref, p2pbuf_buffer_release);
 }
 
 /**
@@ -193,65 +237,128 @@ bool p2pbuf_buffer_revoked(struct p2pbuf_buffer *buf)
 }
 
 /**
- * p2pbuf_buffer_revoke() - take a buffer's memory away from everyone
+ * p2pbuf_buffer_attach() - add a consumer (a dma-sgl) of a buffer
  * @buf: a referenced buffer
- * @reason: enum p2pbuf_nl_revoke_reason
+ * @c: the consumer
  *
- * In this order: (1) mark it revoked, so no mmap(), fault or MAP uses it
- * any more, and zap every CPU mapping of it in every process (later
- * access gets SIGBUS); (2) revoke every dma-sgl covering it (pollers woken,
- * events sent, then the DMA unmapped); (3) only then return the memory to
- * the provider.  The buffer object itself lives on until its handle is
- * freed and its mappings are gone.  Idempotent; process context.
+ * A revocation either finds @c in the buffer's list or happened before,
+ * and then this fails.
+ *
+ * Return: 0, or -ENODEV if the buffer was revoked.
  */
-void p2pbuf_buffer_revoke(struct p2pbuf_buffer *buf, u32 reason)
+int p2pbuf_buffer_attach(struct p2pbuf_buffer *buf, struct p2pbuf_consumer *c)
 {
-	down_write(&buf->revoke_lock);
-	if (buf->revoked) {
-		up_write(&buf->revoke_lock);
-		return;
-	}
-	WRITE_ONCE(buf->revoke_reason, reason);
-	/* Pairs with p2pbuf_buffer_fill_nl(): the reason is set first. */
-	smp_store_release(&buf->revoked, true);
-	up_write(&buf->revoke_lock);
+	int ret;
 
-	unmap_mapping_range(buf->mapping,
-			    (loff_t)buf->id << P2PBUF_MMAP_ID_SHIFT, buf->size,
-			    1);
-	p2pbuf_nl_notify_buffer(buf, P2PBUF_NL_CMD_BUFFER_REVOKE_NTF);
-	p2pbuf_sgls_revoke_buffer(buf, reason);
-
-	/* Waits for a MAP that was reading the memory's layout. */
-	down_write(&buf->revoke_lock);
-	p2pbuf_buffer_return(buf);
-	up_write(&buf->revoke_lock);
-	p2pbuf_nl_notify_buffer(buf, P2PBUF_NL_CMD_BUFFER_DEL_NTF);
+	mutex_lock(&buf->consumers.lock);
+	ret = p2pbuf_consumers_add_locked(&buf->consumers, c);
+	mutex_unlock(&buf->consumers.lock);
+	return ret;
 }
 
 /**
- * p2pbuf_buffers_revoke_provider() - revoke every buffer of a provider
- * @prov: a provider that left the registry (no new buffer comes)
- * @reason: enum p2pbuf_nl_revoke_reason
+ * p2pbuf_buffer_detach() - remove a consumer of a buffer
+ * @buf: the buffer
+ * @c: the consumer, attached or already taken out by revocation
  */
-void p2pbuf_buffers_revoke_provider(struct p2pbuf_provider *prov, u32 reason)
+void p2pbuf_buffer_detach(struct p2pbuf_buffer *buf, struct p2pbuf_consumer *c)
+{
+	p2pbuf_consumers_del(&buf->consumers, c);
+}
+
+/**
+ * p2pbuf_buffer_mark_revoked() - the first step of revoking a buffer
+ * @buf: a referenced buffer
+ * @reason: enum p2pbuf_nl_revoke_reason
+ *
+ * Sets the revoked flag (no fault handler maps the memory any more, no
+ * mmap() or MAP takes the buffer) and closes its consumer list.
+ *
+ * Return: true if this call revoked it; false if it was revoked already,
+ * or is not published yet (an ALLOC that will fail).
+ */
+bool p2pbuf_buffer_mark_revoked(struct p2pbuf_buffer *buf, u32 reason)
+{
+	bool did;
+
+	down_write(&buf->revoke_lock);
+	did = buf->published && !buf->revoked;
+	if (did) {
+		WRITE_ONCE(buf->revoke_reason, reason);
+		/* Pairs with p2pbuf_buffer_fill_nl(): the reason is set first. */
+		smp_store_release(&buf->revoked, true);
+		p2pbuf_consumers_close(&buf->consumers, true);
+	}
+	up_write(&buf->revoke_lock);
+	return did;
+}
+
+/**
+ * p2pbuf_buffer_zap() - remove every CPU mapping of a buffer
+ * @buf: a buffer marked revoked
+ *
+ * Every mapping of the buffer, in every process, is a VMA of the buffer's
+ * file at the buffer's offset; later access faults (SIGBUS).
+ */
+void p2pbuf_buffer_zap(struct p2pbuf_buffer *buf)
+{
+	unmap_mapping_range(buf->mapping,
+			    (loff_t)buf->id << P2PBUF_MMAP_ID_SHIFT, buf->size,
+			    1);
+}
+
+/**
+ * p2pbuf_buffer_return() - the last step of revoking a buffer
+ * @buf: a buffer marked revoked whose consumers were revoked
+ *
+ * Returns the memory to the provider and announces it (BUFFER_DEL).  The
+ * buffer object lives on until its handle and mappings are gone.
+ */
+void p2pbuf_buffer_return(struct p2pbuf_buffer *buf)
+{
+	down_write(&buf->revoke_lock);
+	WARN_ON(!list_empty(&buf->consumers.list));
+	p2pbuf_buffer_give_back(buf);
+	up_write(&buf->revoke_lock);
+	p2pbuf_event(P2PBUF_NL_CMD_BUFFER_DEL_NTF, buf);
+}
+
+/**
+ * p2pbuf_provider_next_buffer() - a buffer of a provider to revoke
+ * @prov: a provider that left the registry (no buffer joins its list)
+ *
+ * Moves published buffers of @prov, one per call, to the list of visited
+ * ones, so that each is returned once: O(buffers) over all calls.
+ *
+ * Return: the next buffer with a reference for the caller, or NULL when
+ * every buffer was visited.
+ */
+struct p2pbuf_buffer *p2pbuf_provider_next_buffer(struct p2pbuf_provider *prov)
 {
 	struct p2pbuf_buffer *buf;
-	unsigned long id = 0;
 
-	for (;;) {
-		mutex_lock(&p2pbuf_buffers_lock);
-		xa_for_each_start(&p2pbuf_buffers, id, buf, id) {
-			if (buf->prov == prov && !READ_ONCE(buf->revoked) &&
-			    kref_get_unless_zero(&buf->ref))
-				break;
-		}
-		mutex_unlock(&p2pbuf_buffers_lock);
-		if (!buf)
-			return;
-		p2pbuf_buffer_revoke(buf, reason);
-		p2pbuf_buffer_put(buf);
+	spin_lock(&prov->lock);
+	while ((buf = list_first_entry_or_null(&prov->buffers,
+					       struct p2pbuf_buffer,
+					       prov_node))) {
+		list_move_tail(&buf->prov_node, &prov->visited);
+		/* A buffer being released is gone anyway. */
+		if (kref_get_unless_zero(&buf->ref))
+			break;
 	}
+	spin_unlock(&prov->lock);
+	return buf;
+}
+
+/*
+ * Track @vma in its buffer's list of mappings, for the mapped bytes of the
+ * listings.  A statistic: if memory is short the entry is missing and the
+ * listing undercounts; nothing else depends on it.
+ */
+static void p2pbuf_vma_track(struct p2pbuf_buffer *buf,
+			     struct vm_area_struct *vma)
+{
+	xa_store(&buf->vmas, (unsigned long)vma, vma, GFP_KERNEL);
 }
 
 /*
@@ -283,7 +390,7 @@ static u64 p2pbuf_buffer_mapped(struct p2pbuf_buffer *buf)
 int p2pbuf_buffer_fill_nl(struct sk_buff *skb, struct p2pbuf_buffer *buf,
 			  bool owner)
 {
-	/* Pairs with p2pbuf_buffer_revoke(): a revoked flag has a reason. */
+	/* Pairs with p2pbuf_buffer_mark_revoked(): a revoked flag has a reason. */
 	bool revoked = smp_load_acquire(&buf->revoked);
 
 	if (nla_put_u32(skb, P2PBUF_NL_A_BUFFER_ID, buf->id) ||
@@ -332,32 +439,64 @@ int p2pbuf_buffers_for_each(unsigned long *pos,
 		ret = fn(buf, arg);
 		if (ret)
 			break;
+		cond_resched();
 	}
 	*pos = ret ? id : ULONG_MAX;
 	mutex_unlock(&p2pbuf_buffers_lock);
 	return ret;
 }
 
-/**
- * p2pbuf_buffer_get() - take a reference on a buffer
- * @buf: a buffer the caller already holds a reference to (directly, or
- *	through a handle table or a VMA under the appropriate lock)
+/*
+ * Make a complete buffer visible: in its provider's list (unless the
+ * provider was removed meanwhile), in the registry (its entry reserved by
+ * ALLOC), announced.  Under revoke_lock for writing, so no revocation of
+ * it (which starts by taking that lock) can announce anything before
+ * BUFFER_NEW.
  */
-void p2pbuf_buffer_get(struct p2pbuf_buffer *buf)
+static int p2pbuf_buffer_publish(struct p2pbuf_buffer *buf)
 {
-	kref_get(&buf->ref);
+	struct p2pbuf_provider *prov = buf->prov;
+	int ret = 0;
+
+	down_write(&buf->revoke_lock);
+	spin_lock(&prov->lock);
+	if (prov->removed)
+		ret = -ENODEV;
+	else
+		list_add_tail(&buf->prov_node, &prov->buffers);
+	spin_unlock(&prov->lock);
+	if (!ret) {
+		mutex_lock(&p2pbuf_buffers_lock);
+		/* Into the reserved entry: no allocation, cannot fail. */
+		WARN_ON(xa_err(xa_store(&p2pbuf_buffers, buf->id, buf,
+					GFP_KERNEL)));
+		mutex_unlock(&p2pbuf_buffers_lock);
+		buf->published = true;
+		p2pbuf_event(P2PBUF_NL_CMD_BUFFER_NEW_NTF, buf);
+	}
+	up_write(&buf->revoke_lock);
+	return ret;
 }
 
-/**
- * p2pbuf_buffer_put() - drop a reference on a buffer
- * @buf: the buffer
- *
- * The last reference returns the memory to the provider.  Process context
- * only (it may sleep in the provider's free op).
- */
-void p2pbuf_buffer_put(struct p2pbuf_buffer *buf)
+/* Reserve a handle slot of @pf (the count), or -ENOSPC. */
+static int p2pbuf_file_reserve(struct p2pbuf_file *pf)
 {
-	kref_put(&buf->ref, p2pbuf_buffer_release);
+	int ret = 0;
+
+	mutex_lock(&pf->lock);
+	if (pf->nr_buffers >= max_buffers_per_fd)
+		ret = -ENOSPC;
+	else
+		pf->nr_buffers++;
+	mutex_unlock(&pf->lock);
+	return ret;
+}
+
+static void p2pbuf_file_unreserve(struct p2pbuf_file *pf)
+{
+	mutex_lock(&pf->lock);
+	pf->nr_buffers--;
+	mutex_unlock(&pf->lock);
 }
 
 /**
@@ -365,9 +504,10 @@ void p2pbuf_buffer_put(struct p2pbuf_buffer *buf)
  * @call: the call; its context is the caller's struct p2pbuf_file
  * @arg: kernel copy of struct p2pbuf_alloc; checked input, filled output
  *
- * Allocates @length bytes rounded up to pages from the provider, zeroed,
- * and enters the buffer in the file's handle table.  The handle is
- * published last, when the buffer is complete.
+ * Allocates @length bytes rounded up to pages from the provider, zeroed
+ * (with no lock held: that may take long), publishes the buffer and enters
+ * it in the file's handle table, whose slot (count and entry) was
+ * reserved first so that nothing can fail after the publication.
  *
  * Return: 0; -EINVAL for non-zero flags or reserved fields, a zero length
  * or one above %P2PBUF_BUFFER_MAX_LENGTH; -ENOENT if no provider has the
@@ -395,11 +535,16 @@ int p2pbuf_ioctl_alloc(struct p2pbuf_ioctl_call *call, void *arg)
 		return -ENOENT;
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf) {
-		ret = -ENOMEM;
-		goto err_put_prov;
+		p2pbuf_provider_put(prov);
+		return -ENOMEM;
 	}
+	/* From here on p2pbuf_buffer_put() undoes what was done. */
 	kref_init(&buf->ref);
 	init_rwsem(&buf->revoke_lock);
+	p2pbuf_consumers_init(&buf->consumers);
+	mutex_init(&buf->dma_lock);
+	INIT_LIST_HEAD(&buf->dmamaps);
+	INIT_LIST_HEAD(&buf->prov_node);
 	xa_init(&buf->vmas);
 	atomic_set(&buf->nr_sgls, 0);
 	buf->owner = get_task_pid(current, PIDTYPE_TGID);
@@ -410,25 +555,31 @@ int p2pbuf_ioctl_alloc(struct p2pbuf_ioctl_call *call, void *arg)
 	buf->cache_mode = p2pbuf_provider_cache_mode(prov);
 	buf->mapping = pf->mapping;
 
-	mutex_lock(&pf->lock);
-	if (pf->nr_buffers >= max_buffers_per_fd) {
-		ret = -ENOSPC;
-		goto err_unlock;
-	}
+	ret = p2pbuf_file_reserve(pf);
+	if (ret)
+		goto err_put;
 	ret = p2pbuf_buffer_charge(buf);
 	if (ret)
-		goto err_unlock;
+		goto err_unreserve;
 	ret = ida_alloc_range(&p2pbuf_buffer_ida, 1, P2PBUF_BUFFER_ID_MAX,
 			      GFP_KERNEL);
 	if (ret < 0) {
 		if (ret == -ENOSPC)
 			ret = -ENOMEM;
-		goto err_uncharge;
+		goto err_unreserve;
 	}
 	buf->id = ret;
+	mutex_lock(&p2pbuf_buffers_lock);
+	ret = xa_reserve(&p2pbuf_buffers, buf->id, GFP_KERNEL);
+	mutex_unlock(&p2pbuf_buffers_lock);
+	if (ret)
+		goto err_unreserve;
+	ret = xa_reserve(&pf->buffers, buf->id, GFP_KERNEL);
+	if (ret)
+		goto err_unreserve;
 	ret = p2pbuf_provider_alloc(prov, buf->size, &buf->ext);
 	if (ret)
-		goto err_free_id;
+		goto err_release_handle;
 	/*
 	 * Fill the reply first: once the handle is published, another
 	 * thread may free it (and with it @buf) before we return.
@@ -439,36 +590,21 @@ int p2pbuf_ioctl_alloc(struct p2pbuf_ioctl_call *call, void *arg)
 	a->handle = buf->id;
 	a->mmap_offset = (u64)buf->id << P2PBUF_MMAP_ID_SHIFT;
 	a->cache_mode = buf->cache_mode;
-	mutex_lock(&p2pbuf_buffers_lock);
-	ret = xa_insert(&p2pbuf_buffers, buf->id, buf, GFP_KERNEL);
-	mutex_unlock(&p2pbuf_buffers_lock);
+	ret = p2pbuf_buffer_publish(buf);
 	if (ret)
-		goto err_free_mem;
-	p2pbuf_nl_notify_buffer(buf, P2PBUF_NL_CMD_BUFFER_NEW_NTF);
-	ret = xa_insert(&pf->buffers, buf->id, buf, GFP_KERNEL);
-	if (ret)
-		goto err_unlist;
-	pf->nr_buffers++;
+		goto err_release_handle;
+	mutex_lock(&pf->lock);
+	/* Into the reserved entry: no allocation, cannot fail. */
+	WARN_ON(xa_err(xa_store(&pf->buffers, buf->id, buf, GFP_KERNEL)));
 	mutex_unlock(&pf->lock);
 	return 0;
 
-err_unlist:
-	mutex_lock(&p2pbuf_buffers_lock);
-	xa_erase(&p2pbuf_buffers, buf->id);
-	mutex_unlock(&p2pbuf_buffers_lock);
-	p2pbuf_nl_notify_buffer(buf, P2PBUF_NL_CMD_BUFFER_DEL_NTF);
-err_free_mem:
-	p2pbuf_provider_free(prov, &buf->ext);
-err_free_id:
-	ida_free(&p2pbuf_buffer_ida, buf->id);
-err_uncharge:
-	p2pbuf_buffer_uncharge(buf);
-err_unlock:
-	mutex_unlock(&pf->lock);
-	put_pid(buf->owner);
-	kfree(buf);
-err_put_prov:
-	p2pbuf_provider_put(prov);
+err_release_handle:
+	xa_release(&pf->buffers, buf->id);
+err_unreserve:
+	p2pbuf_file_unreserve(pf);
+err_put:
+	p2pbuf_buffer_put(buf);
 	return ret;
 }
 
@@ -481,7 +617,7 @@ err_put_prov:
  *
  * Return: 0; -EINVAL for non-zero flags or reserved fields; -ENOENT if the
  * handle is not one of this file's buffers (never allocated here, already
- * freed, or another file's).
+ * freed, another file's, or still being allocated).
  */
 int p2pbuf_ioctl_free(struct p2pbuf_ioctl_call *call, void *arg)
 {
@@ -492,9 +628,12 @@ int p2pbuf_ioctl_free(struct p2pbuf_ioctl_call *call, void *arg)
 	if (f->flags || f->reserved)
 		return -EINVAL;
 	mutex_lock(&pf->lock);
-	buf = xa_erase(&pf->buffers, f->handle);
-	if (buf)
+	/* A reserved entry (an ALLOC in progress) reads as NULL. */
+	buf = xa_load(&pf->buffers, f->handle);
+	if (buf) {
+		xa_erase(&pf->buffers, f->handle);
 		pf->nr_buffers--;
+	}
 	mutex_unlock(&pf->lock);
 	if (!buf)
 		return -ENOENT;
@@ -530,28 +669,48 @@ void p2pbuf_file_buffers_release(struct p2pbuf_file *pf)
 
 /* --- the special VMA ---------------------------------------------------- */
 
-/* Track @vma in its buffer's list of mappings (for the mapped bytes). */
-static void p2pbuf_vma_track(struct p2pbuf_buffer *buf,
-			     struct vm_area_struct *vma)
+/**
+ * struct p2pbuf_mapping - one mmap() of a buffer
+ * @ref: one reference per VMA: mmap() creates the first, vm_ops->open
+ *	(a split, an mremap() move) takes one, vm_ops->close drops one
+ * @buf: the buffer, referenced until the last VMA is gone
+ * @prefault: the prefault parameter at mmap() time
+ * @huge: huge PMDs are used: the kernel supports them and the huge
+ *	parameter was on at mmap() time
+ *
+ * Set in mmap() and never changed, so the fault handlers read it without
+ * locks.
+ */
+struct p2pbuf_mapping {
+	struct kref ref;
+	struct p2pbuf_buffer *buf;
+	bool prefault;
+	bool huge;
+};
+
+static void p2pbuf_mapping_free(struct kref *ref)
 {
-	xa_store(&buf->vmas, (unsigned long)vma, vma,
-		 GFP_KERNEL | __GFP_NOFAIL);
+	struct p2pbuf_mapping *m = container_of(ref, struct p2pbuf_mapping,
+						ref);
+
+	p2pbuf_buffer_put(m->buf);
+	kfree(m);
 }
 
 static void p2pbuf_vm_open(struct vm_area_struct *vma)
 {
-	struct p2pbuf_buffer *buf = vma->vm_private_data;
+	struct p2pbuf_mapping *m = vma->vm_private_data;
 
-	p2pbuf_buffer_get(buf);
-	p2pbuf_vma_track(buf, vma);
+	kref_get(&m->ref);
+	p2pbuf_vma_track(m->buf, vma);
 }
 
 static void p2pbuf_vm_close(struct vm_area_struct *vma)
 {
-	struct p2pbuf_buffer *buf = vma->vm_private_data;
+	struct p2pbuf_mapping *m = vma->vm_private_data;
 
-	xa_erase(&buf->vmas, (unsigned long)vma);
-	p2pbuf_buffer_put(buf);
+	xa_erase(&m->buf->vmas, (unsigned long)vma);
+	kref_put(&m->ref, p2pbuf_mapping_free);
 }
 
 /* Byte offset in the buffer of the first page of @vma. */
@@ -584,35 +743,103 @@ phys_addr_t p2pbuf_buffer_phys(struct p2pbuf_buffer *buf, u64 off, u64 *len)
 		}
 		off -= c[i].len;
 	}
-	WARN_ON_ONCE(1);
 	*len = 0;
 	return 0;
 }
 
-static int p2pbuf_pte_prot(struct vm_area_struct *vma, unsigned long addr,
-			   unsigned long pfn, pgprot_t *prot);
-static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
-			       struct vm_area_struct *vma, pgprot_t prot);
+/*
+ * The 2 MiB blocks of [@addr, @addr + @len) (which maps @phys on) that
+ * p2pbuf_vm_huge_fault() maps with PMDs: [return value, *@end).  If there
+ * are none (huge PMDs not used, user and physical addresses not congruent
+ * modulo 2 MiB, or no whole block), both are @addr + @len.
+ */
+static unsigned long p2pbuf_huge_blocks(struct p2pbuf_mapping *m,
+					unsigned long addr, phys_addr_t phys,
+					u64 len, unsigned long *end)
+{
+	unsigned long start = ALIGN(addr, PMD_SIZE);
+
+	*end = ALIGN_DOWN(addr + len, PMD_SIZE);
+	if (!m->huge || ((addr ^ phys) & ~PMD_MASK) || start >= *end) {
+		*end = addr + len;
+		return addr + len;
+	}
+	return start;
+}
 
 /*
- * The 4 KiB fault handler.  Pages reach page tables only here and in the
- * huge fault handler, both under the buffer's revoke_lock, so revocation
- * (which sets the flag under it, then zaps) cannot leave a mapping behind:
- * a revoked buffer answers SIGBUS.  The touched page is inserted with
- * vmf_insert_pfn(), which takes the memory type x86 PAT has for it; with
- * the prefault parameter on (the default) the rest of the mapping is then
- * filled in the same fault with that protection (see p2pbuf_vma_populate()
- * and the README's performance section), except the 2 MiB blocks left to
- * huge PMDs.  Uncached BAR memory is always inserted page by page.
+ * Insert [@addr, @end) mapping @phys on, page by page, keeping entries
+ * already there (vmf_insert_pfn() leaves them alone).  Stops at the first
+ * failure, or when the task is being killed.
+ */
+static int p2pbuf_vma_insert(struct vm_area_struct *vma, unsigned long addr,
+			     unsigned long end, phys_addr_t phys)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+	unsigned int n = 0;
+	vm_fault_t ret;
+
+	for (; addr < end; addr += PAGE_SIZE, pfn++) {
+		ret = vmf_insert_pfn(vma, addr, pfn);
+		if (ret != VM_FAULT_NOPAGE)
+			return -EFAULT;
+		if (++n % P2PBUF_POPULATE_BATCH == 0) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+/*
+ * Map all of @vma in the fault that touched it first, chunk by chunk,
+ * through the kernel's API: vmf_insert_pfn() takes the memory type the
+ * architecture tracks for the memory (on x86, PAT: write-back for RAM,
+ * the write-combining the pcibar provider reserved for its range, or
+ * uncached-minus).  The 2 MiB blocks left to the huge fault handler are
+ * skipped.  Best effort: what is not mapped faults in later.  Called with
+ * revoke_lock held for reading.
+ */
+static void p2pbuf_vma_populate(struct p2pbuf_mapping *m,
+				struct vm_area_struct *vma)
+{
+	struct p2pbuf_buffer *buf = m->buf;
+	unsigned long addr = vma->vm_start, hstart, hend;
+	u64 off = p2pbuf_vma_offset(vma);
+	phys_addr_t phys;
+	u64 len;
+
+	lockdep_assert_held(&buf->revoke_lock);
+	while (addr < vma->vm_end) {
+		phys = p2pbuf_buffer_phys(buf, off, &len);
+		if (!len)
+			return;
+		len = min_t(u64, len, vma->vm_end - addr);
+		hstart = p2pbuf_huge_blocks(m, addr, phys, len, &hend);
+		if (p2pbuf_vma_insert(vma, addr, hstart, phys) ||
+		    p2pbuf_vma_insert(vma, hend, addr + len,
+				      phys + (hend - addr)))
+			return;
+		addr += len;
+		off += len;
+	}
+}
+
+/*
+ * The 4 KiB fault handler: the touched page, then, with prefault, the
+ * rest of the mapping.  Under the buffer's revoke_lock, so revocation
+ * (which sets the flag under it, then zaps) cannot leave an entry behind:
+ * a revoked buffer answers SIGBUS.
  */
 static vm_fault_t p2pbuf_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct p2pbuf_buffer *buf = vma->vm_private_data;
+	struct p2pbuf_mapping *m = vma->vm_private_data;
+	struct p2pbuf_buffer *buf = m->buf;
 	unsigned long addr = vmf->address & PAGE_MASK;
 	vm_fault_t ret;
 	phys_addr_t phys;
-	pgprot_t prot;
 	u64 off, len;
 
 	off = p2pbuf_vma_offset(vma) + (addr - vma->vm_start);
@@ -627,11 +854,8 @@ static vm_fault_t p2pbuf_vm_fault(struct vm_fault *vmf)
 		goto out;
 	}
 	ret = vmf_insert_pfn(vma, addr, PHYS_PFN(phys));
-	if (ret != VM_FAULT_NOPAGE || !READ_ONCE(prefault) ||
-	    buf->cache_mode == P2PBUF_CACHE_UC)
-		goto out;
-	if (!p2pbuf_pte_prot(vma, addr, PHYS_PFN(phys), &prot))
-		p2pbuf_vma_populate(buf, vma, prot);
+	if (ret == VM_FAULT_NOPAGE && m->prefault)
+		p2pbuf_vma_populate(m, vma);
 out:
 	up_read(&buf->revoke_lock);
 	return ret;
@@ -639,30 +863,28 @@ out:
 
 /*
  * ->huge_fault: map the 2 MiB block around the address with one special
- * PMD if the VMA covers the whole block, the buffer memory behind it is one
- * physically contiguous, 2 MiB aligned piece, and the huge parameter is on.
- * Otherwise VM_FAULT_FALLBACK sends the core to p2pbuf_vm_fault() for the
- * page.  The core calls it only for a PMD that maps nothing (never over
- * PTEs already there) or to make a read-only PMD writable.  No lock: the
- * buffer's memory does not change while the VMA holds its reference, and
+ * PMD if the mapping uses huge PMDs, the VMA covers the whole block and
+ * the buffer memory behind it is one physically contiguous, 2 MiB aligned
+ * piece.  Otherwise VM_FAULT_FALLBACK sends the core to p2pbuf_vm_fault()
+ * for the page.  The core calls it only for a PMD that maps nothing (never
+ * over PTEs already there) or to make a read-only PMD writable;
  * vmf_insert_pfn_pmd() takes the PMD lock (two threads faulting the same
  * block both succeed, the second finds the entry in place).  The memory
- * type is the one x86 PAT has for the pfn, as for vmf_insert_pfn().
- * Under revoke_lock, like p2pbuf_vm_fault(): a revoked buffer answers
- * SIGBUS.
+ * type is the one the architecture tracks for the pfn, as for
+ * vmf_insert_pfn().  Under revoke_lock, like p2pbuf_vm_fault().
  */
 static vm_fault_t __maybe_unused p2pbuf_vm_huge_fault(struct vm_fault *vmf,
 						      unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct p2pbuf_buffer *buf = vma->vm_private_data;
+	struct p2pbuf_mapping *m = vma->vm_private_data;
+	struct p2pbuf_buffer *buf = m->buf;
 	unsigned long addr = vmf->address & PMD_MASK;
 	phys_addr_t phys;
+	vm_fault_t ret;
 	u64 off, len;
 
-	vm_fault_t ret;
-
-	if (order != P2PBUF_PMD_ORDER || !p2pbuf_huge_enabled())
+	if (order != P2PBUF_PMD_ORDER || !m->huge)
 		return VM_FAULT_FALLBACK;
 	if (addr < vma->vm_start || vma->vm_end - addr < PMD_SIZE)
 		return VM_FAULT_FALLBACK;
@@ -698,209 +920,35 @@ static const struct vm_operations_struct p2pbuf_vm_ops = {
  * Recognises p2pbuf mappings by their vm_ops, so that a VA range can be
  * resolved to (buffer, offset) without looking at page tables or foreign
  * memory (the dma-sgl code).  The buffer stays valid while the mmap lock is
- * held (the VMA holds a reference); take one with p2pbuf_buffer_get() to
- * keep it.
+ * held (the VMA's mapping holds a reference); take one with
+ * p2pbuf_buffer_get() to keep it.
  *
  * Return: the buffer, or NULL if @vma is not a p2pbuf mapping.
  */
 struct p2pbuf_buffer *p2pbuf_vma_buffer(struct vm_area_struct *vma,
 					u64 *offset)
 {
+	struct p2pbuf_mapping *m;
+
 	if (vma->vm_ops != &p2pbuf_vm_ops)
 		return NULL;
+	m = vma->vm_private_data;
 	*offset = p2pbuf_vma_offset(vma);
-	return vma->vm_private_data;
-}
-
-/**
- * p2pbuf_vma_pte() - the page-table entry behind an address of the
- *	caller's own p2pbuf mappings
- * @addr: a user address of the calling process
- * @pfn: out: the pfn it maps to
- * @prot: out: the entry's protection bits (memory type included), in the
- *	layout of an entry of @size
- * @size: out: bytes the entry maps: PAGE_SIZE, or PMD_SIZE for a huge PMD
- *
- * For the debugfs "pte" file: reads what the MMU will use, through the
- * kernel's page-table walker, not what the driver meant to map.  Takes the
- * mmap lock for reading.
- *
- * Return: 0; -EINVAL if @addr is not in a p2pbuf mapping of the caller;
- * -ENOENT if nothing maps it (yet); -EOPNOTSUPP if the kernel offers no
- * walker to modules (6.10, 6.11); -EINTR if killed while waiting for the
- * lock.
- */
-int p2pbuf_vma_pte(unsigned long addr, unsigned long *pfn, pgprot_t *prot,
-		   unsigned long *size)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	int ret;
-
-	if (!mm)
-		return -EINVAL;
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	vma = find_vma(mm, addr);
-	if (!vma || vma->vm_start > addr || vma->vm_ops != &p2pbuf_vm_ops) {
-		ret = -EINVAL;
-	} else {
-		ret = p2pbuf_follow_pfnmap(vma, addr, pfn, prot, size);
-		if (ret == -EINVAL)
-			ret = -ENOENT;
-	}
-	mmap_read_unlock(mm);
-	return ret;
+	return m->buf;
 }
 
 static pgprot_t p2pbuf_buffer_prot(struct p2pbuf_buffer *buf, pgprot_t prot)
 {
 	switch (buf->cache_mode) {
 	case P2PBUF_CACHE_WC:
+		/* x86: write-combining (PAT); arm64: Normal-NC. */
 		return pgprot_writecombine(prot);
 	case P2PBUF_CACHE_UC:
-		return pgprot_noncached(prot);
+		/* x86: uncached-minus; arm64: Device-nGnRE. */
+		return pgprot_device(prot);
 	default:
 		return prot;
 	}
-}
-
-struct p2pbuf_pte_fill {
-	struct mm_struct *mm;
-	unsigned long pfn;
-	pgprot_t prot;
-	bool found;
-};
-
-#ifdef CONFIG_X86
-/* Read the protection (memory type included) of the entry of @f->pfn. */
-static int p2pbuf_pte_read(pte_t *pte, unsigned long addr, void *data)
-{
-	struct p2pbuf_pte_fill *f = data;
-	pte_t val = ptep_get(pte);
-
-	if (pte_present(val) && pte_pfn(val) == f->pfn) {
-		f->prot = pte_pgprot(val);
-		f->found = true;
-	}
-	return 0;
-}
-
-/* The protection vmf_insert_pfn() gave the page at @addr (pfn @pfn). */
-static int p2pbuf_pte_prot(struct vm_area_struct *vma, unsigned long addr,
-			   unsigned long pfn, pgprot_t *prot)
-{
-	struct p2pbuf_pte_fill f = { .pfn = pfn };
-	int ret;
-
-	ret = apply_to_page_range(vma->vm_mm, addr, PAGE_SIZE,
-				  p2pbuf_pte_read, &f);
-	if (ret || !f.found)
-		return -EFAULT;
-	*prot = f.prot;
-	return 0;
-}
-
-/* Write a special entry where there is none; keep what is there. */
-static int p2pbuf_pte_fill(pte_t *pte, unsigned long addr, void *data)
-{
-	struct p2pbuf_pte_fill *f = data;
-
-	if (pte_none(ptep_get(pte)))
-		set_pte_at(f->mm, addr, pte,
-			   pte_mkspecial(pfn_pte(f->pfn, f->prot)));
-	f->pfn++;
-	return 0;
-}
-
-/* Fill [@addr, @addr + @len) with special entries for @phys on. */
-static int p2pbuf_vma_fill(struct vm_area_struct *vma, unsigned long addr,
-			   phys_addr_t phys, u64 len, pgprot_t prot)
-{
-	struct p2pbuf_pte_fill f = {
-		.mm = vma->vm_mm,
-		.pfn = PHYS_PFN(phys),
-		.prot = prot,
-	};
-
-	if (!len)
-		return 0;
-	return apply_to_page_range(vma->vm_mm, addr, len, p2pbuf_pte_fill, &f);
-}
-#else
-/* Elsewhere: no protection read-back; pages are inserted one by one. */
-static int p2pbuf_pte_prot(struct vm_area_struct *vma, unsigned long addr,
-			   unsigned long pfn, pgprot_t *prot)
-{
-	return -EOPNOTSUPP;
-}
-
-static int p2pbuf_vma_fill(struct vm_area_struct *vma, unsigned long addr,
-			   phys_addr_t phys, u64 len, pgprot_t prot)
-{
-	return -EOPNOTSUPP;
-}
-#endif
-
-/*
- * The 2 MiB blocks of [@addr, @addr + @len) (which maps @phys on) that
- * p2pbuf_vm_huge_fault() will map with PMDs: [return value, *@end).  If
- * there are none (huge PMDs not used, user and physical addresses not
- * congruent modulo 2 MiB, or no whole block), both are @addr + @len.
- */
-static unsigned long p2pbuf_huge_blocks(unsigned long addr, phys_addr_t phys,
-					u64 len, unsigned long *end)
-{
-	unsigned long start = ALIGN(addr, PMD_SIZE);
-
-	*end = ALIGN_DOWN(addr + len, PMD_SIZE);
-	if (!p2pbuf_huge_enabled() || ((addr ^ phys) & ~PMD_MASK) ||
-	    start >= *end) {
-		*end = addr + len;
-		return addr + len;
-	}
-	return start;
-}
-
-/*
- * Map all of @vma in the fault that touched it first, chunk by chunk, one
- * page-table pass per piece, with the protection (memory type included)
- * x86 PAT gave the touched page: the whole provider range has one memory
- * type (host RAM write-back; prefetchable BARs the write-combining the
- * provider reserved at registration, or uncached-minus if PAT settled on
- * that).  Entries already present are kept, so concurrent faults are
- * harmless.  No remap_pfn_range() here: it is for mmap() time only (it
- * sets VMA flags, which needs the mmap lock for writing), and mmap() must
- * not map anything: a VMA is not yet in the file's mapping tree then, so
- * a revocation racing with it could not zap what it mapped.  The 2 MiB
- * blocks left to the huge fault handler are skipped.  Best effort: what is
- * not filled faults in later.  Called with revoke_lock held for reading.
- */
-static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
-			       struct vm_area_struct *vma, pgprot_t prot)
-{
-	unsigned long addr = vma->vm_start, hstart, hend;
-	u64 off = p2pbuf_vma_offset(vma);
-	phys_addr_t phys;
-	u64 len;
-	int ret;
-
-	while (addr < vma->vm_end) {
-		phys = p2pbuf_buffer_phys(buf, off, &len);
-		if (!len)
-			return -EINVAL;
-		len = min_t(u64, len, vma->vm_end - addr);
-		hstart = p2pbuf_huge_blocks(addr, phys, len, &hend);
-		ret = p2pbuf_vma_fill(vma, addr, phys, hstart - addr, prot);
-		if (!ret)
-			ret = p2pbuf_vma_fill(vma, hend, phys + (hend - addr),
-					      addr + len - hend, prot);
-		if (ret)
-			return ret;
-		addr += len;
-		off += len;
-	}
-	return 0;
 }
 
 /**
@@ -909,12 +957,12 @@ static int p2pbuf_vma_populate(struct p2pbuf_buffer *buf,
  * @vma: the new VMA; vm_pgoff is the buffer's mmap offset plus the offset
  *	of the first page to map, in pages
  *
- * Sets the VMA up; pages are mapped by the fault handlers (the first
- * touch maps the whole VMA with the prefault parameter on).
+ * Sets the VMA up and records the prefault and huge parameters; pages are
+ * mapped by the fault handlers.
  *
  * Return: 0; -EINVAL for a private mapping, an offset that names no buffer
  * of this file (or a freed one), or a range that does not lie inside the
- * buffer; -ENODEV if the buffer was revoked.
+ * buffer; -ENODEV if the buffer was revoked; -ENOMEM.
  */
 int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -923,6 +971,7 @@ int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long first = vma->vm_pgoff & P2PBUF_MMAP_PGOFF_MASK;
 	unsigned long npages = vma_pages(vma);
 	unsigned long bpages;
+	struct p2pbuf_mapping *m;
 	struct p2pbuf_buffer *buf;
 	int ret;
 
@@ -943,6 +992,19 @@ int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -EINVAL;
 		goto err_put;
 	}
+	if (p2pbuf_buffer_revoked(buf)) {
+		ret = -ENODEV;
+		goto err_put;
+	}
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+	kref_init(&m->ref);
+	m->buf = buf;
+	m->prefault = READ_ONCE(prefault);
+	m->huge = P2PBUF_HAVE_HUGE_PFNMAP && READ_ONCE(huge);
 
 	p2pbuf_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
 				 VM_DONTDUMP | VM_DONTCOPY);
@@ -952,16 +1014,12 @@ int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma)
 	 * "always", or "madvise" and the VMA has VM_HUGEPAGE; newer ones
 	 * ignore the policy for huge pfn mappings.
 	 */
-	if (p2pbuf_huge_enabled())
+	if (m->huge)
 		p2pbuf_vm_flags_set(vma, VM_HUGEPAGE);
 	vma->vm_page_prot = p2pbuf_buffer_prot(buf, vma->vm_page_prot);
-	vma->vm_private_data = buf;
-	if (p2pbuf_buffer_revoked(buf)) {
-		ret = -ENODEV;
-		goto err_put;
-	}
+	vma->vm_private_data = m;
 	p2pbuf_vma_track(buf, vma);
-	/* Last: from here on vm_ops->close drops the reference taken above. */
+	/* Last: from here on vm_ops->close drops the mapping (and @buf). */
 	vma->vm_ops = &p2pbuf_vm_ops;
 	return 0;
 

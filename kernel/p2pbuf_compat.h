@@ -12,7 +12,9 @@
 
 #include <linux/compat.h>
 #include <linux/fs.h>
+#include <linux/iommu.h>
 #include <linux/mm.h>
+#include <linux/pci.h>
 #include <linux/uaccess.h>
 #include <net/genetlink.h>
 
@@ -62,34 +64,15 @@ static inline long p2pbuf_compat_ptr_ioctl(struct file *file,
 #define p2pbuf_compat_ptr_ioctl NULL
 #endif
 
-/* vm_flags_set()/vm_flags_clear(): 6.3 (bc292ab00f6c). */
+/* vm_flags_set(): 6.3 (bc292ab00f6c). */
 #ifdef HAVE_VM_FLAGS_SET
 #define p2pbuf_vm_flags_set vm_flags_set
-#define p2pbuf_vm_flags_clear vm_flags_clear
 #else
 static inline void p2pbuf_vm_flags_set(struct vm_area_struct *vma,
 				       unsigned long flags)
 {
 	vma->vm_flags |= flags;
 }
-
-static inline void p2pbuf_vm_flags_clear(struct vm_area_struct *vma,
-					 unsigned long flags)
-{
-	vma->vm_flags &= ~flags;
-}
-#endif
-
-/*
- * Split-safe memory-type tracking of VM_PFNMAP VMAs: 6.16 (f8e97613fed2).
- * With it, remap_pfn_range() of a whole VMA of device memory is safe to
- * split (partial munmap(), mprotect()); before it, x86 PAT tied the
- * reservation to the VMA (VM_PAT) and a split corrupted it.
- */
-#ifdef HAVE_PFNMAP_TRACK
-#define P2PBUF_HAVE_SPLIT_SAFE_PFNMAP true
-#else
-#define P2PBUF_HAVE_SPLIT_SAFE_PFNMAP false
 #endif
 
 /*
@@ -200,6 +183,43 @@ static inline int p2pbuf_follow_pfnmap(struct vm_area_struct *vma,
 #else
 #define P2PBUF_HAVE_PCI_P2PDMA false
 #endif
+
+/*
+ * A driver that manages its device's DMA itself (vfio-pci):
+ * pci_driver.driver_managed_dma, 5.19 (512881eacfa7).  Before it VFIO is
+ * recognised by its domain only (p2pbuf_iommu_domain_is_dma_api()), once
+ * its user attached one.  (iommu_group_dma_owner_claimed() of the same
+ * series does not tell a user from the kernel: every bound DMA-API driver
+ * counts as an owner.)
+ */
+static inline bool p2pbuf_driver_managed_dma(struct pci_driver *drv)
+{
+#ifdef HAVE_DRIVER_MANAGED_DMA
+	return drv->driver_managed_dma;
+#else
+	return false;
+#endif
+}
+
+/*
+ * Whether @domain is one the DMA API maps through: a DMA domain (strict,
+ * or with a flush queue, IOMMU_DOMAIN_DMA_FQ since 5.15) or the
+ * identity (passthrough) domain.  Unmanaged (VFIO type1, iommufd), blocking
+ * and nested domains belong to someone else.
+ */
+static inline bool p2pbuf_iommu_domain_is_dma_api(struct iommu_domain *domain)
+{
+	switch (domain->type) {
+	case IOMMU_DOMAIN_DMA:
+#ifdef IOMMU_DOMAIN_DMA_FQ
+	case IOMMU_DOMAIN_DMA_FQ:
+#endif
+	case IOMMU_DOMAIN_IDENTITY:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* genl_family.resv_start_op: 6.1 (9c5d03d36251). */
 static inline void p2pbuf_genl_set_resv_start_op(struct genl_family *family,

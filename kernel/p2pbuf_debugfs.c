@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * p2pbuf_debugfs.c - /sys/kernel/debug/p2pbuf/: views for tests and
- * diagnostics, root only (mode 0400), not a stable interface.
+ * p2pbuf_debugfs.c - /sys/kernel/debug/p2pbuf/: test hooks, root only
+ * (mode 0400), not a stable interface, and only in a module configured
+ * with --enable-test-hooks (the VM tier's build; packaged modules never
+ * have them).
  *
  * pte: what the page tables hold for an address of the reader's own p2pbuf
  * mappings, read through the kernel's page-table walker (not the driver's
@@ -69,6 +71,39 @@ static const char *p2pbuf_cache_name(pgprot_t prot, unsigned long size)
 }
 #endif
 
+/*
+ * The page-table entry behind @addr of the caller's own p2pbuf mappings,
+ * read through the kernel's page-table walker (not what the driver meant
+ * to map): its pfn, protection bits (memory type included, in the layout
+ * of an entry of *@size) and size.  Returns -EINVAL if @addr is not in a
+ * p2pbuf mapping of the caller, -ENOENT if nothing maps it (yet),
+ * -EOPNOTSUPP where the kernel offers modules no walker (6.10, 6.11),
+ * -EINTR if killed while waiting for the mmap lock.
+ */
+static int p2pbuf_vma_pte(unsigned long addr, unsigned long *pfn,
+			  pgprot_t *prot, unsigned long *size)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	u64 off;
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr || !p2pbuf_vma_buffer(vma, &off)) {
+		ret = -EINVAL;
+	} else {
+		ret = p2pbuf_follow_pfnmap(vma, addr, pfn, prot, size);
+		if (ret == -EINVAL)
+			ret = -ENOENT;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
 static ssize_t p2pbuf_debugfs_pte_read(struct file *file, char __user *ubuf,
 				       size_t count, loff_t *ppos)
 {
@@ -104,7 +139,8 @@ static const struct file_operations p2pbuf_debugfs_pte_fops = {
 /**
  * p2pbuf_debugfs_init() - create /sys/kernel/debug/p2pbuf/
  *
- * Failures are not fatal (and not reported: debugfs may be disabled).
+ * Failures are not fatal (and not reported: debugfs may be disabled); the
+ * tests that use a hook fail when it is missing.
  */
 void p2pbuf_debugfs_init(void)
 {

@@ -5,8 +5,8 @@
  * This file registers the misc device /dev/p2pbuf and dispatches its ioctls.
  * The ioctl conventions (size and flags first, copy_struct_from_user()
  * extensibility, ENOTTY for unknown commands) are documented in
- * include/uapi/linux/p2pbuf.h and p2pbuf(4).  The provider registry is in
- * p2pbuf_provider.c, the generic netlink family in p2pbuf_netlink.c.
+ * include/uapi/linux/p2pbuf.h and p2pbuf(4).  p2pbuf.h says which file
+ * does what, and which may call which.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -37,36 +37,25 @@ MODULE_PARM_DESC(max_sgl_segments,
 /**
  * p2pbuf_max_sgls_per_fd() - the max_sgls_per_fd parameter
  *
+ * Writable at any time: read it once per request.
+ *
  * Return: the limit on dma-sgls made through one open file.
  */
 unsigned int p2pbuf_max_sgls_per_fd(void)
 {
-	return max_sgls_per_fd;
+	return READ_ONCE(max_sgls_per_fd);
 }
 
 /**
  * p2pbuf_max_sgl_segments() - the max_sgl_segments parameter
  *
+ * Writable at any time: read it once per request.
+ *
  * Return: the limit on segments of one dma-sgl.
  */
 unsigned int p2pbuf_max_sgl_segments(void)
 {
-	return max_sgl_segments;
-}
-
-/**
- * p2pbuf_dev_translated() - whether an IOMMU translates a device's DMA
- * @dev: the device
- *
- * Return: true if @dev is attached to a paging domain (DMA API or
- * unmanaged, e.g. VFIO), false for none, identity (passthrough) or
- * blocking.
- */
-bool p2pbuf_dev_translated(struct device *dev)
-{
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
-
-	return domain && (domain->type & __IOMMU_DOMAIN_PAGING);
+	return READ_ONCE(max_sgl_segments);
 }
 
 /* Whether any PCI device's DMA is translated (P2PBUF_FEATURE_IOMMU). */
@@ -112,8 +101,8 @@ static int p2pbuf_ioctl_info(struct p2pbuf_ioctl_call *call, void *arg)
 			  P2PBUF_FEATURE_REVOCATION;
 	info->page_size = PAGE_SIZE;
 	info->max_buffers_per_fd = p2pbuf_max_buffers_per_fd();
-	info->max_sgls_per_fd = max_sgls_per_fd;
-	info->max_sgl_segments = max_sgl_segments;
+	info->max_sgls_per_fd = p2pbuf_max_sgls_per_fd();
+	info->max_sgl_segments = p2pbuf_max_sgl_segments();
 	strscpy(info->driver_version, P2PBUF_DRIVER_VERSION,
 		sizeof(info->driver_version));
 	return 0;
@@ -151,12 +140,15 @@ static const struct p2pbuf_ioctl_op p2pbuf_ioctl_ops[] = {
  * Dispatches on the ioctl type and number only: the size encoded in @cmd
  * belongs to the caller's version of the structure, the structure's own
  * size field is authoritative (copy_struct_from_user() rules).  Copies
- * the reply back (its size field set to what the caller gets), then
- * installs a file descriptor the handler created, if any.
+ * the reply back (its size field set to what the caller gets), then, for
+ * a handler that created a file descriptor, lets the new object commit
+ * (become visible) and installs the fd; if the copy or the commit fails,
+ * the file is put and its fd released, so a failed call leaves nothing.
  *
  * Return: the handler's result; -ENOTTY for an unknown command; -EINVAL
  * for a size below the command's first layout; -E2BIG for a larger
- * structure with non-zero bytes the driver does not know; -EFAULT.
+ * structure with non-zero bytes the driver does not know; -EFAULT; the
+ * commit's error.
  */
 long p2pbuf_ioctl_dispatch(const struct p2pbuf_ioctl_op *ops,
 			   unsigned int nr_ops, void *ctx, unsigned int cmd,
@@ -194,16 +186,19 @@ long p2pbuf_ioctl_dispatch(const struct p2pbuf_ioctl_op *ops,
 	/* Handlers zero what they return; report what the caller gets. */
 	usize = min(usize, op->size);
 	*(u32 *)buf = usize;
-	if (copy_to_user(argp, buf, usize)) {
-		if (call.install_file) {
-			put_unused_fd(call.install_fd);
-			fput(call.install_file);
-		}
-		return -EFAULT;
+	if (copy_to_user(argp, buf, usize))
+		ret = -EFAULT;
+	else if (call.install_file && call.commit)
+		ret = call.commit(call.install_file);
+	if (!call.install_file)
+		return ret;
+	if (ret) {
+		put_unused_fd(call.install_fd);
+		fput(call.install_file);
+		return ret;
 	}
-	if (call.install_file)
-		fd_install(call.install_fd, call.install_file);
-	return ret;
+	fd_install(call.install_fd, call.install_file);
+	return 0;
 }
 
 static long p2pbuf_ioctl(struct file *file, unsigned int cmd,
@@ -284,49 +279,48 @@ static int __init p2pbuf_init(void)
 		pr_err("cannot register the sysmem provider: %d\n", ret);
 		return ret;
 	}
-	ret = misc_register(&p2pbuf_misc);
+	ret = p2pbuf_revoke_init();
 	if (ret) {
-		pr_err("cannot register /dev/%s: %d\n", P2PBUF_DEVICE_NAME, ret);
+		pr_err("cannot watch PCI devices: %d\n", ret);
 		goto err_providers;
 	}
 	ret = p2pbuf_nl_init();
 	if (ret) {
 		pr_err("cannot register the %s netlink family: %d\n",
 		       P2PBUF_NL_FAMILY_NAME, ret);
-		goto err_misc;
+		goto err_revoke;
 	}
-	p2pbuf_debugfs_init();
-	ret = p2pbuf_revoke_init();
+	ret = misc_register(&p2pbuf_misc);
 	if (ret) {
-		pr_err("cannot watch PCI devices: %d\n", ret);
-		p2pbuf_debugfs_exit();
+		pr_err("cannot register /dev/%s: %d\n", P2PBUF_DEVICE_NAME, ret);
 		goto err_nl;
 	}
+	p2pbuf_debugfs_init();
 	pr_info("version %s, uAPI %u.%u\n", P2PBUF_DRIVER_VERSION,
 		P2PBUF_UAPI_VERSION_MAJOR, P2PBUF_UAPI_VERSION_MINOR);
 	return 0;
 
 err_nl:
 	p2pbuf_nl_exit();
-err_misc:
-	misc_deregister(&p2pbuf_misc);
+err_revoke:
+	p2pbuf_revoke_exit();
 err_providers:
 	p2pbuf_providers_exit();
 	return ret;
 }
 
 /*
- * Reverse order of init: after the family is unregistered no request or
- * notification runs, after the misc device is gone no file is open (each
- * holds a module reference), so the providers and their PCI device
- * references can go.
+ * Reverse order of init: after the misc device is gone no file is open
+ * (each holds a module reference, so no buffer or dma-sgl exists), after
+ * the family is unregistered no request or event runs, so the targets
+ * and the providers and their PCI device references can go.
  */
 static void __exit p2pbuf_exit(void)
 {
 	p2pbuf_debugfs_exit();
-	p2pbuf_revoke_exit();
-	p2pbuf_nl_exit();
 	misc_deregister(&p2pbuf_misc);
+	p2pbuf_nl_exit();
+	p2pbuf_revoke_exit();
 	p2pbuf_sgls_exit();
 	p2pbuf_buffers_exit();
 	p2pbuf_providers_exit();

@@ -66,8 +66,16 @@ p2pbuf_nl_buffer_id_policy[P2PBUF_NL_A_BUFFER_ID + 1] = {
 	[P2PBUF_NL_A_BUFFER_ID] = { .type = NLA_U32 },
 };
 
-/* The buffer and sgl dumps take no attribute. */
-static const struct nla_policy p2pbuf_nl_none_policy[1] = {};
+/*
+ * The buffer and sgl dumps take no attribute.  The policy must cover every
+ * attribute type of the family: generic netlink validates a request with
+ * the command's maxattr, and a command without one (0) gets the family's,
+ * so a shorter policy array would be read past its end.
+ */
+static const struct nla_policy
+p2pbuf_nl_none_policy[P2PBUF_NL_A_MAX + 1] = {
+	[0 ... P2PBUF_NL_A_MAX] = { .type = NLA_REJECT },
+};
 
 static struct genl_family p2pbuf_nl_family;
 
@@ -163,15 +171,12 @@ static int p2pbuf_nl_reply_provider(struct genl_info *info,
 	return genlmsg_reply(msg, info);
 }
 
-/**
- * p2pbuf_nl_notify_provider() - multicast a provider event on "events"
- * @prov: the provider added or removed
- * @cmd: %P2PBUF_NL_CMD_PROVIDER_ADD_NTF or %P2PBUF_NL_CMD_PROVIDER_DEL_NTF
- *
- * Best effort, like every netlink notification: a listener whose socket
- * buffer is full sees ENOBUFS on its socket.
+/*
+ * Multicast a provider event on "events".  Best effort, like every netlink
+ * notification: a listener whose socket buffer is full sees ENOBUFS on its
+ * socket.
  */
-void p2pbuf_nl_notify_provider(struct p2pbuf_provider *prov, u8 cmd)
+static void p2pbuf_nl_notify_provider(struct p2pbuf_provider *prov, u8 cmd)
 {
 	struct sk_buff *msg;
 
@@ -246,9 +251,9 @@ static int p2pbuf_nl_provider_del(struct sk_buff *skb, struct genl_info *info)
 	if (p2pbuf_nl_missing(info, P2PBUF_NL_A_PROVIDER_ID,
 			      "missing provider id"))
 		return -EINVAL;
-	return p2pbuf_provider_del(nla_get_u32(info->attrs[P2PBUF_NL_A_PROVIDER_ID]),
-				   nla_get_flag(info->attrs[P2PBUF_NL_A_FORCE]),
-				   info->extack);
+	return p2pbuf_revoke_provider(nla_get_u32(info->attrs[P2PBUF_NL_A_PROVIDER_ID]),
+				      nla_get_flag(info->attrs[P2PBUF_NL_A_FORCE]),
+				      info->extack);
 }
 
 static int p2pbuf_nl_provider_get(struct sk_buff *skb, struct genl_info *info)
@@ -400,7 +405,7 @@ static int p2pbuf_nl_buffer_revoke(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "no buffer with this id");
 		return -ENOENT;
 	}
-	p2pbuf_buffer_revoke(buf, P2PBUF_NL_REVOKE_ADMIN);
+	p2pbuf_revoke_buffer(buf, P2PBUF_NL_REVOKE_ADMIN);
 	p2pbuf_buffer_put(buf);
 	return 0;
 }
@@ -437,39 +442,9 @@ static int p2pbuf_nl_event_buffer(struct sk_buff *skb, void *arg)
 	return p2pbuf_buffer_fill_nl(skb, arg, false);
 }
 
-/**
- * p2pbuf_nl_notify_sgl() - multicast a dma-sgl event
- * @sgl: the dma-sgl, with its lock held
- * @cmd: %P2PBUF_NL_CMD_SGL_NEW_NTF, %P2PBUF_NL_CMD_SGL_REVOKE_NTF or
- *	%P2PBUF_NL_CMD_SGL_DEL_NTF
- *
- * Events carry ids, sizes and states, never who owns the object (the
- * listings, filtered by uid, do).
- */
-void p2pbuf_nl_notify_sgl(struct p2pbuf_sgl *sgl, u8 cmd)
-{
-	p2pbuf_nl_event(cmd, p2pbuf_nl_event_sgl, sgl);
-}
-
-/**
- * p2pbuf_nl_notify_buffer() - multicast a buffer event
- * @buf: the buffer
- * @cmd: %P2PBUF_NL_CMD_BUFFER_NEW_NTF, %P2PBUF_NL_CMD_BUFFER_REVOKE_NTF or
- *	%P2PBUF_NL_CMD_BUFFER_DEL_NTF
- */
-void p2pbuf_nl_notify_buffer(struct p2pbuf_buffer *buf, u8 cmd)
-{
-	p2pbuf_nl_event(cmd, p2pbuf_nl_event_buffer, buf);
-}
-
-struct p2pbuf_nl_device_event {
-	struct pci_dev *pdev;
-	u32 reason;
-};
-
 static int p2pbuf_nl_event_device(struct sk_buff *skb, void *arg)
 {
-	struct p2pbuf_nl_device_event *ev = arg;
+	struct p2pbuf_device_event *ev = arg;
 
 	if (nla_put_string(skb, P2PBUF_NL_A_DEVICE, pci_name(ev->pdev)) ||
 	    nla_put_u32(skb, P2PBUF_NL_A_REASON, ev->reason))
@@ -477,18 +452,34 @@ static int p2pbuf_nl_event_device(struct sk_buff *skb, void *arg)
 	return 0;
 }
 
-/**
- * p2pbuf_nl_notify_device() - multicast "a device p2pbuf used went away"
- * @pdev: the device
- * @reason: %P2PBUF_NL_REVOKE_DEVICE_REMOVED or
- *	%P2PBUF_NL_REVOKE_DRIVER_UNBOUND
+/*
+ * The event hook (p2pbuf_event()): multicast @cmd about @obj on "events".
+ * Events carry ids, sizes and states, never who owns the object (the
+ * listings, filtered by uid, do).
  */
-void p2pbuf_nl_notify_device(struct pci_dev *pdev, u32 reason)
+static void p2pbuf_nl_event_hook(u8 cmd, void *obj)
 {
-	struct p2pbuf_nl_device_event ev = { .pdev = pdev, .reason = reason };
-
-	p2pbuf_nl_event(P2PBUF_NL_CMD_DEVICE_GONE_NTF, p2pbuf_nl_event_device,
-			&ev);
+	switch (cmd) {
+	case P2PBUF_NL_CMD_PROVIDER_ADD_NTF:
+	case P2PBUF_NL_CMD_PROVIDER_DEL_NTF:
+		p2pbuf_nl_notify_provider(obj, cmd);
+		break;
+	case P2PBUF_NL_CMD_BUFFER_NEW_NTF:
+	case P2PBUF_NL_CMD_BUFFER_DEL_NTF:
+	case P2PBUF_NL_CMD_BUFFER_REVOKE_NTF:
+		p2pbuf_nl_event(cmd, p2pbuf_nl_event_buffer, obj);
+		break;
+	case P2PBUF_NL_CMD_SGL_NEW_NTF:
+	case P2PBUF_NL_CMD_SGL_DEL_NTF:
+	case P2PBUF_NL_CMD_SGL_REVOKE_NTF:
+		p2pbuf_nl_event(cmd, p2pbuf_nl_event_sgl, obj);
+		break;
+	case P2PBUF_NL_CMD_DEVICE_GONE_NTF:
+		p2pbuf_nl_event(cmd, p2pbuf_nl_event_device, obj);
+		break;
+	default:
+		WARN_ON_ONCE(1);
+	}
 }
 
 static const struct genl_ops p2pbuf_nl_ops[] = {
@@ -516,13 +507,13 @@ static const struct genl_ops p2pbuf_nl_ops[] = {
 	{
 		.cmd = P2PBUF_NL_CMD_BUFFER_GET,
 		.policy = p2pbuf_nl_none_policy,
-		.maxattr = 0,
+		.maxattr = P2PBUF_NL_A_MAX,
 		.dumpit = p2pbuf_nl_buffer_dump,
 	},
 	{
 		.cmd = P2PBUF_NL_CMD_SGL_GET,
 		.policy = p2pbuf_nl_none_policy,
-		.maxattr = 0,
+		.maxattr = P2PBUF_NL_A_MAX,
 		.dumpit = p2pbuf_nl_sgl_dump,
 	},
 	{
@@ -555,14 +546,21 @@ static struct genl_family p2pbuf_nl_family = {
 /**
  * p2pbuf_nl_init() - register the generic netlink family
  *
+ * Registers the event hook once the family exists.
+ *
  * Return: 0 or a negative errno from genl_register_family().
  */
 int p2pbuf_nl_init(void)
 {
 	/* Reserved header bytes must be zero for every command. */
+	int ret;
+
 	p2pbuf_genl_set_resv_start_op(&p2pbuf_nl_family,
 				      P2PBUF_NL_CMD_PROVIDER_ADD);
-	return genl_register_family(&p2pbuf_nl_family);
+	ret = genl_register_family(&p2pbuf_nl_family);
+	if (!ret)
+		p2pbuf_event_register(p2pbuf_nl_event_hook);
+	return ret;
 }
 
 /**
@@ -572,5 +570,6 @@ int p2pbuf_nl_init(void)
  */
 void p2pbuf_nl_exit(void)
 {
+	p2pbuf_event_register(NULL);
 	genl_unregister_family(&p2pbuf_nl_family);
 }

@@ -43,6 +43,8 @@ static void p2pbuf_provider_init(struct p2pbuf_provider *prov,
 {
 	kref_init(&prov->ref);
 	spin_lock_init(&prov->lock);
+	INIT_LIST_HEAD(&prov->buffers);
+	INIT_LIST_HEAD(&prov->visited);
 	prov->ops = ops;
 	prov->numa_node = NUMA_NO_NODE;
 }
@@ -60,10 +62,11 @@ static void p2pbuf_provider_release(struct kref *ref)
  * @prov: the provider; may be NULL
  *
  * The last reference releases the provider (its device reference, its
- * pool).  Must be called in process context.
+ * pool).  Process context only (the release may sleep).
  */
 void p2pbuf_provider_put(struct p2pbuf_provider *prov)
 {
+	might_sleep();
 	if (prov)
 		kref_put(&prov->ref, p2pbuf_provider_release);
 }
@@ -520,6 +523,62 @@ static int p2pbuf_pcibar_check(struct pci_dev *pdev,
 	return 0;
 }
 
+/**
+ * p2pbuf_pcibar_describe() - a provider for a PCI BAR, without registering it
+ * @dev: the PCI function
+ * @bar: the BAR index
+ * @prov: filled as a pcibar provider of the whole BAR would be (id 0, no
+ *	flags the administrator sets); holds a reference on the device,
+ *	which p2pbuf_pcibar_undescribe() drops
+ *
+ * For the reachability question about memory that is not (yet) a
+ * provider (%P2PBUF_REACH_F_PCI_BAR).  Nothing is allocated, reserved or
+ * announced.
+ *
+ * Return: 0; -EINVAL for a non-zero reserved field or a BAR that is not
+ * an assigned, page-aligned memory BAR; -ENODEV if no such function.
+ */
+int p2pbuf_pcibar_describe(const struct p2pbuf_pci_target *dev, u32 bar,
+			   struct p2pbuf_provider *prov)
+{
+	struct p2pbuf_pcibar_params p = { .bar = bar };
+	struct pci_dev *pdev;
+	phys_addr_t start;
+	u64 size;
+	int ret;
+
+	if (dev->reserved || bar > PCI_STD_RESOURCE_END)
+		return -EINVAL;
+	pdev = pci_get_domain_bus_and_slot(dev->domain, dev->bus, dev->devfn);
+	if (!pdev)
+		return -ENODEV;
+	ret = p2pbuf_pcibar_check(pdev, &p, NULL, &start, &size);
+	if (ret) {
+		pci_dev_put(pdev);
+		return ret;
+	}
+	memset(prov, 0, sizeof(*prov));
+	p2pbuf_provider_init(prov, &p2pbuf_pcibar_ops);
+	prov->size = size;
+	prov->devmem = true;
+	prov->phys = start;
+	prov->pdev = pdev;
+	prov->bar = bar;
+	prov->numa_node = dev_to_node(&pdev->dev);
+	if (pci_resource_flags(pdev, bar) & IORESOURCE_PREFETCH)
+		prov->flags |= P2PBUF_NL_PROVIDER_F_PREFETCHABLE;
+	return 0;
+}
+
+/**
+ * p2pbuf_pcibar_undescribe() - drop what p2pbuf_pcibar_describe() took
+ * @prov: the described provider
+ */
+void p2pbuf_pcibar_undescribe(struct p2pbuf_provider *prov)
+{
+	pci_dev_put(prov->pdev);
+}
+
 /* Whether [start, start + size) overlaps a registered provider's memory. */
 static struct p2pbuf_provider *p2pbuf_provider_overlap(phys_addr_t start,
 						       u64 size)
@@ -658,7 +717,7 @@ int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *p,
 	}
 	/* The registry's reference is the initial one; this is the caller's. */
 	kref_get(&pb->prov.ref);
-	p2pbuf_nl_notify_provider(&pb->prov, P2PBUF_NL_CMD_PROVIDER_ADD_NTF);
+	p2pbuf_event(P2PBUF_NL_CMD_PROVIDER_ADD_NTF, &pb->prov);
 	mutex_unlock(&p2pbuf_providers_lock);
 
 	pci_info(pdev, "p2pbuf: provider %u: BAR %u [%#llx-%#llx]%s\n",
@@ -683,13 +742,11 @@ err_put_dev:
 }
 
 /*
- * Take @prov out of the registry (p2pbuf_providers_lock held): no buffer
- * can be allocated from it afterwards.  Unless @force, refuse while it has
- * buffers.  The caller revokes them (if @force), sends the event and drops
- * the registry's reference.
+ * Take @prov out of the registry: no buffer can be allocated from it
+ * afterwards.  Unless @force, refuse while it has buffers.  The registry's
+ * reference passes to the caller.
  */
-static int p2pbuf_provider_unregister(struct p2pbuf_provider *prov,
-				      bool force)
+static int p2pbuf_provider_take(struct p2pbuf_provider *prov, bool force)
 {
 	int ret = 0;
 
@@ -705,33 +762,28 @@ static int p2pbuf_provider_unregister(struct p2pbuf_provider *prov,
 	return ret;
 }
 
-/* After p2pbuf_provider_unregister(): revoke, tell, let go. */
-static void p2pbuf_provider_finish_del(struct p2pbuf_provider *prov,
-				       u32 reason)
-{
-	p2pbuf_buffers_revoke_provider(prov, reason);
-	p2pbuf_nl_notify_provider(prov, P2PBUF_NL_CMD_PROVIDER_DEL_NTF);
-	p2pbuf_provider_put(prov);
-}
-
 /**
- * p2pbuf_provider_del() - remove a provider from the registry
+ * p2pbuf_provider_unregister() - take a provider out of the registry
  * @id: provider id
- * @force: revoke the provider's buffers (and their dma-sgls) instead of
- *	refusing
+ * @force: take it even if buffers are allocated from it (the caller
+ *	revokes them)
  * @extack: where to report why a request was refused
+ * @err: on failure, the reason: -ENOENT if no provider has @id; -EINVAL
+ *	for the sysmem provider; -EBUSY if buffers are allocated from it and
+ *	@force is not set
  *
- * The provider is released when its last reference is dropped.  Sends the
- * revocation events, then a %P2PBUF_NL_CMD_PROVIDER_DEL_NTF event.
+ * No buffer can be allocated from the provider afterwards.  The caller
+ * revokes its buffers (p2pbuf_provider_next_buffer()), sends the removal
+ * event and drops the reference (the registry's, passed on).
  *
- * Return: 0; -ENOENT if no provider has @id; -EINVAL for the sysmem
- * provider; -EBUSY if buffers are allocated from the provider and @force
- * is not set.
+ * Return: the provider, or NULL and *@err.
  */
-int p2pbuf_provider_del(u32 id, bool force, struct netlink_ext_ack *extack)
+struct p2pbuf_provider *p2pbuf_provider_unregister(u32 id, bool force,
+						   struct netlink_ext_ack *extack,
+						   int *err)
 {
 	struct p2pbuf_provider *prov;
-	int ret = 0;
+	int ret;
 
 	mutex_lock(&p2pbuf_providers_lock);
 	prov = xa_load(&p2pbuf_providers, id);
@@ -742,45 +794,37 @@ int p2pbuf_provider_del(u32 id, bool force, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "the sysmem provider cannot be removed");
 		ret = -EINVAL;
 	} else {
-		ret = p2pbuf_provider_unregister(prov, force);
+		ret = p2pbuf_provider_take(prov, force);
 		if (ret)
 			NL_SET_ERR_MSG(extack, "provider still has buffers");
 	}
 	mutex_unlock(&p2pbuf_providers_lock);
-	if (ret)
-		return ret;
-	p2pbuf_provider_finish_del(prov, P2PBUF_NL_REVOKE_PROVIDER_REMOVED);
-	return 0;
+	*err = ret;
+	return ret ? NULL : prov;
 }
 
 /**
- * p2pbuf_providers_revoke_device() - a PCI device is going away
- * @pdev: the device
- * @reason: enum p2pbuf_nl_revoke_reason
+ * p2pbuf_provider_unregister_device() - take a provider of a device out
+ * @pdev: a PCI device that is going away or losing its driver
  *
- * Removes every provider on @pdev, revoking its buffers.  Process context.
+ * Like p2pbuf_provider_unregister() with force, for the first registered
+ * provider whose memory is on @pdev; call until it returns NULL.
  *
- * Return: the number of providers removed.
+ * Return: the provider with the registry's reference, or NULL if none is
+ * left on @pdev.
  */
-unsigned int p2pbuf_providers_revoke_device(struct pci_dev *pdev, u32 reason)
+struct p2pbuf_provider *p2pbuf_provider_unregister_device(struct pci_dev *pdev)
 {
 	struct p2pbuf_provider *prov;
-	unsigned int n = 0;
 	unsigned long id;
 
-	for (;;) {
-		mutex_lock(&p2pbuf_providers_lock);
-		xa_for_each(&p2pbuf_providers, id, prov) {
-			if (prov->pdev == pdev &&
-			    !p2pbuf_provider_unregister(prov, true))
-				break;
-		}
-		mutex_unlock(&p2pbuf_providers_lock);
-		if (!prov)
-			return n;
-		p2pbuf_provider_finish_del(prov, reason);
-		n++;
+	mutex_lock(&p2pbuf_providers_lock);
+	xa_for_each(&p2pbuf_providers, id, prov) {
+		if (prov->pdev == pdev && !p2pbuf_provider_take(prov, true))
+			break;
 	}
+	mutex_unlock(&p2pbuf_providers_lock);
+	return prov;
 }
 
 /**

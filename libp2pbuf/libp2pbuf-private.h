@@ -17,6 +17,8 @@ struct p2pbuf_ctx;
 
 /* The P2PBUF_FEATURE_* bits the driver reported when ctx was opened. */
 uint64_t p2pbuf_ctx_features(const struct p2pbuf_ctx *ctx);
+/* The driver's uAPI minor version (its major is the library's). */
+uint32_t p2pbuf_ctx_uapi_minor(const struct p2pbuf_ctx *ctx);
 
 /*
  * Control plane internals (netlink.c), not exported; the host tests call

@@ -147,6 +147,11 @@ uint64_t p2pbuf_ctx_features(const struct p2pbuf_ctx *ctx)
 	return ctx->info.features;
 }
 
+uint32_t p2pbuf_ctx_uapi_minor(const struct p2pbuf_ctx *ctx)
+{
+	return ctx->info.version_minor;
+}
+
 P2PBUF_EXPORT int p2pbuf_ctx_get_info(const struct p2pbuf_ctx *ctx,
 				      struct p2pbuf_driver_info *info,
 				      size_t info_size)

@@ -990,6 +990,8 @@ P2PBUF_EXPORT const char *p2pbuf_revoke_reason_name(uint32_t reason)
 		return "target-removed";
 	case P2PBUF_NL_REVOKE_TARGET_UNBOUND:
 		return "target-unbound";
+	case P2PBUF_NL_REVOKE_TARGET_USER_DRIVER:
+		return "target-user-driver";
 	default:
 		return NULL;
 	}

@@ -202,29 +202,56 @@ P2PBUF_EXPORT int p2pbuf_sgl_wait(const struct p2pbuf_sgl *sgl, int timeout_ms)
 	return -EPROTO;
 }
 
+/* P2PBUF_IOC_REACH of r (its size set here), into the caller's info. */
+static int reach(struct p2pbuf_ctx *ctx, struct p2pbuf_reach *r,
+		 struct p2pbuf_reach_info *info, size_t info_size)
+{
+	struct p2pbuf_reach_info i;
+
+	r->size = sizeof(*r);
+	if (ioctl(p2pbuf_ctx_get_fd(ctx), P2PBUF_IOC_REACH, r) < 0)
+		return -errno;
+	memset(&i, 0, sizeof(i));
+	i.provider_id = r->provider_id;
+	i.reason = r->reason;
+	i.map_type = r->map_type;
+	i.distance = r->distance;
+	i.target = r->target;
+	copy_sized(info, info_size, &i, sizeof(i));
+	return 0;
+}
+
 P2PBUF_EXPORT int p2pbuf_reach(struct p2pbuf_ctx *ctx, uint32_t provider_id,
 			       const struct p2pbuf_pci_target *target,
 			       struct p2pbuf_reach_info *info, size_t info_size)
 {
-	struct p2pbuf_reach r = { .size = sizeof(r) };
-	struct p2pbuf_reach_info i;
+	struct p2pbuf_reach r = { .provider_id = provider_id };
 
 	if (!ctx || !target || !info || info_size < REACH_INFO_SIZE_4)
 		return -EINVAL;
 	if (!has_sgls(ctx))
 		return -EOPNOTSUPP;
-	r.provider_id = provider_id;
 	r.target = *target;
-	if (ioctl(p2pbuf_ctx_get_fd(ctx), P2PBUF_IOC_REACH, &r) < 0)
-		return -errno;
-	memset(&i, 0, sizeof(i));
-	i.provider_id = r.provider_id;
-	i.reason = r.reason;
-	i.map_type = r.map_type;
-	i.distance = r.distance;
-	i.target = r.target;
-	copy_sized(info, info_size, &i, sizeof(i));
-	return 0;
+	return reach(ctx, &r, info, info_size);
+}
+
+P2PBUF_EXPORT int
+p2pbuf_reach_bar(struct p2pbuf_ctx *ctx, const struct p2pbuf_pci_target *device,
+		 unsigned int bar, const struct p2pbuf_pci_target *target,
+		 struct p2pbuf_reach_info *info, size_t info_size)
+{
+	struct p2pbuf_reach r = { .flags = P2PBUF_REACH_F_PCI_BAR };
+
+	if (!ctx || !device || !target || !info ||
+	    info_size < REACH_INFO_SIZE_4 || bar > 5)
+		return -EINVAL;
+	/* P2PBUF_REACH_F_PCI_BAR: uAPI 1.4. */
+	if (!has_sgls(ctx) || p2pbuf_ctx_uapi_minor(ctx) < 4)
+		return -EOPNOTSUPP;
+	r.bar_device = *device;
+	r.bar = bar;
+	r.target = *target;
+	return reach(ctx, &r, info, info_size);
 }
 
 /* --- PCI targets -------------------------------------------------------- */
@@ -344,6 +371,8 @@ P2PBUF_EXPORT const char *p2pbuf_reach_reason_name(uint32_t reason)
 		return "dma-mask";
 	case P2PBUF_UNREACH_P2PDMA:
 		return "p2pdma";
+	case P2PBUF_UNREACH_USER_DRIVER:
+		return "user-driver";
 	default:
 		return NULL;
 	}

@@ -36,6 +36,7 @@ dist_man_MANS = \
 	man/p2pbuf_sgl_segments.3 \
 	man/p2pbuf_sgl_sync.3 \
 	man/p2pbuf_reach.3 \
+	man/p2pbuf_reach_bar.3 \
 	man/p2pbuf_pci_target_parse.3 \
 	man/p2pbuf_pci_target_format.3 \
 	man/p2pbuf_map_type_name.3 \

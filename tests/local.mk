@@ -191,3 +191,30 @@ tests_guest_test_hotplug_LDFLAGS = $(guest_ldflags)
 tests_guest_test_hotplug_LDADD = $(guest_genl_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_hotplug
+
+# Regression tests of the core (issues 11, 13): dump policies, event order
+# under concurrency, parameters applying to later objects, shared DMA
+# mappings, tunables rewritten during MAP.
+check_PROGRAMS += tests/guest/test_core
+tests_guest_test_core_SOURCES = \
+	tests/guest/test_core.c \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_core_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_core_LDFLAGS = $(guest_ldflags)
+tests_guest_test_core_LDADD = $(guest_genl_ldadd) -lpthread
+
+VM_GUEST_PROGS += tests/guest/test_core
+
+# A target whose DMA a userspace driver owns (issue 12): vfio-pci bound to
+# edu, a VFIO type1 user mapping its own memory.  Needs the IOMMU on.
+check_PROGRAMS += tests/guest/test_vfio
+tests_guest_test_vfio_SOURCES = \
+	tests/guest/test_vfio.c \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_vfio_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_vfio_LDFLAGS = $(guest_ldflags)
+tests_guest_test_vfio_LDADD = $(guest_genl_ldadd)
+
+VM_GUEST_PROGS += tests/guest/test_vfio

@@ -188,15 +188,25 @@ static int sgl_failed(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 	}
 }
 
-/* p2pbuf_map() said EXDEV: say why, as REACH tells it. */
+/*
+ * p2pbuf_map() said EXDEV, or EBUSY: say why, as REACH tells it (an EBUSY
+ * of a reachable target is the buffer's limit of writable mappings).
+ */
 static int unreachable(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		       struct p2pbuf_ctx *ctx, uint32_t prov,
-		       const struct p2pbuf_pci_target *target, const char *tgt)
+		       const struct p2pbuf_pci_target *target, const char *tgt,
+		       int err)
 {
 	struct p2pbuf_reach_info r;
 	char b[P2PCTL_NAME_STRLEN];
 	int ret = p2pbuf_reach(ctx, prov, target, &r, sizeof(r));
 
+	if (err == -EBUSY && (ret || r.map_type))
+		return p2pctl_fail(
+			p, P2PCTL_EXIT_FAILED,
+			"%s: %s: the buffer already has 8 device-writable DMA"
+			" mappings (other targets or directions); close one",
+			cmd->noun, tgt);
 	if (ret)
 		return p2pctl_fail(
 			p, P2PCTL_EXIT_UNREACHABLE,
@@ -216,6 +226,11 @@ static int unreachable(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 			" (a host bridge not known to forward peer-to-peer"
 			" traffic; 'p2pctl provider add --allow-host-bridge'"
 			" allows it)" :
+		r.reason == P2PBUF_UNREACH_USER_DRIVER ?
+			" (the target is driven from userspace: it, or a"
+			" function of its IOMMU group, is bound to vfio-pci or"
+			" another driver that manages DMA itself; map through"
+			" that driver)" :
 			"");
 }
 
@@ -435,8 +450,8 @@ static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 	}
 	ret = p2pbuf_map(ctx, (uintptr_t)map + offset, length, &target, dir, 0,
 			 &sgl);
-	if (ret == -EXDEV) {
-		ret = unreachable(p, cmd, ctx, v.provider, &target, tgt);
+	if (ret == -EXDEV || ret == -EBUSY) {
+		ret = unreachable(p, cmd, ctx, v.provider, &target, tgt, ret);
 		goto out_free;
 	}
 	if (ret) {

@@ -483,7 +483,7 @@ START_TEST(test_p2pctl_info_json)
 	out = run_p2pctl(args, &status);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "p2pctl info --json: status 0x%x", status);
-	ck_assert_ptr_nonnull(strstr(out, "\n  \"uapi_version\": \"1.3\",\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\n  \"uapi_version\": \"1.4\",\n"));
 	/* Byte for byte the formatter's output, which the host tier checks
 	 * with python3 -m json.tool. */
 	expected = expected_info(true);

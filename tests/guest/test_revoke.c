@@ -91,7 +91,7 @@ START_TEST(test_feature)
 
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_INFO, &info), 0);
 	ck_assert(info.features & P2PBUF_FEATURE_REVOCATION);
-	ck_assert_uint_eq(info.version_minor, 3);
+	ck_assert_uint_eq(info.version_minor, P2PBUF_UAPI_VERSION_MINOR);
 	close(fd);
 }
 END_TEST

@@ -928,6 +928,85 @@ START_TEST(test_p2pdma_agrees)
 }
 END_TEST
 
+/* P2PBUF_IOC_REACH about a PCI BAR: 0 (r filled) or the errno. */
+static int reach_bar(const char *dev, uint32_t bar, const char *bdf,
+		     uint32_t prov, struct p2pbuf_reach *r)
+{
+	int fd = tu_dev_open(), ret;
+
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->flags = P2PBUF_REACH_F_PCI_BAR;
+	r->provider_id = prov;
+	tu_target_of(dev, &r->bar_device);
+	r->bar = bar;
+	tu_target_of(bdf, &r->target);
+	ret = ioctl(fd, P2PBUF_IOC_REACH, r) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * REACH about a BAR that is no provider (p2pctl topo) answers what it
+ * answers for a provider registered on it (without the host bridge flag),
+ * and refuses what is no memory BAR.
+ */
+START_TEST(test_reach_pci_bar)
+{
+	static const char *const iv_of[2] = { iv_bdf[0], iv_bdf[1] };
+	struct p2pbuf_reach r, rp;
+	struct p2pbuf_provider_info info;
+	int i, j, fd;
+
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(p2pbuf_provider_add(ctl, iv_of[i], 2, 0, 0, 0,
+						     &info, sizeof(info)),
+				 0);
+		for (j = 0; j < 2; j++) {
+			ck_assert_int_eq(
+				reach_bar(iv_of[i], 2, edu_bdf[j], 0, &r), 0);
+			reach_ok(info.id, edu_bdf[j], &rp);
+			ck_assert_uint_eq(r.reason, rp.reason);
+			ck_assert_uint_eq(r.map_type, rp.map_type);
+			ck_assert_uint_eq(r.distance, rp.distance);
+			ck_assert_uint_eq(r.provider_id, 0);
+			ck_assert_uint_eq(r.bar, 2);
+			ck_assert_uint_eq(r.flags, P2PBUF_REACH_F_PCI_BAR);
+		}
+		ck_assert_int_eq(p2pbuf_provider_del(ctl, info.id, 0), 0);
+	}
+	/* As without any provider. */
+	ck_assert_int_eq(reach_bar(iv_bdf[1], 2, edu_bdf[1], 0, &r), 0);
+	ck_assert_uint_eq(r.reason, P2PBUF_REACH_SWITCH);
+	ck_assert_uint_eq(r.map_type, P2PBUF_MAP_TYPE_BUS_ADDR);
+	ck_assert_int_eq(reach_bar(iv_bdf[0], 2, edu_bdf[0], 0, &r), 0);
+	ck_assert_uint_eq(r.reason, P2PBUF_UNREACH_HOST_BRIDGE);
+	/* Refusals: a provider id too, no such BAR, I/O or tiny BARs. */
+	ck_assert_int_eq(reach_bar(iv_bdf[0], 2, edu_bdf[0], 1, &r), EINVAL);
+	ck_assert_int_eq(reach_bar(iv_bdf[0], 6, edu_bdf[0], 0, &r), EINVAL);
+	ck_assert_int_eq(reach_bar(iv_bdf[0], 4, edu_bdf[0], 0, &r), EINVAL);
+	ck_assert_int_eq(reach_bar("0000:00:1e.0", 2, edu_bdf[0], 0, &r),
+			 ENODEV);
+	/* BAR fields without the flag, reserved0, unknown flags. */
+	fd = tu_dev_open();
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	tu_target_of(edu_bdf[0], &r.target);
+	r.bar = 2;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_REACH, &r) ? errno : 0, EINVAL);
+	r.bar = 0;
+	r.bar_device.bus = 4;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_REACH, &r) ? errno : 0, EINVAL);
+	r.bar_device.bus = 0;
+	r.reserved0 = 1;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_REACH, &r) ? errno : 0, EINVAL);
+	r.reserved0 = 0;
+	r.flags = 2;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_REACH, &r) ? errno : 0, EINVAL);
+	close(fd);
+}
+END_TEST
+
 static Suite *sgl_suite(void)
 {
 	Suite *s = suite_create("sgl");
@@ -939,6 +1018,7 @@ static Suite *sgl_suite(void)
 	tcase_add_test(tc, test_multi_segment);
 	tcase_add_test(tc, test_ivshmem_edu);
 	tcase_add_test(tc, test_switch);
+	tcase_add_test(tc, test_reach_pci_bar);
 	tcase_add_test(tc, test_same_device);
 	tcase_add_test(tc, test_outlives_buffer);
 	tcase_add_test(tc, test_fd_passing);

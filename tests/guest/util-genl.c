@@ -20,7 +20,7 @@
 
 #include "util.h"
 
-static void parse(struct nlmsghdr *nlh, struct tu_nl_msg *m)
+void tu_nl_parse(struct nlmsghdr *nlh, struct tu_nl_msg *m)
 {
 	struct genlmsghdr *g = nlmsg_data(nlh);
 	struct nlattr *a;
@@ -114,7 +114,7 @@ int tu_nl_request(struct tu_nl *nl, uint8_t cmd, int flags,
 					       ->error;
 				done = true;
 			} else if (out && got < max) {
-				parse(nlh, &out[got++]);
+				tu_nl_parse(nlh, &out[got++]);
 			}
 		}
 	}
@@ -200,7 +200,7 @@ int tu_nl_events(struct tu_nl *nl, struct tu_nl_msg *out, int max, int ms)
 		ck_assert_msg(len > 0, "events: %s", strerror(errno));
 		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
 			if (nlh->nlmsg_type == nl->family && n < max)
-				parse(nlh, &out[n++]);
+				tu_nl_parse(nlh, &out[n++]);
 		ms = 200;
 	}
 	return n;

@@ -215,6 +215,9 @@ struct tu_nl_msg {
 	bool has_owner;
 };
 
+/* One received message of the family, parsed into *m. */
+struct nlmsghdr;
+void tu_nl_parse(struct nlmsghdr *nlh, struct tu_nl_msg *m);
 /*
  * Send request cmd (flags: NLM_F_ACK or NLM_F_DUMP) with the attributes
  * put(msg, arg) adds (put may be NULL); collect up to max of the messages

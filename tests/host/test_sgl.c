@@ -254,6 +254,8 @@ START_TEST(test_names)
 			 "dma-mask");
 	ck_assert_str_eq(p2pbuf_reach_reason_name(P2PBUF_UNREACH_P2PDMA),
 			 "p2pdma");
+	ck_assert_str_eq(p2pbuf_reach_reason_name(P2PBUF_UNREACH_USER_DRIVER),
+			 "user-driver");
 
 	ck_assert_str_eq(p2pbuf_dma_dir_name(P2PBUF_DMA_TO_DEVICE),
 			 "to-device");
@@ -269,7 +271,7 @@ START_TEST(test_names)
 		if ((v < P2PBUF_REACH_HOST_MEMORY ||
 		     v > P2PBUF_REACH_HOST_BRIDGE_ADMIN) &&
 		    (v < P2PBUF_UNREACH_HOST_BRIDGE ||
-		     v > P2PBUF_UNREACH_P2PDMA))
+		     v > P2PBUF_UNREACH_USER_DRIVER))
 			ck_assert_ptr_null(p2pbuf_reach_reason_name(v));
 		if (v < P2PBUF_DMA_TO_DEVICE || v > P2PBUF_DMA_BIDIRECTIONAL)
 			ck_assert_ptr_null(p2pbuf_dma_dir_name(v));
@@ -727,6 +729,63 @@ START_TEST(test_reach_request)
 }
 END_TEST
 
+/* p2pbuf_reach_bar(): the flag, the BAR and its device, provider id 0. */
+START_TEST(test_reach_bar_request)
+{
+	struct p2pbuf_ctx *ctx = scripted_ctx();
+	struct p2pbuf_pci_target iv = { .bus = 4 };
+	struct p2pbuf_reach_info r;
+
+	ck_assert_int_eq(p2pbuf_reach_bar(ctx, &iv, 2, &edu, &r, sizeof(r)), 0);
+	ck_assert_uint_eq(drv.request, P2PBUF_IOC_REACH);
+	ck_assert_uint_eq(drv.req.reach.size, sizeof(struct p2pbuf_reach));
+	ck_assert_uint_eq(drv.req.reach.flags, P2PBUF_REACH_F_PCI_BAR);
+	ck_assert_uint_eq(drv.req.reach.provider_id, 0);
+	ck_assert_mem_eq(&drv.req.reach.bar_device, &iv, sizeof(iv));
+	ck_assert_uint_eq(drv.req.reach.bar, 2);
+	ck_assert_uint_eq(drv.req.reach.reserved0, 0);
+	ck_assert_mem_eq(&drv.req.reach.target, &edu, sizeof(edu));
+	ck_assert_uint_eq(r.reason, P2PBUF_REACH_HOST_BRIDGE_ADMIN);
+	ck_assert_uint_eq(r.map_type, P2PBUF_MAP_TYPE_IOMMU);
+	drv.error = ENODEV;
+	ck_assert_int_eq(p2pbuf_reach_bar(ctx, &iv, 2, &edu, &r, sizeof(r)),
+			 -ENODEV);
+	p2pbuf_ctx_unref(ctx);
+}
+END_TEST
+
+/* Argument checks, and a driver before uAPI 1.4 is not asked. */
+START_TEST(test_reach_bar_args)
+{
+	struct p2pbuf_ctx *ctx = open_fake(P2PBUF_FEATURE_DMA_SGL);
+	struct p2pbuf_pci_target iv = { .bus = 4 };
+	struct p2pbuf_reach_info r;
+
+	fake_info.other = never_called;
+	ck_assert_int_eq(p2pbuf_reach_bar(NULL, &iv, 2, &edu, &r, sizeof(r)),
+			 -EINVAL);
+	ck_assert_int_eq(p2pbuf_reach_bar(ctx, NULL, 2, &edu, &r, sizeof(r)),
+			 -EINVAL);
+	ck_assert_int_eq(p2pbuf_reach_bar(ctx, &iv, 2, NULL, &r, sizeof(r)),
+			 -EINVAL);
+	ck_assert_int_eq(p2pbuf_reach_bar(ctx, &iv, 2, &edu, NULL, sizeof(r)),
+			 -EINVAL);
+	ck_assert_int_eq(p2pbuf_reach_bar(ctx, &iv, 6, &edu, &r, sizeof(r)),
+			 -EINVAL);
+	ck_assert_int_eq(p2pbuf_reach_bar(ctx, &iv, 2, &edu, &r, 0), -EINVAL);
+	p2pbuf_ctx_unref(ctx);
+
+	fake_info_reset();
+	fake_info.reply.features = P2PBUF_FEATURE_DMA_SGL;
+	fake_info.reply.version_minor = 3;
+	ck_assert_int_eq(p2pbuf_ctx_new(FAKE_DEV, &ctx), 0);
+	fake_info.other = never_called;
+	ck_assert_int_eq(p2pbuf_reach_bar(ctx, &iv, 2, &edu, &r, sizeof(r)),
+			 -EOPNOTSUPP);
+	p2pbuf_ctx_unref(ctx);
+}
+END_TEST
+
 /*
  * p2pbuf_sgl_wait() is a poll() of the dma-sgl fd for POLLPRI (POLLERR
  * always counts).  The fd here is the write end of a pipe: it polls
@@ -821,6 +880,7 @@ static Suite *sgl_suite(void)
 	tcase_add_test(tc, test_no_feature);
 	tcase_add_test(tc, test_map_args);
 	tcase_add_test(tc, test_reach_args);
+	tcase_add_test(tc, test_reach_bar_args);
 	tcase_add_test(tc, test_null_sgl);
 
 	tc = tu_tcase(s, "plumbing", TU_HOST_TIMEOUT, fake_info_off,
@@ -832,6 +892,7 @@ static Suite *sgl_suite(void)
 	tcase_add_test(tc, test_sgl_segments);
 	tcase_add_test(tc, test_sgl_sync);
 	tcase_add_test(tc, test_reach_request);
+	tcase_add_test(tc, test_reach_bar_request);
 	tcase_add_test(tc, test_sgl_wait);
 	tcase_add_test(tc, test_sgl_wait_args);
 	return s;

@@ -110,27 +110,58 @@ vm_resolve_kernel() {
 	echo "$_best"
 }
 
+# The modules a Debian kernel's guest loads before p2pbuf.ko, in this order
+# (each after its dependencies): brd (the RAM disk /dev/ram0, test_buffer's
+# O_DIRECT file), and VFIO with its type1 IOMMU backend and vfio-pci
+# (test_vfio drives edu as a userspace driver would).
+VM_RIG_MODULES="brd vfio_iommu_type1 vfio-pci"
+
+# vm_module_path KVER NAME: the path, below /lib/modules/KVER, of module
+# NAME (as modules.dep spells it), or nothing.
+vm_module_path() {
+	sed -n "s|^\([^:]*/$2\.ko[^:]*\):.*|\1|p" "/lib/modules/$1/modules.dep" |
+		head -n 1
+}
+
 # vm_rig_modules KVER OUTDIR: print the kernel modules the guest loads before
-# p2pbuf.ko (mkinitramfs.sh --rig-module), uncompressed into OUTDIR: brd (the
-# RAM disk /dev/ram0, test_buffer's O_DIRECT file) from a Debian kernel's
-# /lib/modules; nothing for the self-built debug kernel, which has it built
-# in.  Dies when a Debian kernel lacks it: a rig without it would make the
-# O_DIRECT test fail, never skip.
+# p2pbuf.ko (mkinitramfs.sh --rig-module), uncompressed into OUTDIR as
+# NN-name.ko so that the guest's /init, which loads them in name order,
+# loads every dependency first: $VM_RIG_MODULES of a Debian kernel's
+# /lib/modules, with what modules.dep says they need; nothing for the
+# self-built debug kernel, which has them built in.  Dies when a Debian
+# kernel lacks one: a rig without it would make its tests fail, never skip.
 vm_rig_modules() {
 	vm_kernel_is_debug "$1" && return 0
-	_kdir=/lib/modules/$1/kernel/drivers/block
 	mkdir -p "$2" || return 1
-	_m=brd
-	if [ -f "$_kdir/$_m.ko" ]; then
-		cp "$_kdir/$_m.ko" "$2/$_m.ko" || return 1
-	elif [ -f "$_kdir/$_m.ko.xz" ]; then
-		xz -dc "$_kdir/$_m.ko.xz" >"$2/$_m.ko" || return 1
-	elif [ -f "$_kdir/$_m.ko.zst" ]; then
-		zstd -qdc "$_kdir/$_m.ko.zst" >"$2/$_m.ko" || return 1
-	else
-		vm_die "kernel $1 has no $_m module ($_kdir/$_m.ko*): the rig needs it (CONFIG_BLK_DEV_RAM); reinstall linux-image-$1"
-	fi
-	echo "$2/$_m.ko"
+	rm -f "$2"/*.ko
+	_seq=10 _done=' '
+	for _want in $VM_RIG_MODULES; do
+		_rel=$(vm_module_path "$1" "$_want")
+		[ -n "$_rel" ] ||
+			vm_die "kernel $1 has no $_want module (modules.dep): the rig needs it; reinstall linux-image-$1"
+		# modules.dep lists dependencies last-loaded-first.
+		_deps=$(sed -n "s|^$_rel: *||p" "/lib/modules/$1/modules.dep")
+		_order=
+		for _d in $_deps; do
+			_order="$_d $_order"
+		done
+		for _rel in $_order $_rel; do
+			case $_done in *" $_rel "*) continue ;; esac
+			_done="$_done$_rel "
+			_src=/lib/modules/$1/$_rel
+			_m=${_rel##*/}
+			_m=${_m%%.ko*}
+			_dst=$2/$_seq-$_m.ko
+			case $_rel in
+			*.ko) cp "$_src" "$_dst" ;;
+			*.ko.xz) xz -dc "$_src" >"$_dst" ;;
+			*.ko.zst) zstd -qdc "$_src" >"$_dst" ;;
+			*) false ;;
+			esac || vm_die "cannot copy $_src"
+			echo "$_dst"
+			_seq=$((_seq + 1))
+		done
+	done
 }
 
 # vm_find_qemu: print the QEMU binary (honours $QEMU) or die.
@@ -200,9 +231,10 @@ vm_config_srcdir() {
 	fi
 }
 
-# vm_build_module CFGSRC OUTDIR KVER LOG: build p2pbuf.ko against KVER's
-# headers in OUTDIR/build (CFGSRC/configure --with-config=kernel, then
-# make -C kernel); print the path of the module.  Reconfigures only when
+# vm_build_module CFGSRC OUTDIR KVER LOG: build p2pbuf.ko, with its test
+# hooks, against KVER's headers in OUTDIR/build (CFGSRC/configure
+# --with-config=kernel --enable-test-hooks, then make -C kernel); print the
+# path of the module.  Reconfigures only when
 # configure changed or the build was configured for another kernel tree.
 vm_build_module() {
 	_src=$1 _out=$2 _kver=$3 _log=$4
@@ -212,10 +244,11 @@ vm_build_module() {
 	# shellcheck disable=SC3013 # -nt: dash, bash and busybox have it
 	if [ ! -f "$_bld/config.status" ] ||
 		[ "$_src/configure" -nt "$_bld/config.status" ] ||
-		! grep -q -e "--with-linux-obj=$_kobj" "$_bld/config.status"; then
-		echo "+ $_src/configure --with-config=kernel --with-linux-obj=$_kobj" >>"$_log"
+		! grep -q -e "--with-linux-obj=$_kobj" "$_bld/config.status" ||
+		! grep -q -e "--enable-test-hooks" "$_bld/config.status"; then
+		echo "+ $_src/configure --with-config=kernel --with-linux-obj=$_kobj --enable-test-hooks" >>"$_log"
 		(cd "$_bld" && "$_src/configure" --with-config=kernel \
-			--with-linux-obj="$_kobj") >>"$_log" 2>&1 || return 1
+			--with-linux-obj="$_kobj" --enable-test-hooks) >>"$_log" 2>&1 || return 1
 	fi
 	echo "+ make -C $_bld/kernel" >>"$_log"
 	make -C "$_bld/kernel" >>"$_log" 2>&1 || return 1

@@ -29,7 +29,7 @@
 
 /* A change of major version means an incompatible uAPI. */
 #define P2PBUF_UAPI_VERSION_MAJOR	1
-#define P2PBUF_UAPI_VERSION_MINOR	3
+#define P2PBUF_UAPI_VERSION_MINOR	4
 
 /* ioctl type; not claimed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define P2PBUF_IOC_MAGIC	0xB7
@@ -225,6 +225,11 @@ enum p2pbuf_map_type {
  *	mask
  * @P2PBUF_UNREACH_P2PDMA: the kernel's p2pdma layer, which manages the
  *	provider's memory, says the target cannot reach it
+ * @P2PBUF_UNREACH_USER_DRIVER: the target's DMA is managed by someone else
+ *	than the kernel's DMA API (uAPI 1.4): it, or a function of its IOMMU
+ *	group, is bound to a driver that manages DMA itself (vfio-pci, which
+ *	hands the group to VFIO or iommufd users), or it is attached to a
+ *	domain that is not a DMA-API one; map through that driver
  */
 enum p2pbuf_reach_reason {
 	P2PBUF_REACH_HOST_MEMORY = 1,
@@ -235,6 +240,7 @@ enum p2pbuf_reach_reason {
 	P2PBUF_UNREACH_SAME_DEVICE = 65,
 	P2PBUF_UNREACH_DMA_MASK = 66,
 	P2PBUF_UNREACH_P2PDMA = 67,
+	P2PBUF_UNREACH_USER_DRIVER = 68,
 };
 
 /* P2PBUF_IOC_MAP flags. */
@@ -276,12 +282,22 @@ struct p2pbuf_map {
 
 #define P2PBUF_MAP_SIZE_VER0	64
 
+/* P2PBUF_IOC_REACH flags. */
+/*
+ * Ask about memory BAR @bar of the PCI function @bar_device, registered as
+ * a provider or not, instead of @provider_id (which must be 0): as if it
+ * were registered without P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P (uAPI 1.4;
+ * p2pctl topo).
+ */
+#define P2PBUF_REACH_F_PCI_BAR		_BITUL(0)
+
 /**
  * struct p2pbuf_reach - argument of %P2PBUF_IOC_REACH
  * @size: in: sizeof(struct p2pbuf_reach), at least %P2PBUF_REACH_SIZE_VER0;
  *	out: number of bytes the kernel wrote
- * @flags: in: must be 0
- * @provider_id: in: a registered provider
+ * @flags: in: P2PBUF_REACH_F_* bits
+ * @provider_id: in: a registered provider (0 with %P2PBUF_REACH_F_PCI_BAR);
+ *	out: as asked
  * @reason: out: enum p2pbuf_reach_reason
  * @target: in: the PCI function that would do the DMA
  * @map_type: out: the enum p2pbuf_map_type %P2PBUF_IOC_MAP would use for
@@ -289,11 +305,18 @@ struct p2pbuf_map {
  * @distance: out: PCI hops between provider and target through their
  *	common upstream bridge (p2pdma's distance), or through the host
  *	bridge; 0 for host memory
- * @reserved: in: must be 0; out: 0
+ * @bar_device: in, with %P2PBUF_REACH_F_PCI_BAR: the function whose BAR is
+ *	asked about (must be 0 otherwise); out: as resolved, or 0
+ * @bar: in, with %P2PBUF_REACH_F_PCI_BAR: the BAR index, 0..5 (must be 0
+ *	otherwise); out: as asked
+ * @reserved0: in: must be 0; out: 0
  *
  * Answers, without mapping anything, what %P2PBUF_IOC_MAP would decide for
- * memory of @provider_id and @target; a refused path is answered with
- * success, @map_type 0 and the reason.
+ * memory of @provider_id (or of the BAR) and @target; a refused path is
+ * answered with success, @map_type 0 and the reason.  @bar_device, @bar
+ * and @reserved0 took the place of two reserved 64-bit words in uAPI 1.4:
+ * the size is unchanged, and a caller of an older uAPI, which passes them
+ * zeroed, asks what it always asked.
  */
 struct p2pbuf_reach {
 	__u32 size;
@@ -303,7 +326,9 @@ struct p2pbuf_reach {
 	struct p2pbuf_pci_target target;
 	__u32 map_type;
 	__u32 distance;
-	__aligned_u64 reserved[2];
+	struct p2pbuf_pci_target bar_device;
+	__u32 bar;
+	__u32 reserved0;
 };
 
 #define P2PBUF_REACH_SIZE_VER0	48
@@ -478,6 +503,9 @@ enum p2pbuf_nl_state {
  * @P2PBUF_NL_REVOKE_DRIVER_UNBOUND: the provider's device lost its driver
  * @P2PBUF_NL_REVOKE_TARGET_REMOVED: the dma-sgl's target was removed
  * @P2PBUF_NL_REVOKE_TARGET_UNBOUND: the dma-sgl's target lost its driver
+ * @P2PBUF_NL_REVOKE_TARGET_USER_DRIVER: a driver that manages DMA itself
+ *	(vfio-pci) is binding to the dma-sgl's target or to a function of
+ *	its IOMMU group (uAPI 1.4)
  */
 enum p2pbuf_nl_revoke_reason {
 	P2PBUF_NL_REVOKE_ADMIN = 1,
@@ -486,6 +514,7 @@ enum p2pbuf_nl_revoke_reason {
 	P2PBUF_NL_REVOKE_DRIVER_UNBOUND = 4,
 	P2PBUF_NL_REVOKE_TARGET_REMOVED = 5,
 	P2PBUF_NL_REVOKE_TARGET_UNBOUND = 6,
+	P2PBUF_NL_REVOKE_TARGET_USER_DRIVER = 7,
 };
 
 /**
