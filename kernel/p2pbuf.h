@@ -89,11 +89,15 @@ struct p2pbuf_consumer {
  * @list: &p2pbuf_consumer.node entries
  * @closed: no consumer may join (the buffer was revoked, the target is
  *	gone); joining fails with -ENODEV
+ * @revokes: how many times p2pbuf_consumers_revoke() started on this list;
+ *	lets a joiner that must look at state it cannot read under @lock
+ *	(p2pbuf_target_attach()) tell whether a revocation ran meanwhile
  */
 struct p2pbuf_consumers {
 	struct mutex lock; /* see above */
 	struct list_head list;
 	bool closed;
+	unsigned long revokes;
 };
 
 void p2pbuf_consumers_init(struct p2pbuf_consumers *cs);

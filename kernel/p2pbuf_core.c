@@ -107,6 +107,9 @@ unsigned int p2pbuf_consumers_revoke(struct p2pbuf_consumers *cs, u32 reason)
 	bool got;
 
 	might_sleep();
+	mutex_lock(&cs->lock);
+	cs->revokes++;
+	mutex_unlock(&cs->lock);
 	for (;;) {
 		mutex_lock(&cs->lock);
 		c = list_first_entry_or_null(&cs->list, struct p2pbuf_consumer,

@@ -289,9 +289,14 @@ bool p2pbuf_target_user_owned(struct pci_dev *pdev)
  * @target: the target
  * @c: the consumer (a dma-sgl)
  *
- * Under the consumer list's lock, so that the bus notifier's revocation
- * (which marks a removal, or follows the binding of a user driver) either
- * finds @c or is seen here.
+ * Whether the target's DMA is owned by someone else cannot be asked under
+ * the consumer list's lock (p2pbuf_target_user_owned() takes the IOMMU
+ * group's mutex, which ranks above the locks a page fault takes, and a
+ * buffer's revocation takes those before this list's lock).  So it is asked
+ * outside, and the answer is used only if no revocation of this list
+ * started meanwhile: the bus notifier sets dev->driver, then revokes
+ * (p2pbuf_consumers_revoke() counts that under the lock), so either this
+ * attachment sees the user driver, or the notifier's revocation finds @c.
  *
  * Return: 0; -ENODEV if the target is being removed; -EBUSY if its DMA is
  * owned by someone else (p2pbuf_target_user_owned()).
@@ -300,10 +305,20 @@ int p2pbuf_target_attach(struct p2pbuf_target *target,
 			 struct p2pbuf_consumer *c)
 {
 	struct p2pbuf_consumers *cs = &target->consumers;
+	unsigned long revokes;
+	bool owned;
 	int ret;
 
 	mutex_lock(&cs->lock);
-	if (!cs->closed && p2pbuf_target_user_owned(target->pdev))
+	for (;;) {
+		revokes = cs->revokes;
+		mutex_unlock(&cs->lock);
+		owned = p2pbuf_target_user_owned(target->pdev);
+		mutex_lock(&cs->lock);
+		if (cs->revokes == revokes)
+			break;
+	}
+	if (!cs->closed && owned)
 		ret = -EBUSY;
 	else
 		ret = p2pbuf_consumers_add_locked(cs, c);
