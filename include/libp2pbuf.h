@@ -188,6 +188,19 @@ uint32_t p2pbuf_buffer_get_handle(const struct p2pbuf_buffer *buf);
 uint32_t p2pbuf_buffer_get_cache_mode(const struct p2pbuf_buffer *buf);
 /* "write-back", "write-combining", "uncached"; NULL for an unknown mode. */
 const char *p2pbuf_cache_mode_name(uint32_t mode);
+/*
+ * Export [offset, offset + length) of the buffer (page-aligned; length 0
+ * means to the end) as a dma-buf (LIBP2PBUF_7, uAPI 1.5): *fdp receives
+ * the dma-buf's file descriptor, which the caller owns (close() it; the
+ * memory stays with the dma-buf and its importers after
+ * p2pbuf_buffer_free()), and *idp, if not NULL, the export's id in the
+ * listings.  flags: P2PBUF_EXPORT_F_NO_CLOEXEC.  -EOPNOTSUPP if the
+ * driver cannot export; the kernel's errors (p2pbuf(4)) otherwise.  See
+ * p2pbuf_buffer_export(3).
+ */
+int p2pbuf_buffer_export(struct p2pbuf_buffer *buf, uint64_t offset,
+			 uint64_t length, unsigned int flags, int *fdp,
+			 uint32_t *idp);
 
 /*
  * dma-sgls (LIBP2PBUF_4): a range of the caller's p2pbuf mappings, mapped
@@ -385,6 +398,30 @@ int p2pbuf_buffer_list(struct p2pbuf_ctl *ctl,
 		       struct p2pbuf_buffer_entry **listp, size_t entry_size);
 int p2pbuf_sgl_list(struct p2pbuf_ctl *ctl, struct p2pbuf_sgl_entry **listp,
 		    size_t entry_size);
+/**
+ * struct p2pbuf_export_entry - one dma-buf export, as p2pbuf_export_list()
+ * lists it (LIBP2PBUF_7).  Append-only, like struct p2pbuf_buffer_entry;
+ * first layout 72 bytes.
+ */
+struct p2pbuf_export_entry {
+	uint32_t id; /* global export id, as in the events */
+	uint32_t buffer_id; /* the buffer it exports */
+	uint32_t provider_id;
+	uint32_t state; /* enum p2pbuf_nl_state */
+	uint32_t reason; /* enum p2pbuf_nl_revoke_reason if revoked, else 0 */
+	uint32_t attachments; /* importers attached */
+	uint64_t offset; /* the range of the buffer it exports */
+	uint64_t length;
+	uint64_t inode; /* the dma-buf file's inode (fdinfo, debugfs) */
+	uint32_t owner_pid; /* process that exported it (initial pid ns) */
+	uint32_t owner_uid; /* its effective uid (initial user ns) */
+	char owner_comm[P2PBUF_COMM_STRLEN]; /* its command name */
+};
+
+/* The exports the caller may see, as p2pbuf_buffer_list() (LIBP2PBUF_7). */
+int p2pbuf_export_list(struct p2pbuf_ctl *ctl,
+		       struct p2pbuf_export_entry **listp, size_t entry_size);
+
 /*
  * Revoke buffer id now (CAP_SYS_ADMIN): its mappings are zapped, its
  * dma-sgls revoked, its memory returned to the provider.
@@ -402,6 +439,9 @@ enum p2pbuf_event_type {
 	P2PBUF_EVENT_SGL_DEL = 7, /* P2PBUF_NL_CMD_SGL_DEL_NTF */
 	P2PBUF_EVENT_SGL_REVOKE = 8, /* P2PBUF_NL_CMD_SGL_REVOKE_NTF */
 	P2PBUF_EVENT_DEVICE_GONE = 9, /* P2PBUF_NL_CMD_DEVICE_GONE_NTF */
+	P2PBUF_EVENT_EXPORT_NEW = 10, /* P2PBUF_NL_CMD_EXPORT_NEW_NTF */
+	P2PBUF_EVENT_EXPORT_REVOKE = 11, /* P2PBUF_NL_CMD_EXPORT_REVOKE_NTF */
+	P2PBUF_EVENT_EXPORT_DEL = 12, /* P2PBUF_NL_CMD_EXPORT_DEL_NTF */
 };
 
 /**
@@ -432,6 +472,10 @@ struct p2pbuf_event {
 	 * (dma-sgl events), a pcibar provider's device (provider events)
 	 */
 	char device[P2PBUF_DEVICE_STRLEN];
+	/* LIBP2PBUF_7: export events (buffer_id, provider_id, state and size
+	 * are set too) */
+	uint32_t export_id;
+	uint32_t attachments; /* importers attached */
 };
 
 /*

@@ -10,6 +10,8 @@
  *	p2pbuf_netlink.c   the generic netlink family (registers the event hook)
  *	p2pbuf_revoke.c    the order of revocation; device removal and unbind
  *	p2pbuf_sgl.c       dma-sgls (a consumer of buffers and of a target)
+ *	p2pbuf_export.c    dma-buf exports (a consumer of a buffer, and their
+ *	                   importers of their targets)
  *	p2pbuf_dma.c       DMA mappings of buffers, shared per device
  *	p2pbuf_buffer.c    buffers, their mappings (the special VMA)
  *	p2pbuf_target.c    PCI targets: ownership, removal, reachability
@@ -41,6 +43,7 @@ struct device;
 struct netlink_ext_ack;
 struct p2pbuf_buffer;
 struct p2pbuf_consumer;
+struct p2pbuf_exp;
 struct p2pbuf_ioctl_call;
 struct p2pbuf_provider;
 struct p2pbuf_sgl;
@@ -122,8 +125,8 @@ struct p2pbuf_device_event {
 
 /*
  * The event hook: @cmd is a P2PBUF_NL_CMD_*_NTF, @obj the object it
- * describes (struct p2pbuf_provider, p2pbuf_buffer, p2pbuf_sgl with its
- * lock held, or p2pbuf_device_event).
+ * describes (struct p2pbuf_provider, p2pbuf_buffer, p2pbuf_sgl or
+ * p2pbuf_exp with its lock held, or p2pbuf_device_event).
  */
 typedef void (*p2pbuf_event_fn)(u8 cmd, void *obj);
 
@@ -404,6 +407,10 @@ struct p2pbuf_file {
  *	referenced; NULL if nothing was charged
  * @charged: see @user
  * @nr_sgls: live dma-sgls covering the buffer (atomic)
+ * @nr_held: DMA mappings of host memory that dma-buf importers hold and
+ *	that revocation cannot take back (static or pinned importers); while
+ *	non-zero, revocation leaves the memory to the buffer's release
+ *	(atomic; see p2pbuf_export.c)
  * @owner: thread group that allocated it, referenced
  * @uid: its effective uid
  * @comm: its command name
@@ -444,6 +451,7 @@ struct p2pbuf_buffer {
 	struct user_struct *user;
 	unsigned long charged;
 	atomic_t nr_sgls;
+	atomic_t nr_held;
 	struct pid *owner;
 	kuid_t uid;
 	char comm[TASK_COMM_LEN];
@@ -472,6 +480,9 @@ struct p2pbuf_buffer {
 int p2pbuf_ioctl_alloc(struct p2pbuf_ioctl_call *call, void *arg);
 int p2pbuf_ioctl_free(struct p2pbuf_ioctl_call *call, void *arg);
 int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma);
+int p2pbuf_buffer_mmap(struct p2pbuf_buffer *buf, u64 base,
+		       struct vm_area_struct *vma);
+struct p2pbuf_buffer *p2pbuf_file_buffer(struct p2pbuf_file *pf, u32 handle);
 void p2pbuf_file_buffers_init(struct p2pbuf_file *pf);
 void p2pbuf_file_buffers_release(struct p2pbuf_file *pf);
 void p2pbuf_buffer_get(struct p2pbuf_buffer *buf);
@@ -509,6 +520,25 @@ int p2pbuf_dmamap_ranges(struct p2pbuf_dmamap *map, u64 off, u64 len,
 			 int (*fn)(void *arg, u64 dma, u64 len), void *arg);
 void p2pbuf_dmamap_sync(struct p2pbuf_dmamap *map, bool for_cpu);
 
+/**
+ * struct p2pbuf_segs - coalesced DMA segments being built
+ * @segs: @nr segments (kvmalloc'ed), room for @cap
+ * @nr: see @segs
+ * @cap: see @segs
+ * @limit: most segments allowed
+ * @max_seg: largest segment, as the device's driver declared it
+ */
+struct p2pbuf_segs {
+	struct p2pbuf_segment *segs;
+	unsigned int nr;
+	unsigned int cap;
+	unsigned int limit;
+	u64 max_seg;
+};
+
+int p2pbuf_segs_add(void *arg, u64 dma, u64 len);
+void p2pbuf_segs_free(struct p2pbuf_segs *s);
+
 /* --- p2pbuf_sgl.c: dma-sgls --------------------------------------------- */
 
 int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg);
@@ -520,6 +550,17 @@ kuid_t p2pbuf_sgl_uid(struct p2pbuf_sgl *sgl);
 int p2pbuf_sgls_for_each(unsigned long *pos,
 			 int (*fn)(struct p2pbuf_sgl *sgl, void *arg),
 			 void *arg);
+
+/* --- p2pbuf_export.c: dma-buf exports --------------------------------- */
+
+int p2pbuf_ioctl_export(struct p2pbuf_ioctl_call *call, void *arg);
+int p2pbuf_export_fill_nl(struct sk_buff *skb, struct p2pbuf_exp *exp,
+			  bool owner);
+kuid_t p2pbuf_export_uid(struct p2pbuf_exp *exp);
+int p2pbuf_exports_for_each(unsigned long *pos,
+			    int (*fn)(struct p2pbuf_exp *exp, void *arg),
+			    void *arg);
+void p2pbuf_exports_exit(void);
 
 /* --- p2pbuf_revoke.c: revocation ---------------------------------------- */
 

@@ -316,11 +316,17 @@ void p2pbuf_buffer_zap(struct p2pbuf_buffer *buf)
  */
 void p2pbuf_buffer_return(struct p2pbuf_buffer *buf)
 {
+	bool held;
+
 	down_write(&buf->revoke_lock);
 	WARN_ON(!list_empty(&buf->consumers.list));
-	p2pbuf_buffer_give_back(buf);
+	held = atomic_read(&buf->nr_held);
+	if (!held)
+		p2pbuf_buffer_give_back(buf);
 	up_write(&buf->revoke_lock);
-	p2pbuf_event(P2PBUF_NL_CMD_BUFFER_DEL_NTF, buf);
+	/* Held memory goes back, and is announced, at the buffer's release. */
+	if (!held)
+		p2pbuf_event(P2PBUF_NL_CMD_BUFFER_DEL_NTF, buf);
 }
 
 /**
@@ -547,6 +553,7 @@ int p2pbuf_ioctl_alloc(struct p2pbuf_ioctl_call *call, void *arg)
 	INIT_LIST_HEAD(&buf->prov_node);
 	xa_init(&buf->vmas);
 	atomic_set(&buf->nr_sgls, 0);
+	atomic_set(&buf->nr_held, 0);
 	buf->owner = get_task_pid(current, PIDTYPE_TGID);
 	buf->uid = current_euid();
 	get_task_comm(buf->comm, current);
@@ -674,6 +681,9 @@ void p2pbuf_file_buffers_release(struct p2pbuf_file *pf)
  * @ref: one reference per VMA: mmap() creates the first, vm_ops->open
  *	(a split, an mremap() move) takes one, vm_ops->close drops one
  * @buf: the buffer, referenced until the last VMA is gone
+ * @base: offset in the buffer of page offset 0 of the VMA: 0 for a mapping
+ *	of /dev/p2pbuf (whose page offset carries the buffer's), the start of
+ *	the exported range for a mapping of a dma-buf export
  * @prefault: the prefault parameter at mmap() time
  * @huge: huge PMDs are used: the kernel supports them and the huge
  *	parameter was on at mmap() time
@@ -684,6 +694,7 @@ void p2pbuf_file_buffers_release(struct p2pbuf_file *pf)
 struct p2pbuf_mapping {
 	struct kref ref;
 	struct p2pbuf_buffer *buf;
+	u64 base;
 	bool prefault;
 	bool huge;
 };
@@ -713,10 +724,12 @@ static void p2pbuf_vm_close(struct vm_area_struct *vma)
 	kref_put(&m->ref, p2pbuf_mapping_free);
 }
 
-/* Byte offset in the buffer of the first page of @vma. */
-static u64 p2pbuf_vma_offset(struct vm_area_struct *vma)
+/* Byte offset in the buffer of the first page of @vma, mapping @m. */
+static u64 p2pbuf_vma_offset(struct p2pbuf_mapping *m,
+			     struct vm_area_struct *vma)
 {
-	return (u64)(vma->vm_pgoff & P2PBUF_MMAP_PGOFF_MASK) << PAGE_SHIFT;
+	return m->base +
+	       ((u64)(vma->vm_pgoff & P2PBUF_MMAP_PGOFF_MASK) << PAGE_SHIFT);
 }
 
 /**
@@ -806,7 +819,7 @@ static void p2pbuf_vma_populate(struct p2pbuf_mapping *m,
 {
 	struct p2pbuf_buffer *buf = m->buf;
 	unsigned long addr = vma->vm_start, hstart, hend;
-	u64 off = p2pbuf_vma_offset(vma);
+	u64 off = p2pbuf_vma_offset(m, vma);
 	phys_addr_t phys;
 	u64 len;
 
@@ -842,7 +855,7 @@ static vm_fault_t p2pbuf_vm_fault(struct vm_fault *vmf)
 	phys_addr_t phys;
 	u64 off, len;
 
-	off = p2pbuf_vma_offset(vma) + (addr - vma->vm_start);
+	off = p2pbuf_vma_offset(m, vma) + (addr - vma->vm_start);
 	down_read(&buf->revoke_lock);
 	if (buf->revoked || off >= buf->size) {
 		ret = VM_FAULT_SIGBUS;
@@ -888,7 +901,7 @@ static vm_fault_t __maybe_unused p2pbuf_vm_huge_fault(struct vm_fault *vmf,
 		return VM_FAULT_FALLBACK;
 	if (addr < vma->vm_start || vma->vm_end - addr < PMD_SIZE)
 		return VM_FAULT_FALLBACK;
-	off = p2pbuf_vma_offset(vma) + (addr - vma->vm_start);
+	off = p2pbuf_vma_offset(m, vma) + (addr - vma->vm_start);
 	down_read(&buf->revoke_lock);
 	if (buf->revoked || off >= buf->size) {
 		ret = VM_FAULT_SIGBUS;
@@ -933,7 +946,7 @@ struct p2pbuf_buffer *p2pbuf_vma_buffer(struct vm_area_struct *vma,
 	if (vma->vm_ops != &p2pbuf_vm_ops)
 		return NULL;
 	m = vma->vm_private_data;
-	*offset = p2pbuf_vma_offset(vma);
+	*offset = p2pbuf_vma_offset(m, vma);
 	return m->buf;
 }
 
@@ -952,57 +965,34 @@ static pgprot_t p2pbuf_buffer_prot(struct p2pbuf_buffer *buf, pgprot_t prot)
 }
 
 /**
- * p2pbuf_mmap() - map (part of) a buffer: the file's ->mmap
- * @file: a /dev/p2pbuf file
- * @vma: the new VMA; vm_pgoff is the buffer's mmap offset plus the offset
- *	of the first page to map, in pages
+ * p2pbuf_buffer_mmap() - set a VMA up as a mapping of a buffer
+ * @buf: the buffer, referenced by the caller; the mapping takes its own
+ *	reference on success
+ * @base: offset in the buffer of the VMA's page offset 0 (see struct
+ *	p2pbuf_mapping); the caller checked that the VMA lies inside the
+ *	buffer
+ * @vma: the new VMA, shared
  *
- * Sets the VMA up and records the prefault and huge parameters; pages are
- * mapped by the fault handlers.
+ * Records the prefault and huge parameters; pages are mapped by the fault
+ * handlers, under the buffer's revoke_lock.  Used by mmap() of /dev/p2pbuf
+ * and of dma-buf exports (p2pbuf_export.c).
  *
- * Return: 0; -EINVAL for a private mapping, an offset that names no buffer
- * of this file (or a freed one), or a range that does not lie inside the
- * buffer; -ENODEV if the buffer was revoked; -ENOMEM.
+ * Return: 0; -ENODEV if the buffer was revoked; -ENOMEM.
  */
-int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma)
+int p2pbuf_buffer_mmap(struct p2pbuf_buffer *buf, u64 base,
+		       struct vm_area_struct *vma)
 {
-	struct p2pbuf_file *pf = file->private_data;
-	unsigned long id = vma->vm_pgoff >> P2PBUF_MMAP_PGOFF_SHIFT;
-	unsigned long first = vma->vm_pgoff & P2PBUF_MMAP_PGOFF_MASK;
-	unsigned long npages = vma_pages(vma);
-	unsigned long bpages;
 	struct p2pbuf_mapping *m;
-	struct p2pbuf_buffer *buf;
-	int ret;
 
-	/* Writes must reach the memory, never a private copy. */
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return -EINVAL;
-
-	mutex_lock(&pf->lock);
-	buf = xa_load(&pf->buffers, id);
-	if (buf)
-		p2pbuf_buffer_get(buf);
-	mutex_unlock(&pf->lock);
-	if (!buf)
-		return -EINVAL;
-
-	bpages = buf->size >> PAGE_SHIFT;
-	if (first >= bpages || npages > bpages - first) {
-		ret = -EINVAL;
-		goto err_put;
-	}
-	if (p2pbuf_buffer_revoked(buf)) {
-		ret = -ENODEV;
-		goto err_put;
-	}
+	if (p2pbuf_buffer_revoked(buf))
+		return -ENODEV;
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m) {
-		ret = -ENOMEM;
-		goto err_put;
-	}
+	if (!m)
+		return -ENOMEM;
 	kref_init(&m->ref);
+	p2pbuf_buffer_get(buf);
 	m->buf = buf;
+	m->base = base;
 	m->prefault = READ_ONCE(prefault);
 	m->huge = P2PBUF_HAVE_HUGE_PFNMAP && READ_ONCE(huge);
 
@@ -1022,9 +1012,59 @@ int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma)
 	/* Last: from here on vm_ops->close drops the mapping (and @buf). */
 	vma->vm_ops = &p2pbuf_vm_ops;
 	return 0;
+}
 
-err_put:
-	/* The core does not call ->close for a failed mmap(). */
+/**
+ * p2pbuf_file_buffer() - a buffer of a /dev/p2pbuf file, by handle
+ * @pf: the file
+ * @handle: a handle ALLOC returned on it
+ *
+ * Return: the buffer with a reference taken, or NULL if @handle names no
+ * buffer of @pf (never allocated there, or freed).
+ */
+struct p2pbuf_buffer *p2pbuf_file_buffer(struct p2pbuf_file *pf, u32 handle)
+{
+	struct p2pbuf_buffer *buf;
+
+	mutex_lock(&pf->lock);
+	buf = xa_load(&pf->buffers, handle);
+	if (buf)
+		p2pbuf_buffer_get(buf);
+	mutex_unlock(&pf->lock);
+	return buf;
+}
+
+/**
+ * p2pbuf_mmap() - map (part of) a buffer: the file's ->mmap
+ * @file: a /dev/p2pbuf file
+ * @vma: the new VMA; vm_pgoff is the buffer's mmap offset plus the offset
+ *	of the first page to map, in pages
+ *
+ * Return: 0; -EINVAL for a private mapping, an offset that names no buffer
+ * of this file (or a freed one), or a range that does not lie inside the
+ * buffer; -ENODEV if the buffer was revoked; -ENOMEM.
+ */
+int p2pbuf_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct p2pbuf_file *pf = file->private_data;
+	unsigned long id = vma->vm_pgoff >> P2PBUF_MMAP_PGOFF_SHIFT;
+	unsigned long first = vma->vm_pgoff & P2PBUF_MMAP_PGOFF_MASK;
+	unsigned long npages = vma_pages(vma);
+	struct p2pbuf_buffer *buf;
+	unsigned long bpages;
+	int ret = -EINVAL;
+
+	/* Writes must reach the memory, never a private copy. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (id > U32_MAX)
+		return -EINVAL;
+	buf = p2pbuf_file_buffer(pf, id);
+	if (!buf)
+		return -EINVAL;
+	bpages = buf->size >> PAGE_SHIFT;
+	if (first < bpages && npages <= bpages - first)
+		ret = p2pbuf_buffer_mmap(buf, 0, vma);
 	p2pbuf_buffer_put(buf);
 	return ret;
 }

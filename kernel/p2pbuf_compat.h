@@ -11,6 +11,7 @@
 #define _P2PBUF_COMPAT_H
 
 #include <linux/compat.h>
+#include <linux/dma-buf.h>
 #include <linux/fs.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
@@ -238,5 +239,41 @@ static inline void p2pbuf_nl_set_err_attr_miss(struct netlink_ext_ack *extack,
 	NL_SET_ERR_ATTR_MISS(extack, NULL, type);
 #endif
 }
+
+/*
+ * Telling dynamic dma-buf importers that their mappings are going away:
+ * dma_buf_invalidate_mappings() and the importer's .invalidate_mappings,
+ * 7.1 (95308225e5ba); dma_buf_move_notify() and .move_notify before.
+ */
+#ifdef HAVE_DMA_BUF_INVALIDATE_MAPPINGS
+#define p2pbuf_dma_buf_invalidate(dmabuf) dma_buf_invalidate_mappings(dmabuf)
+#define P2PBUF_ATTACH_OPS_INVALIDATE invalidate_mappings
+/* Dynamic importers are always told, never pinned before a map. */
+#define P2PBUF_DMA_BUF_NOTIFIES true
+#else
+#define p2pbuf_dma_buf_invalidate(dmabuf) dma_buf_move_notify(dmabuf)
+#define P2PBUF_ATTACH_OPS_INVALIDATE move_notify
+/* Without it the core pins a dynamic exporter before every map. */
+#define P2PBUF_DMA_BUF_NOTIFIES IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY)
+#endif
+
+/*
+ * Whether an importer is told when its mappings must go: it has importer
+ * operations with the callback (mandatory for dynamic importers before
+ * 7.1, optional since; dma_buf_attachment_is_dynamic() is gone in 7.x).
+ */
+static inline bool
+p2pbuf_dma_buf_attach_notified(struct dma_buf_attachment *attach)
+{
+	return attach->importer_ops &&
+	       attach->importer_ops->P2PBUF_ATTACH_OPS_INVALIDATE;
+}
+
+/* MODULE_IMPORT_NS(): a token before 6.13, a string since (cdd30ebb1b9f). */
+#ifdef HAVE_MODULE_IMPORT_NS_TOKEN
+#define P2PBUF_MODULE_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS(DMA_BUF)
+#else
+#define P2PBUF_MODULE_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS("DMA_BUF")
+#endif
 
 #endif /* _P2PBUF_COMPAT_H */

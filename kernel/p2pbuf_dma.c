@@ -361,3 +361,66 @@ void p2pbuf_dmamap_sync(struct p2pbuf_dmamap *map, bool for_cpu)
 	else
 		dma_sync_sgtable_for_device(map->dev, &map->sgt, map->dir);
 }
+
+/**
+ * p2pbuf_segs_add() - append a DMA range to a list of segments
+ * @arg: the struct p2pbuf_segs (a p2pbuf_dmamap_ranges() callback)
+ * @dma: first DMA address of the range
+ * @len: its length
+ *
+ * Merged with the last segment when contiguous, split at @max_seg.  The
+ * array grows by doubling up to @limit entries.
+ *
+ * Return: 0; -E2BIG beyond @limit segments; -ENOMEM.
+ */
+int p2pbuf_segs_add(void *arg, u64 dma, u64 len)
+{
+	struct p2pbuf_segs *s = arg;
+	struct p2pbuf_segment *last, *segs;
+	unsigned int ncap;
+	u64 n;
+
+	while (len) {
+		last = s->nr ? &s->segs[s->nr - 1] : NULL;
+		if (last && last->dma_addr + last->length == dma &&
+		    last->length < s->max_seg) {
+			n = min(len, s->max_seg - last->length);
+			last->length += n;
+			dma += n;
+			len -= n;
+			continue;
+		}
+		if (s->nr >= s->limit)
+			return -E2BIG;
+		if (s->nr == s->cap) {
+			ncap = min(max(s->cap * 2, 16U), s->limit);
+			segs = kvmalloc_array(ncap, sizeof(*segs), GFP_KERNEL);
+			if (!segs)
+				return -ENOMEM;
+			if (s->nr)
+				memcpy(segs, s->segs, s->nr * sizeof(*segs));
+			kvfree(s->segs);
+			s->segs = segs;
+			s->cap = ncap;
+		}
+		n = min(len, s->max_seg);
+		s->segs[s->nr].dma_addr = dma;
+		s->segs[s->nr].length = n;
+		s->nr++;
+		dma += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/**
+ * p2pbuf_segs_free() - empty a list of segments
+ * @s: the list; its @limit and @max_seg are kept
+ */
+void p2pbuf_segs_free(struct p2pbuf_segs *s)
+{
+	kvfree(s->segs);
+	s->segs = NULL;
+	s->nr = 0;
+	s->cap = 0;
+}

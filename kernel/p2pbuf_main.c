@@ -98,7 +98,7 @@ static int p2pbuf_ioctl_info(struct p2pbuf_ioctl_call *call, void *arg)
 	if (p2pbuf_iommu_translates())
 		info->features |= P2PBUF_FEATURE_IOMMU;
 	info->features |= P2PBUF_FEATURE_BUFFERS | P2PBUF_FEATURE_DMA_SGL |
-			  P2PBUF_FEATURE_REVOCATION;
+			  P2PBUF_FEATURE_REVOCATION | P2PBUF_FEATURE_DMABUF_EXPORT;
 	info->page_size = PAGE_SIZE;
 	info->max_buffers_per_fd = p2pbuf_max_buffers_per_fd();
 	info->max_sgls_per_fd = p2pbuf_max_sgls_per_fd();
@@ -127,6 +127,8 @@ static const struct p2pbuf_ioctl_op p2pbuf_ioctl_ops[] = {
 			P2PBUF_MAP_SIZE_VER0, true, p2pbuf_ioctl_map),
 	P2PBUF_IOCTL_OP(P2PBUF_CMD_REACH, struct p2pbuf_reach,
 			P2PBUF_REACH_SIZE_VER0, true, p2pbuf_ioctl_reach),
+	P2PBUF_IOCTL_OP(P2PBUF_CMD_EXPORT, struct p2pbuf_export,
+			P2PBUF_EXPORT_SIZE_VER0, true, p2pbuf_ioctl_export),
 };
 
 /**
@@ -268,6 +270,7 @@ static int __init p2pbuf_init(void)
 	BUILD_BUG_ON(sizeof(struct p2pbuf_free) != P2PBUF_FREE_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct p2pbuf_map) != P2PBUF_MAP_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct p2pbuf_reach) != P2PBUF_REACH_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct p2pbuf_export) != P2PBUF_EXPORT_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct p2pbuf_segments) !=
 		     P2PBUF_SEGMENTS_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct p2pbuf_sync) != P2PBUF_SYNC_SIZE_VER0);
@@ -311,7 +314,8 @@ err_providers:
 
 /*
  * Reverse order of init: after the misc device is gone no file is open
- * (each holds a module reference, so no buffer or dma-sgl exists), after
+ * (each holds a module reference, as does every dma-buf export, so no
+ * buffer, dma-sgl or export exists), after
  * the family is unregistered no request or event runs, so the targets
  * and the providers and their PCI device references can go.
  */
@@ -321,6 +325,7 @@ static void __exit p2pbuf_exit(void)
 	misc_deregister(&p2pbuf_misc);
 	p2pbuf_nl_exit();
 	p2pbuf_revoke_exit();
+	p2pbuf_exports_exit();
 	p2pbuf_sgls_exit();
 	p2pbuf_buffers_exit();
 	p2pbuf_providers_exit();

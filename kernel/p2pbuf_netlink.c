@@ -67,7 +67,7 @@ p2pbuf_nl_buffer_id_policy[P2PBUF_NL_A_BUFFER_ID + 1] = {
 };
 
 /*
- * The buffer and sgl dumps take no attribute.  The policy must cover every
+ * The buffer, sgl and export dumps take no attribute.  The policy must cover every
  * attribute type of the family: generic netlink validates a request with
  * the command's maxattr, and a command without one (0) gets the family's,
  * so a shorter policy array would be read past its end.
@@ -363,6 +363,26 @@ static int p2pbuf_nl_dump_sgl(struct p2pbuf_sgl *sgl, void *arg)
 	return 0;
 }
 
+static int p2pbuf_nl_dump_export(struct p2pbuf_exp *exp, void *arg)
+{
+	struct p2pbuf_nl_dump_ctx *ctx = arg;
+	void *hdr;
+
+	if (!p2pbuf_nl_visible(ctx->cb, p2pbuf_export_uid(exp)))
+		return 0;
+	hdr = genlmsg_put(ctx->skb, NETLINK_CB(ctx->cb->skb).portid,
+			  ctx->cb->nlh->nlmsg_seq, &p2pbuf_nl_family,
+			  NLM_F_MULTI, P2PBUF_NL_CMD_EXPORT_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (p2pbuf_export_fill_nl(ctx->skb, exp, true)) {
+		genlmsg_cancel(ctx->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(ctx->skb, hdr);
+	return 0;
+}
+
 static int p2pbuf_nl_dump_end(struct sk_buff *skb, int ret)
 {
 	if (ret == -EMSGSIZE && skb->len)
@@ -389,6 +409,18 @@ static int p2pbuf_nl_sgl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	int ret;
 
 	ret = p2pbuf_sgls_for_each(&pos, p2pbuf_nl_dump_sgl, &ctx);
+	cb->args[0] = pos;
+	return p2pbuf_nl_dump_end(skb, ret);
+}
+
+static int p2pbuf_nl_export_dump(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	struct p2pbuf_nl_dump_ctx ctx = { .skb = skb, .cb = cb };
+	unsigned long pos = cb->args[0];
+	int ret;
+
+	ret = p2pbuf_exports_for_each(&pos, p2pbuf_nl_dump_export, &ctx);
 	cb->args[0] = pos;
 	return p2pbuf_nl_dump_end(skb, ret);
 }
@@ -437,6 +469,11 @@ static int p2pbuf_nl_event_sgl(struct sk_buff *skb, void *arg)
 	return p2pbuf_sgl_fill_nl(skb, arg, false);
 }
 
+static int p2pbuf_nl_event_export(struct sk_buff *skb, void *arg)
+{
+	return p2pbuf_export_fill_nl(skb, arg, false);
+}
+
 static int p2pbuf_nl_event_buffer(struct sk_buff *skb, void *arg)
 {
 	return p2pbuf_buffer_fill_nl(skb, arg, false);
@@ -473,6 +510,11 @@ static void p2pbuf_nl_event_hook(u8 cmd, void *obj)
 	case P2PBUF_NL_CMD_SGL_DEL_NTF:
 	case P2PBUF_NL_CMD_SGL_REVOKE_NTF:
 		p2pbuf_nl_event(cmd, p2pbuf_nl_event_sgl, obj);
+		break;
+	case P2PBUF_NL_CMD_EXPORT_NEW_NTF:
+	case P2PBUF_NL_CMD_EXPORT_REVOKE_NTF:
+	case P2PBUF_NL_CMD_EXPORT_DEL_NTF:
+		p2pbuf_nl_event(cmd, p2pbuf_nl_event_export, obj);
 		break;
 	case P2PBUF_NL_CMD_DEVICE_GONE_NTF:
 		p2pbuf_nl_event(cmd, p2pbuf_nl_event_device, obj);
@@ -515,6 +557,12 @@ static const struct genl_ops p2pbuf_nl_ops[] = {
 		.policy = p2pbuf_nl_none_policy,
 		.maxattr = P2PBUF_NL_A_MAX,
 		.dumpit = p2pbuf_nl_sgl_dump,
+	},
+	{
+		.cmd = P2PBUF_NL_CMD_EXPORT_GET,
+		.policy = p2pbuf_nl_none_policy,
+		.maxattr = P2PBUF_NL_A_MAX,
+		.dumpit = p2pbuf_nl_export_dump,
 	},
 	{
 		.cmd = P2PBUF_NL_CMD_BUFFER_REVOKE,

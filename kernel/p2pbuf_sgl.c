@@ -111,10 +111,8 @@ struct p2pbuf_sgl_piece {
  * @nr_atts: see @atts
  * @pieces: @nr_pieces parts, in address order
  * @nr_pieces: see @pieces
- * @segs: @nr_segs coalesced DMA segments, in address order
- * @nr_segs: see @segs
- * @seg_cap: entries allocated in @segs
- * @max_seg: the largest segment, as the target's driver declared it
+ * @segs: the coalesced DMA segments, in address order (limit @max_segs,
+ *	each at most the segment size the target's driver declared)
  */
 struct p2pbuf_sgl {
 	struct kref ref;
@@ -142,10 +140,7 @@ struct p2pbuf_sgl {
 	unsigned int nr_atts;
 	struct p2pbuf_sgl_piece *pieces;
 	unsigned int nr_pieces;
-	struct p2pbuf_segment *segs;
-	unsigned int nr_segs;
-	unsigned int seg_cap;
-	u64 max_seg;
+	struct p2pbuf_segs segs;
 };
 
 /* --- lifetime ----------------------------------------------------------- */
@@ -189,10 +184,7 @@ static void p2pbuf_sgl_unmap(struct p2pbuf_sgl *sgl)
 			att->buf = NULL;
 		}
 	}
-	kvfree(sgl->segs);
-	sgl->segs = NULL;
-	sgl->nr_segs = 0;
-	sgl->seg_cap = 0;
+	p2pbuf_segs_free(&sgl->segs);
 }
 
 static void p2pbuf_sgl_free(struct kref *ref)
@@ -298,7 +290,7 @@ int p2pbuf_sgl_fill_nl(struct sk_buff *skb, struct p2pbuf_sgl *sgl,
 			   pci_name(sgl->target->pdev)) ||
 	    nla_put_u64_64bit(skb, P2PBUF_NL_A_SGL_LENGTH, sgl->length,
 			      P2PBUF_NL_A_PAD) ||
-	    nla_put_u32(skb, P2PBUF_NL_A_SGL_SEGMENTS, sgl->nr_segs) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_SGL_SEGMENTS, sgl->segs.nr) ||
 	    nla_put_u32(skb, P2PBUF_NL_A_SGL_MAP_TYPE, sgl->map_type) ||
 	    nla_put_u32(skb, P2PBUF_NL_A_SGL_STATE,
 			live ? P2PBUF_NL_STATE_LIVE : P2PBUF_NL_STATE_REVOKED) ||
@@ -371,51 +363,6 @@ int p2pbuf_sgls_for_each(unsigned long *pos,
 }
 
 /* --- building a dma-sgl ------------------------------------------------- */
-
-/*
- * Append the DMA range [@dma, @dma + @len) to the segments, merged with the
- * last one when contiguous, split at the target's maximum segment size.
- */
-static int p2pbuf_sgl_add_seg(void *arg, u64 dma, u64 len)
-{
-	struct p2pbuf_sgl *sgl = arg;
-	struct p2pbuf_segment *last, *segs;
-	unsigned int ncap;
-	u64 n;
-
-	while (len) {
-		last = sgl->nr_segs ? &sgl->segs[sgl->nr_segs - 1] : NULL;
-		if (last && last->dma_addr + last->length == dma &&
-		    last->length < sgl->max_seg) {
-			n = min(len, sgl->max_seg - last->length);
-			last->length += n;
-			dma += n;
-			len -= n;
-			continue;
-		}
-		if (sgl->nr_segs >= sgl->max_segs)
-			return -E2BIG;
-		if (sgl->nr_segs == sgl->seg_cap) {
-			ncap = min(max(sgl->seg_cap * 2, 16U), sgl->max_segs);
-			segs = kvmalloc_array(ncap, sizeof(*segs), GFP_KERNEL);
-			if (!segs)
-				return -ENOMEM;
-			if (sgl->nr_segs)
-				memcpy(segs, sgl->segs,
-				       sgl->nr_segs * sizeof(*segs));
-			kvfree(sgl->segs);
-			sgl->segs = segs;
-			sgl->seg_cap = ncap;
-		}
-		n = min(len, sgl->max_seg);
-		sgl->segs[sgl->nr_segs].dma_addr = dma;
-		sgl->segs[sgl->nr_segs].length = n;
-		sgl->nr_segs++;
-		dma += n;
-		len -= n;
-	}
-	return 0;
-}
 
 /* Grow an array of @size-byte entries holding @nr to hold one more. */
 static int p2pbuf_grow(void **array, unsigned int nr, unsigned int *cap,
@@ -595,11 +542,12 @@ static int p2pbuf_sgl_build(struct p2pbuf_sgl *sgl, bool host_bridge_p2p)
 		else if (sgl->map_type != path.map_type)
 			sgl->map_type = P2PBUF_MAP_TYPE_MIXED;
 	}
-	sgl->max_seg = p2pbuf_target_max_seg(pdev);
+	sgl->segs.max_seg = p2pbuf_target_max_seg(pdev);
 	for (i = 0; i < sgl->nr_pieces; i++) {
 		p = &sgl->pieces[i];
 		ret = p2pbuf_dmamap_ranges(sgl->atts[p->att].map, p->off,
-					   p->len, p2pbuf_sgl_add_seg, sgl);
+					   p->len, p2pbuf_segs_add,
+					   &sgl->segs);
 		if (ret)
 			return ret;
 		cond_resched();
@@ -679,7 +627,7 @@ static int p2pbuf_ioctl_segments(struct p2pbuf_ioctl_call *call, void *arg)
 	memset(s, 0, sizeof(*s));
 	/* A snapshot under the lock; user memory is written without it. */
 	mutex_lock(&sgl->lock);
-	nr = sgl->nr_segs;
+	nr = sgl->segs.nr;
 	s->nr_segments = nr;
 	s->length = sgl->length;
 	s->map_type = sgl->map_type;
@@ -691,8 +639,8 @@ static int p2pbuf_ioctl_segments(struct p2pbuf_ioctl_call *call, void *arg)
 		if (copy) {
 			for (i = 0; i < nr; i++) {
 				copy[i].dma_addr =
-					addrs ? sgl->segs[i].dma_addr : 0;
-				copy[i].length = sgl->segs[i].length;
+					addrs ? sgl->segs.segs[i].dma_addr : 0;
+				copy[i].length = sgl->segs.segs[i].length;
 			}
 		}
 	}
@@ -785,7 +733,7 @@ static void p2pbuf_sgl_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "direction:\t%s\n", p2pbuf_dir_names[sgl->udir]);
 	seq_printf(m, "map-type:\t%s\n", p2pbuf_map_type_names[sgl->map_type]);
 	seq_printf(m, "length:\t%llu\n", sgl->length);
-	seq_printf(m, "segments:\t%u\n", sgl->nr_segs);
+	seq_printf(m, "segments:\t%u\n", sgl->segs.nr);
 	seq_printf(m, "buffers:\t%u\n", sgl->nr_atts);
 	seq_printf(m, "state:\t%s\n",
 		   sgl->state == P2PBUF_SGL_STATE_MAPPED ? "mapped" : "revoked");
@@ -903,6 +851,7 @@ int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 	sgl->length = m->length;
 	sgl->generation = 1;
 	sgl->max_segs = p2pbuf_max_sgl_segments();
+	sgl->segs.limit = sgl->max_segs;
 	host_bridge_p2p = p2pbuf_host_bridge_p2p();
 	ret = p2pbuf_target_get(&m->target, &sgl->target);
 	if (ret)
@@ -953,7 +902,7 @@ int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 	call->commit = p2pbuf_sgl_commit;
 
 	m->sgl_fd = fd;
-	m->nr_segments = sgl->nr_segs;
+	m->nr_segments = sgl->segs.nr;
 	m->map_type = sgl->map_type;
 	return 0;
 

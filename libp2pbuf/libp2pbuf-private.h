@@ -59,11 +59,14 @@ void p2pbuf_copy_provider_info(struct p2pbuf_provider_info *dst,
 struct p2pbuf_buffer_entry;
 struct p2pbuf_sgl_entry;
 struct p2pbuf_event;
+struct p2pbuf_export_entry;
 
 /* First layouts of the LIBP2PBUF_5 structures. */
 #define BUFFER_ENTRY_SIZE_5 72
 #define SGL_ENTRY_SIZE_5 120
 #define EVENT_SIZE_5 120
+#define EVENT_SIZE_7 128
+#define EXPORT_ENTRY_SIZE_7 72
 
 /*
  * Parse a buffer message into *e: a BUFFER_GET dump element (listing
@@ -84,6 +87,10 @@ int p2pbuf_nl_parse_sgl(struct nlmsghdr *nlh, struct p2pbuf_sgl_entry *e,
  * for a malformed one.  The caller has checked the family id.
  */
 int p2pbuf_nl_parse_event(struct nlmsghdr *nlh, struct p2pbuf_event *ev);
+
+/* The same for an export message (EXPORT_GET dump element or event). */
+int p2pbuf_nl_parse_export(struct nlmsghdr *nlh, struct p2pbuf_export_entry *e,
+			   bool listing);
 
 /*
  * The next event of family in the datagram buf of len bytes, from *off

@@ -212,6 +212,8 @@ P2PBUF_EXPORT const char *p2pbuf_feature_name(uint64_t bit)
 		return "dma_sgl";
 	case P2PBUF_FEATURE_REVOCATION:
 		return "revocation";
+	case P2PBUF_FEATURE_DMABUF_EXPORT:
+		return "dmabuf_export";
 	default:
 		return NULL;
 	}
@@ -327,6 +329,36 @@ P2PBUF_EXPORT uint32_t
 p2pbuf_buffer_get_cache_mode(const struct p2pbuf_buffer *buf)
 {
 	return buf ? buf->cache_mode : 0;
+}
+
+P2PBUF_EXPORT int p2pbuf_buffer_export(struct p2pbuf_buffer *buf,
+				       uint64_t offset, uint64_t length,
+				       unsigned int flags, int *fdp,
+				       uint32_t *idp)
+{
+	struct p2pbuf_export e = { .size = sizeof(e) };
+
+	if (!buf || !fdp || (flags & ~P2PBUF_EXPORT_F_NO_CLOEXEC))
+		return -EINVAL;
+	if (!(p2pbuf_ctx_features(buf->ctx) & P2PBUF_FEATURE_DMABUF_EXPORT))
+		return -EOPNOTSUPP;
+	if (!length) {
+		if (offset >= buf->size)
+			return -ERANGE;
+		length = buf->size - offset;
+	}
+	e.flags = flags;
+	e.handle = buf->handle;
+	e.offset = offset;
+	e.length = length;
+	if (ioctl(p2pbuf_ctx_get_fd(buf->ctx), P2PBUF_IOC_EXPORT, &e) < 0)
+		return -errno;
+	if (e.dmabuf_fd < 0)
+		return -EPROTO;
+	*fdp = e.dmabuf_fd;
+	if (idp)
+		*idp = e.id;
+	return 0;
 }
 
 P2PBUF_EXPORT const char *p2pbuf_cache_mode_name(uint32_t mode)

@@ -207,7 +207,9 @@ P2PBUF_EXPORT int p2pbuf_monitor_next(struct p2pbuf_monitor *mon,
 	}
 	if (ret)
 		return ret;
-	memcpy(ev, &e, sizeof(e));
-	memset((char *)ev + sizeof(e), 0, ev_size - sizeof(e));
+	/* Callers built against an older, shorter layout get its part. */
+	memcpy(ev, &e, ev_size < sizeof(e) ? ev_size : sizeof(e));
+	if (ev_size > sizeof(e))
+		memset((char *)ev + sizeof(e), 0, ev_size - sizeof(e));
 	return 0;
 }

@@ -42,7 +42,9 @@ _Static_assert(sizeof(struct p2pbuf_buffer_entry) == BUFFER_ENTRY_SIZE_5,
 	       "struct p2pbuf_buffer_entry is append-only");
 _Static_assert(sizeof(struct p2pbuf_sgl_entry) == SGL_ENTRY_SIZE_5,
 	       "struct p2pbuf_sgl_entry is append-only");
-_Static_assert(sizeof(struct p2pbuf_event) == EVENT_SIZE_5,
+_Static_assert(sizeof(struct p2pbuf_export_entry) == EXPORT_ENTRY_SIZE_7,
+	       "struct p2pbuf_export_entry changed size");
+_Static_assert(sizeof(struct p2pbuf_event) == EVENT_SIZE_7,
 	       "struct p2pbuf_event is append-only");
 
 struct p2pbuf_ctl {
@@ -367,6 +369,28 @@ int p2pbuf_nl_parse_sgl(struct nlmsghdr *nlh, struct p2pbuf_sgl_entry *e,
 	return 0;
 }
 
+int p2pbuf_nl_parse_export(struct nlmsghdr *nlh, struct p2pbuf_export_entry *e,
+			   bool listing)
+{
+	struct nlattr *tb[P2PBUF_NL_A_MAX + 1];
+
+	memset(e, 0, sizeof(*e));
+	if (parse_attrs(nlh, tb) ||
+	    get_u32(tb, P2PBUF_NL_A_EXPORT_ID, &e->id) ||
+	    get_u32(tb, P2PBUF_NL_A_BUFFER_ID, &e->buffer_id) ||
+	    get_u32(tb, P2PBUF_NL_A_PROVIDER_ID, &e->provider_id) ||
+	    get_u32(tb, P2PBUF_NL_A_EXPORT_STATE, &e->state) ||
+	    get_u32(tb, P2PBUF_NL_A_EXPORT_ATTACHMENTS, &e->attachments) ||
+	    get_u64(tb, P2PBUF_NL_A_EXPORT_OFFSET, &e->offset) ||
+	    get_u64(tb, P2PBUF_NL_A_EXPORT_LENGTH, &e->length) ||
+	    get_u64(tb, P2PBUF_NL_A_EXPORT_INODE, &e->inode) ||
+	    get_reason(tb, &e->reason) ||
+	    (listing &&
+	     get_owner(tb, &e->owner_pid, &e->owner_uid, e->owner_comm)))
+		return -EPROTO;
+	return 0;
+}
+
 static void event_from_provider(struct p2pbuf_event *ev,
 				const struct p2pbuf_provider_info *p,
 				uint32_t sgls)
@@ -410,6 +434,7 @@ int p2pbuf_nl_parse_event(struct nlmsghdr *nlh, struct p2pbuf_event *ev)
 	struct nlattr *tb[P2PBUF_NL_A_MAX + 1];
 	struct p2pbuf_provider_info prov;
 	struct p2pbuf_buffer_entry buf;
+	struct p2pbuf_export_entry exp;
 	struct p2pbuf_sgl_entry sgl;
 	uint32_t sgls = 0;
 
@@ -449,6 +474,22 @@ int p2pbuf_nl_parse_event(struct nlmsghdr *nlh, struct p2pbuf_event *ev)
 		ev->type = P2PBUF_EVENT_SGL_NEW +
 			   (genlmsg_hdr(nlh)->cmd - P2PBUF_NL_CMD_SGL_NEW_NTF);
 		break;
+	case P2PBUF_NL_CMD_EXPORT_NEW_NTF:
+	case P2PBUF_NL_CMD_EXPORT_REVOKE_NTF:
+	case P2PBUF_NL_CMD_EXPORT_DEL_NTF:
+		if (p2pbuf_nl_parse_export(nlh, &exp, false))
+			return -EPROTO;
+		ev->reason = exp.reason;
+		ev->export_id = exp.id;
+		ev->buffer_id = exp.buffer_id;
+		ev->provider_id = exp.provider_id;
+		ev->state = exp.state;
+		ev->size = exp.length;
+		ev->attachments = exp.attachments;
+		ev->type =
+			P2PBUF_EVENT_EXPORT_NEW +
+			(genlmsg_hdr(nlh)->cmd - P2PBUF_NL_CMD_EXPORT_NEW_NTF);
+		break;
 	case P2PBUF_NL_CMD_DEVICE_GONE_NTF:
 		if (get_string(tb, P2PBUF_NL_A_DEVICE, ev->device,
 			       sizeof(ev->device), 2) ||
@@ -462,7 +503,8 @@ int p2pbuf_nl_parse_event(struct nlmsghdr *nlh, struct p2pbuf_event *ev)
 	}
 	/* A revocation event says why. */
 	if ((ev->type == P2PBUF_EVENT_BUFFER_REVOKE ||
-	     ev->type == P2PBUF_EVENT_SGL_REVOKE) &&
+	     ev->type == P2PBUF_EVENT_SGL_REVOKE ||
+	     ev->type == P2PBUF_EVENT_EXPORT_REVOKE) &&
 	    !ev->reason)
 		return -EPROTO;
 	return 0;
@@ -954,6 +996,20 @@ P2PBUF_EXPORT int p2pbuf_sgl_list(struct p2pbuf_ctl *ctl,
 	return dump_list(ctl, P2PBUF_NL_CMD_SGL_GET, parse_sgl_listing,
 			 sizeof(struct p2pbuf_sgl_entry), SGL_ENTRY_SIZE_5,
 			 (void **)listp, entry_size);
+}
+
+static int parse_export_listing(struct nlmsghdr *nlh, void *elem)
+{
+	return p2pbuf_nl_parse_export(nlh, elem, true);
+}
+
+P2PBUF_EXPORT int p2pbuf_export_list(struct p2pbuf_ctl *ctl,
+				     struct p2pbuf_export_entry **listp,
+				     size_t entry_size)
+{
+	return dump_list(ctl, P2PBUF_NL_CMD_EXPORT_GET, parse_export_listing,
+			 sizeof(struct p2pbuf_export_entry),
+			 EXPORT_ENTRY_SIZE_7, (void **)listp, entry_size);
 }
 
 P2PBUF_EXPORT int p2pbuf_buffer_revoke(struct p2pbuf_ctl *ctl, uint32_t id)

@@ -28,6 +28,8 @@ dist_man_MANS = \
 	man/p2pbuf_buffer_get_provider.3 \
 	man/p2pbuf_buffer_get_handle.3 \
 	man/p2pbuf_buffer_get_cache_mode.3 \
+	man/p2pbuf_buffer_export.3 \
+	man/p2pbuf_export_list.3 \
 	man/p2pbuf_cache_mode_name.3 \
 	man/p2pbuf_map.3 \
 	man/p2pbuf_sgl_close.3 \

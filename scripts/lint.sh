@@ -23,7 +23,7 @@ fi
 
 echo "lint: checkpatch.pl --no-tree (from $(basename "${tarball:-cached}"))"
 for f in "$top"/kernel/*.c "$top"/kernel/*.h "$top"/include/uapi/linux/*.h \
-	"$top"/tests/vm/canary/*.c; do
+	"$top"/tests/vm/canary/*.c "$top"/tests/vm/importer/*.[ch]; do
 	if ! out=$(perl "$cache/scripts/checkpatch.pl" --no-tree --quiet \
 		--strict --show-types --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
 		-f "$f" 2>&1); then
@@ -37,9 +37,10 @@ if ! command -v clang-format >/dev/null; then
 	exit 1
 fi
 echo "lint: clang-format --dry-run --Werror ($(clang-format --version))"
-# Userspace only: kernel code (tests/vm/canary too) is checkpatch's.
+# Userspace only: kernel code (tests/vm/canary, tests/vm/importer too) is
+# checkpatch's.
 files=$(cd "$top" && find libp2pbuf utils tests include/libp2pbuf.h -name '*.[ch]' \
-	! -path 'tests/vm/canary/*' 2>/dev/null | sort)
+	! -path 'tests/vm/canary/*' ! -path 'tests/vm/importer/*' 2>/dev/null | sort)
 for f in $files; do
 	if ! (cd "$top" && clang-format --dry-run --Werror "$f"); then
 		status=1

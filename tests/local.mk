@@ -206,6 +206,20 @@ tests_guest_test_core_LDADD = $(guest_genl_ldadd) -lpthread
 
 VM_GUEST_PROGS += tests/guest/test_core
 
+# dma-buf exports (issue 14), imported by the test-only importer
+# (tests/vm/importer, loaded by the rig).
+check_PROGRAMS += tests/guest/test_export
+tests_guest_test_export_SOURCES = \
+	tests/guest/test_export.c \
+	tests/vm/importer/p2pbuf_test_importer.h \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_export_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_export_LDFLAGS = $(guest_ldflags)
+tests_guest_test_export_LDADD = $(guest_genl_ldadd)
+
+VM_GUEST_PROGS += tests/guest/test_export
+
 # A target whose DMA a userspace driver owns (issue 12): vfio-pci bound to
 # edu, a VFIO type1 user mapping its own memory.  Needs the IOMMU on.
 check_PROGRAMS += tests/guest/test_vfio

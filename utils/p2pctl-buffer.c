@@ -69,11 +69,17 @@ static int cmd_buffer_alloc(const struct p2pctl *p,
 		{ "fill", required_argument, NULL, 'f' },
 		{ "hold", no_argument, NULL, 'H' },
 		{ "device", required_argument, NULL, 'd' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "length", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *device = P2PBUF_DEFAULT_DEVICE, *mode;
 	bool has_prov = false, has_size = false, fill = false, hold = false;
+	bool export = cmd->verb && !strcmp(cmd->verb, "export");
+	uint64_t off = 0, len = 0;
+	uint32_t exp_id = 0;
+	int dmabuf = -1;
 	char sz[P2PCTL_SIZE_STRLEN];
 	struct p2pbuf_buffer *buf;
 	struct p2pbuf_ctx *ctx;
@@ -117,6 +123,16 @@ static int cmd_buffer_alloc(const struct p2pctl *p,
 		case 'd':
 			device = optarg;
 			break;
+		case 'o':
+		case 'l':
+			if (!export)
+				return p2pctl_opt_other(p, cmd, '?', argv);
+			ret = p2pctl_size_arg(p, cmd,
+					      c == 'o' ? "offset" : "length",
+					      optarg, c == 'o' ? &off : &len);
+			if (ret)
+				return ret;
+			break;
 		default:
 			return p2pctl_opt_other(p, cmd, c, argv);
 		}
@@ -147,6 +163,22 @@ static int cmd_buffer_alloc(const struct p2pctl *p,
 		"caching:       %s\n",
 		p2pbuf_buffer_get_handle(buf), p2pbuf_buffer_get_provider(buf),
 		sz, mode ? mode : "unknown");
+	if (export) {
+		ret = p2pbuf_buffer_export(buf, off, len, 0, &dmabuf, &exp_id);
+		if (ret) {
+			ret = p2pctl_fail(p, P2PCTL_EXIT_FAILED,
+					  "buffer export: %s",
+					  p2pbuf_strerror(ret));
+			goto out_free;
+		}
+		p2pctl_format_size(
+			len ? len : p2pbuf_buffer_get_size(buf) - off, sz);
+		fprintf(p->out,
+			"export:        %" PRIu32 "\n"
+			"dma-buf fd:    %d (in process %ld)\n"
+			"exported:      %s from offset %#" PRIx64 "\n",
+			exp_id, dmabuf, (long)getpid(), sz, off);
+	}
 	if (fill || hold) {
 		ret = p2pbuf_buffer_mmap(buf, 0, 0, &map);
 		if (ret) {
@@ -167,7 +199,8 @@ static int cmd_buffer_alloc(const struct p2pctl *p,
 		}
 	}
 	if (hold) {
-		fprintf(p->out, "holding the buffer until interrupted\n");
+		fprintf(p->out, "holding the %s until interrupted\n",
+			export ? "export" : "buffer");
 		fflush(p->out);
 		pause();
 	}
@@ -176,6 +209,8 @@ out_unmap:
 	if (map)
 		p2pbuf_buffer_munmap(buf, map, p2pbuf_buffer_get_size(buf));
 out_free:
+	if (dmabuf >= 0)
+		close(dmabuf);
 	p2pbuf_buffer_free(buf);
 	return ret;
 }
@@ -343,6 +378,25 @@ static const struct p2pctl_cmd buffer_cmds[] = {
 	},
 	{
 		.noun = "buffer",
+		.verb = "export",
+		.run = cmd_buffer_alloc,
+		.args = "--provider ID --size SIZE [--offset OFF] [--length LEN] [--fill PATTERN] [--hold] [--device PATH]",
+		.summary =
+			"Allocate a buffer and export it as a dma-buf, for any importer",
+		.options =
+			"  --provider ID    provider to allocate from (0: host RAM)\n"
+			"  --size SIZE      bytes, rounded up to the page size\n"
+			"  --offset OFF     start of the exported range (page-aligned; 0)\n"
+			"  --length LEN     bytes exported (page-aligned; 0: to the end)\n"
+			"  --fill PATTERN   as for 'buffer alloc'\n"
+			"  --hold           keep the export until interrupted: importers find\n"
+			"                   it in 'p2pctl list' and /proc/PID/fd\n"
+			"  --device PATH    use PATH instead of /dev/p2pbuf\n"
+			"  The dma-buf is closed when p2pctl exits (importers keep it).\n",
+		.no_json = true,
+	},
+	{
+		.noun = "buffer",
 		.verb = "show",
 		.run = cmd_buffer_show,
 		.args = "ID [--json] [--bytes]",
@@ -371,7 +425,7 @@ static const struct p2pctl_cmd buffer_cmds[] = {
 const struct p2pctl_noun p2pctl_noun_buffer = {
 	.name = "buffer",
 	.summary =
-		"Buffers: memory of a provider, allocated, shown and revoked",
+		"Buffers: memory of a provider, allocated, exported, shown and revoked",
 	.cmds = buffer_cmds,
 	.nr_cmds = ARRAY_SIZE(buffer_cmds),
 };

@@ -195,12 +195,14 @@ const char *p2pctl_event_name(uint32_t type);
 const char *p2pctl_state_name(uint32_t state);
 
 /*
- * "p2pctl list": a table of the buffers and one of the dma-sgls (sizes
- * human-readable unless bytes), or one JSON object with the arrays
- * "buffers" and "sgls" (sizes in bytes).
+ * "p2pctl list": a table of the buffers, one of the dma-sgls and one of
+ * the dma-buf exports (sizes human-readable unless bytes), or one JSON
+ * object with the arrays "buffers", "sgls" and "exports" (sizes in bytes).
+ * nexps < 0: the driver has no exports (uAPI before 1.5), no such table.
  */
 int p2pctl_print_list(FILE *out, const struct p2pbuf_buffer_entry *bufs,
 		      int nbufs, const struct p2pbuf_sgl_entry *sgls, int nsgls,
+		      const struct p2pbuf_export_entry *exps, int nexps,
 		      bool json, bool bytes);
 
 /*

@@ -52,6 +52,12 @@ const char *p2pctl_event_name(uint32_t type)
 		return "sgl-revoke";
 	case P2PBUF_EVENT_DEVICE_GONE:
 		return "device-gone";
+	case P2PBUF_EVENT_EXPORT_NEW:
+		return "export-new";
+	case P2PBUF_EVENT_EXPORT_REVOKE:
+		return "export-revoke";
+	case P2PBUF_EVENT_EXPORT_DEL:
+		return "export-del";
 	default:
 		return NULL;
 	}
@@ -191,6 +197,33 @@ static const struct pr_column sgl_cols[] = {
 	{ .key = "length", .head = "LENGTH" },
 };
 
+static const struct pr_column export_cols[] = {
+	{ .key = "id", .head = "EXPORT" },
+	{ .key = "pid", .head = "PID" },
+	{ .key = "command", .head = "COMMAND" },
+	{ .key = "buffer", .head = "BUFFER" },
+	{ .key = "offset", .head = "OFFSET" },
+	{ .key = "length", .head = "LENGTH" },
+	{ .key = "importers", .head = "IMPORTERS" },
+	{ .key = "inode", .head = "INODE" },
+	{ .key = "state", .head = "STATE" },
+};
+
+static void export_row(struct pr *pr, const struct p2pbuf_export_entry *e)
+{
+	pr_open_row(pr);
+	pr_u32(pr, PR_ANY, "id", NULL, e->id);
+	owner_view(pr, e->owner_pid, e->owner_uid, e->owner_comm);
+	pr_u32(pr, PR_ANY, "buffer", NULL, e->buffer_id);
+	pr_u32(pr, PR_JSON, "provider", NULL, e->provider_id);
+	pr_u64(pr, PR_ANY, "offset", NULL, e->offset);
+	pr_size(pr, PR_ANY, "length", NULL, e->length);
+	pr_u32(pr, PR_ANY, "importers", NULL, e->attachments);
+	pr_u64(pr, PR_ANY, "inode", NULL, e->inode);
+	state_view(pr, e->state, e->reason);
+	pr_close(pr);
+}
+
 static void buffer_row(struct pr *pr, const struct p2pbuf_buffer_entry *e)
 {
 	pr_open_row(pr);
@@ -227,6 +260,7 @@ static void sgl_row(struct pr *pr, const struct p2pbuf_sgl_entry *e)
 
 int p2pctl_print_list(FILE *out, const struct p2pbuf_buffer_entry *bufs,
 		      int nbufs, const struct p2pbuf_sgl_entry *sgls, int nsgls,
+		      const struct p2pbuf_export_entry *exps, int nexps,
 		      bool json, bool bytes)
 {
 	struct pr pr;
@@ -243,6 +277,14 @@ int p2pctl_print_list(FILE *out, const struct p2pbuf_buffer_entry *bufs,
 	for (i = 0; i < nsgls; i++)
 		sgl_row(&pr, &sgls[i]);
 	pr_close(&pr);
+	if (nexps >= 0) {
+		pr_text(&pr, "\n");
+		pr_open_table(&pr, "exports", export_cols,
+			      ARRAY_SIZE(export_cols), 0);
+		for (i = 0; i < nexps; i++)
+			export_row(&pr, &exps[i]);
+		pr_close(&pr);
+	}
 	pr_close(&pr);
 	return pr_end(&pr);
 }
@@ -260,6 +302,13 @@ static bool is_sgl_event(uint32_t type)
 {
 	return type == P2PBUF_EVENT_SGL_NEW || type == P2PBUF_EVENT_SGL_DEL ||
 	       type == P2PBUF_EVENT_SGL_REVOKE;
+}
+
+static bool is_export_event(uint32_t type)
+{
+	return type == P2PBUF_EVENT_EXPORT_NEW ||
+	       type == P2PBUF_EVENT_EXPORT_REVOKE ||
+	       type == P2PBUF_EVENT_EXPORT_DEL;
 }
 
 static bool is_provider_event(uint32_t type)
@@ -312,6 +361,14 @@ int p2pctl_print_event(FILE *out, const struct p2pbuf_event *ev, bool json)
 		pr_string(&pr, PR_ANY, "direction", "direction",
 			  p2pctl_dir_str(ev->direction, b));
 		pr_u32(&pr, PR_ANY, "generation", "generation", ev->generation);
+		pr_string(&pr, PR_ANY, "state", "state",
+			  state_str(ev->state, b));
+	} else if (is_export_event(ev->type)) {
+		pr_u32(&pr, PR_ANY, "export", "export", ev->export_id);
+		pr_u32(&pr, PR_ANY, "buffer", "buffer", ev->buffer_id);
+		pr_u32(&pr, PR_ANY, "provider", "provider", ev->provider_id);
+		pr_u64(&pr, PR_ANY, "length", "length", ev->size);
+		pr_u32(&pr, PR_ANY, "importers", "importers", ev->attachments);
 		pr_string(&pr, PR_ANY, "state", "state",
 			  state_str(ev->state, b));
 	} else {
@@ -485,10 +542,11 @@ static int cmd_list(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		{}
 	};
 	struct p2pbuf_buffer_entry *bufs = NULL;
+	struct p2pbuf_export_entry *exps = NULL;
 	struct p2pbuf_sgl_entry *sgls = NULL;
 	bool json = p->json, bytes = false;
 	struct p2pbuf_ctl *ctl;
-	int c, ret, nbufs, nsgls = 0;
+	int c, ret, nbufs, nsgls = 0, nexps;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -519,11 +577,19 @@ static int cmd_list(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		ret = p2pctl_request_failed(p, ctl, nsgls, "list: dma-sgls");
 		goto out;
 	}
-	if (p2pctl_print_list(p->out, bufs, nbufs, sgls, nsgls, json, bytes))
+	/* A driver before uAPI 1.5 has no exports: no table then. */
+	nexps = p2pbuf_export_list(ctl, &exps, sizeof(*exps));
+	if (nexps < 0 && nexps != -EOPNOTSUPP) {
+		ret = p2pctl_request_failed(p, ctl, nexps, "list: exports");
+		goto out;
+	}
+	if (p2pctl_print_list(p->out, bufs, nbufs, sgls, nsgls, exps, nexps,
+			      json, bytes))
 		ret = p2pctl_fail(p, P2PCTL_EXIT_FAILED, "out of memory");
 out:
 	free(bufs);
 	free(sgls);
+	free(exps);
 	p2pbuf_ctl_free(ctl);
 	return ret;
 }
@@ -598,7 +664,7 @@ static const struct p2pctl_cmd list_cmds[] = {
 		.run = cmd_list,
 		.args = "[--json] [--bytes]",
 		.summary =
-			"List the buffers and dma-sgls of every process, with their owners",
+			"List the buffers, dma-sgls and dma-buf exports of every process, with their owners",
 		.options =
 			"  --json         print a JSON object, not tables\n"
 			"  --bytes        print sizes in bytes, not human-readable\n"

@@ -38,6 +38,15 @@ void tu_nl_parse(struct nlmsghdr *nlh, struct tu_nl_msg *m)
 		case P2PBUF_NL_A_SGL_ID:
 			m->sgl_id = nla_get_u32(a);
 			break;
+		case P2PBUF_NL_A_EXPORT_ID:
+			m->export_id = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_EXPORT_ATTACHMENTS:
+			m->attachments = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_EXPORT_LENGTH:
+			m->length = nla_get_u64(a);
+			break;
 		case P2PBUF_NL_A_PROVIDER_ID:
 			m->provider_id = nla_get_u32(a);
 			break;
@@ -46,6 +55,7 @@ void tu_nl_parse(struct nlmsghdr *nlh, struct tu_nl_msg *m)
 			break;
 		case P2PBUF_NL_A_BUFFER_STATE:
 		case P2PBUF_NL_A_SGL_STATE:
+		case P2PBUF_NL_A_EXPORT_STATE:
 			m->state = nla_get_u32(a);
 			break;
 		case P2PBUF_NL_A_SGL_GENERATION:
@@ -213,6 +223,11 @@ int tu_nl_find_ev(const struct tu_nl_msg *e, int n, uint8_t cmd, uint32_t id)
 	for (i = 0; i < n; i++) {
 		if (e[i].cmd != cmd)
 			continue;
+		if (id && e[i].export_id) {
+			if (e[i].export_id == id)
+				return i;
+			continue;
+		}
 		if (!id || e[i].sgl_id == id ||
 		    (!e[i].sgl_id && e[i].buffer_id == id))
 			return i;
@@ -252,6 +267,7 @@ void tu_nl_fixture_teardown(struct tu_nl *nl)
 	/* Everything went back: no buffer, no sgl, only sysmem. */
 	ck_assert_int_eq(tu_nl_dump(nl, P2PBUF_NL_CMD_BUFFER_GET, l, 16), 0);
 	ck_assert_int_eq(tu_nl_dump(nl, P2PBUF_NL_CMD_SGL_GET, l, 16), 0);
+	ck_assert_int_eq(tu_nl_dump(nl, P2PBUF_NL_CMD_EXPORT_GET, l, 16), 0);
 	ck_assert_int_eq(tu_nl_dump(nl, P2PBUF_NL_CMD_PROVIDER_GET, l, 16), 1);
 	ck_assert_uint_eq(l[0].provider_id, 0);
 	nl_socket_free(nl->ev);

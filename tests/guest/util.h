@@ -210,7 +210,8 @@ struct tu_nl_msg {
 	uint8_t cmd;
 	uint32_t buffer_id, sgl_id, provider_id, reason, state, generation;
 	uint32_t owner_pid, sgls, nr_buffer_ids;
-	uint64_t size, mapped;
+	uint32_t export_id, attachments;
+	uint64_t size, mapped, length;
 	char target[32], device[32], comm[32];
 	bool has_owner;
 };
@@ -236,14 +237,20 @@ uint32_t tu_nl_provider_add(struct tu_nl *nl, const char *bdf);
 int tu_nl_provider_del(struct tu_nl *nl, uint32_t id, bool force);
 /* BUFFER_REVOKE of buffer id: the errno. */
 int tu_nl_buffer_revoke(struct tu_nl *nl, uint32_t id);
-/* A dump of cmd (PROVIDER_GET, BUFFER_GET, SGL_GET): must work; the count. */
+/*
+ * A dump of cmd (PROVIDER_GET, BUFFER_GET, SGL_GET, EXPORT_GET): must work;
+ * the count.
+ */
 int tu_nl_dump(struct tu_nl *nl, uint8_t cmd, struct tu_nl_msg *out, int max);
 /*
  * The events received so far (up to max, into out[]), waiting up to ms for
  * the first and then until none comes for 200 ms: their count.
  */
 int tu_nl_events(struct tu_nl *nl, struct tu_nl_msg *out, int max, int ms);
-/* Index of the first event cmd about dma-sgl or buffer id (0: any), or -1. */
+/*
+ * Index of the first event cmd about dma-sgl, export or buffer id (0: any),
+ * or -1.
+ */
 int tu_nl_find_ev(const struct tu_nl_msg *e, int n, uint8_t cmd, uint32_t id);
 /*
  * The Check fixture of the revocation suites (wrap them in void(void)

@@ -891,7 +891,19 @@ START_TEST(test_null_args_5)
 	ck_assert_uint_eq(sizeof(struct p2pbuf_buffer_entry),
 			  BUFFER_ENTRY_SIZE_5);
 	ck_assert_uint_eq(sizeof(struct p2pbuf_sgl_entry), SGL_ENTRY_SIZE_5);
-	ck_assert_uint_eq(sizeof(struct p2pbuf_event), EVENT_SIZE_5);
+	/* LIBP2PBUF_7 appended the export fields (callers may pass 120). */
+	ck_assert_uint_eq(sizeof(struct p2pbuf_event), EVENT_SIZE_7);
+	ck_assert_uint_eq(sizeof(struct p2pbuf_export_entry),
+			  EXPORT_ENTRY_SIZE_7);
+}
+END_TEST
+
+START_TEST(test_null_args_7)
+{
+	struct p2pbuf_export_entry *el = NULL;
+
+	ck_assert_int_eq(p2pbuf_export_list(NULL, &el, sizeof(*el)), -EINVAL);
+	ck_assert_ptr_null(el);
 }
 END_TEST
 
@@ -929,6 +941,7 @@ static Suite *netlink_suite(void)
 	tcase_add_test(tc, test_next_event);
 	tcase_add_test(tc, test_revoke_reason_names);
 	tcase_add_test(tc, test_null_args_5);
+	tcase_add_test(tc, test_null_args_7);
 	return s;
 }
 

@@ -246,12 +246,12 @@ START_TEST(test_version_mismatch)
 	ck_assert_str_eq(res.out, "");
 	ck_assert_str_eq(
 		res.err,
-		"p2pctl: /dev/null: Driver uAPI 2.1 is incompatible with libp2pbuf uAPI 1.4\n");
+		"p2pctl: /dev/null: Driver uAPI 2.1 is incompatible with libp2pbuf uAPI 1.5\n");
 }
 END_TEST
 
 static const char fake_table[] = "device:              /dev/null\n"
-				 "uAPI version:        1.4\n"
+				 "uAPI version:        1.5\n"
 				 "driver version:      0.1.0-fake\n"
 				 "library version:     " PACKAGE_VERSION "\n"
 				 "page size:           4096\n"
@@ -262,7 +262,7 @@ static const char fake_table[] = "device:              /dev/null\n"
 
 static const char fake_json[] = "{\n"
 				"  \"device\": \"/dev/null\",\n"
-				"  \"uapi_version\": \"1.4\",\n"
+				"  \"uapi_version\": \"1.5\",\n"
 				"  \"driver_version\": \"0.1.0-fake\",\n"
 				"  \"library_version\": \"" PACKAGE_VERSION
 				"\",\n"
@@ -1487,18 +1487,75 @@ static const struct p2pbuf_sgl_entry sample_sgls[] = {
 	  .buffer_ids = { 20, 21, 22, 23, 24, 25, 26, 27 } },
 };
 
-static char *capture_list(int nbufs, int nsgls, bool json, bool bytes)
+static const struct p2pbuf_export_entry sample_exps[] = {
+	{ .id = 5,
+	  .buffer_id = 3,
+	  .provider_id = 1,
+	  .state = P2PBUF_NL_STATE_LIVE,
+	  .attachments = 2,
+	  .offset = 65536,
+	  .length = 1048576,
+	  .inode = 4242,
+	  .owner_pid = 812,
+	  .owner_uid = 0,
+	  .owner_comm = "p2pctl" },
+	{ .id = 6,
+	  .buffer_id = 4,
+	  .provider_id = 2,
+	  .state = P2PBUF_NL_STATE_REVOKED,
+	  .reason = P2PBUF_NL_REVOKE_DEVICE_REMOVED,
+	  .length = 4096,
+	  .inode = 4243,
+	  .owner_pid = 77,
+	  .owner_uid = 1000,
+	  .owner_comm = "bench" },
+};
+
+/* nexps < 0: a driver without exports (no table). */
+static char *capture_list_exps(int nbufs, int nsgls, int nexps, bool json,
+			       bool bytes)
 {
 	size_t len;
 	char *buf;
 	FILE *f = open_memstream(&buf, &len);
 
 	ck_assert_ptr_nonnull(f);
-	p2pctl_print_list(f, sample_bufs, nbufs, sample_sgls, nsgls, json,
-			  bytes);
+	p2pctl_print_list(f, sample_bufs, nbufs, sample_sgls, nsgls,
+			  sample_exps, nexps, json, bytes);
 	fclose(f);
 	return buf;
 }
+
+static char *capture_list(int nbufs, int nsgls, bool json, bool bytes)
+{
+	return capture_list_exps(nbufs, nsgls, -1, json, bytes);
+}
+
+/* The exports table: after the other two, revoked ones say why. */
+START_TEST(test_list_exports)
+{
+	char *out = capture_list_exps(0, 0, 2, false, true), *t;
+
+	t = strstr(out, "EXPORT");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(
+		t,
+		"EXPORT  PID  COMMAND  BUFFER  OFFSET  LENGTH   IMPORTERS  INODE  STATE\n"
+		"5       812  p2pctl   3       65536   1048576  2          4242   live\n"
+		"6       77   bench    4       0       4096     0          4243   revoked:device-removed\n");
+	free(out);
+	out = capture_list_exps(0, 0, 1, true, false);
+	ck_assert_ptr_nonnull(strstr(out, "\"exports\": [\n"));
+	ck_assert_ptr_nonnull(strstr(
+		out,
+		"{\"id\": 5, \"pid\": 812, \"uid\": 0, "
+		"\"command\": \"p2pctl\", \"buffer\": 3, \"provider\": 1, "
+		"\"offset\": 65536, \"length\": 1048576, \"importers\": 2, "
+		"\"inode\": 4242, \"state\": \"live\", \"reason\": null}"));
+	ck_assert(json_valid(out));
+	free(out);
+}
+END_TEST
 
 START_TEST(test_list_table)
 {
@@ -1683,7 +1740,8 @@ START_TEST(test_event_names)
 	static const char *const names[] = {
 		NULL,	      "provider-add",  "provider-del", "buffer-new",
 		"buffer-del", "buffer-revoke", "sgl-new",      "sgl-del",
-		"sgl-revoke", "device-gone",
+		"sgl-revoke", "device-gone",   "export-new",   "export-revoke",
+		"export-del",
 	};
 	uint32_t i;
 
@@ -1868,11 +1926,13 @@ START_TEST(test_noun_help)
 	static const char buffer_help[] =
 		"Usage: p2pctl buffer VERB [OPTIONS]\n"
 		"\n"
-		"Buffers: memory of a provider, allocated, shown and revoked.\n"
+		"Buffers: memory of a provider, allocated, exported, shown and revoked.\n"
 		"\n"
 		"Verbs:\n"
 		"  alloc --provider ID --size SIZE [--fill PATTERN] [--hold] [--device PATH]\n"
 		"      Allocate a buffer, show it, optionally fill and verify it\n"
+		"  export --provider ID --size SIZE [--offset OFF] [--length LEN] [--fill PATTERN] [--hold] [--device PATH]\n"
+		"      Allocate a buffer and export it as a dma-buf, for any importer\n"
 		"  show ID [--json] [--bytes]\n"
 		"      Show one buffer: owner, size, mappings, dma-sgls, caching\n"
 		"  revoke ID\n"
@@ -2297,6 +2357,7 @@ static Suite *p2pctl_suite(void)
 	tcase_add_test(tc, test_revocation_usage);
 	tcase_add_test(tc, test_revocation_no_module);
 	tcase_add_test(tc, test_list_table);
+	tcase_add_test(tc, test_list_exports);
 	tcase_add_test(tc, test_list_json);
 	tcase_add_loop_test(tc, test_event_output, 0,
 			    sizeof(sample_events) / sizeof(sample_events[0]));

@@ -388,6 +388,7 @@ static struct {
 		struct p2pbuf_reach reach;
 		struct p2pbuf_segments segs;
 		struct p2pbuf_sync sync;
+		struct p2pbuf_export exp;
 	} req;
 	int error; /* fail with this errno */
 	int sgl_fd; /* MAP's answer */
@@ -453,6 +454,19 @@ static int scripted(int fd, unsigned long request, void *arg)
 		if (drv.error)
 			break;
 		return 0;
+	case P2PBUF_IOC_ALLOC:
+		/* A 64 KiB buffer, handle 7 (the error is EXPORT's). */
+		((struct p2pbuf_alloc *)arg)->length = 65536;
+		((struct p2pbuf_alloc *)arg)->handle = 7;
+		((struct p2pbuf_alloc *)arg)->cache_mode = P2PBUF_CACHE_WB;
+		return 0;
+	case P2PBUF_IOC_EXPORT:
+		drv.req.exp = *(struct p2pbuf_export *)arg;
+		if (drv.error)
+			break;
+		((struct p2pbuf_export *)arg)->dmabuf_fd = drv.sgl_fd;
+		((struct p2pbuf_export *)arg)->id = 9;
+		return 0;
 	default:
 		ck_abort_msg("unexpected ioctl %#lx", request);
 	}
@@ -509,6 +523,72 @@ START_TEST(test_map_request)
 	ck_assert_uint_eq(drv.req.map.reserved[0] | drv.req.map.reserved[1], 0);
 	ck_assert_int_eq(p2pbuf_sgl_get_fd(sgl), fd);
 	p2pbuf_sgl_close(sgl);
+	p2pbuf_ctx_unref(ctx);
+}
+END_TEST
+
+/* p2pbuf_buffer_export(): the request, the defaults, the errors. */
+START_TEST(test_export_request)
+{
+	struct p2pbuf_ctx *ctx = open_fake(P2PBUF_FEATURE_BUFFERS |
+					   P2PBUF_FEATURE_DMABUF_EXPORT);
+	struct p2pbuf_buffer *buf;
+	uint32_t id = 0;
+	int fd = -1;
+
+	memset(&drv, 0, sizeof(drv));
+	drv.sgl_fd = 42;
+	fake_info.other = scripted;
+	ck_assert_int_eq(p2pbuf_buffer_alloc(ctx, 0, 65536, 0, &buf), 0);
+	ck_assert_int_eq(p2pbuf_buffer_export(buf, 4096, 0,
+					      P2PBUF_EXPORT_F_NO_CLOEXEC, &fd,
+					      &id),
+			 0);
+	ck_assert_uint_eq(drv.request, P2PBUF_IOC_EXPORT);
+	ck_assert_uint_eq(drv.req.exp.size, sizeof(struct p2pbuf_export));
+	ck_assert_uint_eq(drv.req.exp.flags, P2PBUF_EXPORT_F_NO_CLOEXEC);
+	ck_assert_uint_eq(drv.req.exp.handle, 7);
+	ck_assert_uint_eq(drv.req.exp.offset, 4096);
+	/* Length 0: to the end of the buffer. */
+	ck_assert_uint_eq(drv.req.exp.length, 65536 - 4096);
+	ck_assert_int_eq(fd, 42);
+	ck_assert_uint_eq(id, 9);
+	ck_assert_int_eq(p2pbuf_buffer_export(buf, 65536, 0, 0, &fd, NULL),
+			 -ERANGE);
+	ck_assert_int_eq(p2pbuf_buffer_export(buf, 0, 4096, 0x8, &fd, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(p2pbuf_buffer_export(buf, 0, 4096, 0, NULL, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(p2pbuf_buffer_export(NULL, 0, 4096, 0, &fd, NULL),
+			 -EINVAL);
+	drv.error = ENODEV;
+	fd = -1;
+	ck_assert_int_eq(p2pbuf_buffer_export(buf, 0, 4096, 0, &fd, NULL),
+			 -ENODEV);
+	ck_assert_int_eq(fd, -1);
+	drv.error = 0;
+	fake_info.other = NULL;
+	p2pbuf_buffer_free(buf);
+	p2pbuf_ctx_unref(ctx);
+}
+END_TEST
+
+/* A driver without P2PBUF_FEATURE_DMABUF_EXPORT is not asked. */
+START_TEST(test_export_no_feature)
+{
+	struct p2pbuf_ctx *ctx = open_fake(P2PBUF_FEATURE_BUFFERS);
+	struct p2pbuf_buffer *buf;
+	int fd = -1;
+
+	memset(&drv, 0, sizeof(drv));
+	fake_info.other = scripted;
+	ck_assert_int_eq(p2pbuf_buffer_alloc(ctx, 0, 65536, 0, &buf), 0);
+	drv.request = 0;
+	ck_assert_int_eq(p2pbuf_buffer_export(buf, 0, 0, 0, &fd, NULL),
+			 -EOPNOTSUPP);
+	ck_assert_uint_eq(drv.request, 0);
+	fake_info.other = NULL;
+	p2pbuf_buffer_free(buf);
 	p2pbuf_ctx_unref(ctx);
 }
 END_TEST
@@ -886,6 +966,8 @@ static Suite *sgl_suite(void)
 	tc = tu_tcase(s, "plumbing", TU_HOST_TIMEOUT, fake_info_off,
 		      fake_info_off);
 	tcase_add_test(tc, test_map_request);
+	tcase_add_test(tc, test_export_request);
+	tcase_add_test(tc, test_export_no_feature);
 	tcase_add_test(tc, test_map_owns_fd_and_ctx);
 	tcase_add_test(tc, test_map_error_passes_through);
 	tcase_add_test(tc, test_sgl_info);

@@ -43,6 +43,8 @@ clean-vm:
 # make check-sanitizers: "the detector detects" -- boots the debug kernel
 # once per deliberate bug of tests/vm/canary and requires each sanitizer
 # (kmemleak, KASAN, lockdep, might_sleep, DMA-API debug, WARN) to report it.
+EXTRA_DIST += tests/vm/importer/Kbuild tests/vm/importer/p2pbuf_test_importer.c \
+	tests/vm/importer/p2pbuf_test_importer.h
 EXTRA_DIST += tests/vm/sanitizer-selftest.sh tests/vm/canary/canary.c \
 	tests/vm/canary/Kbuild
 check-sanitizers:

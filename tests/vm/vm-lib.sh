@@ -256,7 +256,23 @@ vm_build_module() {
 		echo "make -C kernel did not produce kernel/p2pbuf.ko" >>"$_log"
 		return 1
 	}
+	vm_build_importer "$_src" "$_bld" "$_kobj" "$_log" || return 1
 	echo "$_bld/kernel/p2pbuf.ko"
+}
+
+# vm_build_importer SRC BLD KOBJ LOG: build the test-only dma-buf importer
+# (tests/vm/importer) into BLD/importer against the kernel tree KOBJ, with
+# the probes of BLD/p2pbuf_kconfig.h.  The guest loads it as a rig module.
+vm_build_importer() {
+	_isrc=$1/tests/vm/importer _ibld=$2/importer
+	mkdir -p "$_ibld" || return 1
+	for _f in Kbuild p2pbuf_test_importer.c p2pbuf_test_importer.h; do
+		cmp -s "$_isrc/$_f" "$_ibld/$_f" || cp "$_isrc/$_f" "$_ibld/$_f" || return 1
+	done
+	echo "+ make -C $3 M=$_ibld modules (test importer)" >>"$4"
+	make -C "$3" M="$_ibld" P2PBUF_SRC="$1" \
+		P2PBUF_KCONFIG_H="$2/p2pbuf_kconfig.h" modules >>"$4" 2>&1 || return 1
+	[ -f "$_ibld/p2pbuf_test_importer.ko" ]
 }
 
 # vm_make_pristine_src SRCDIR DEST LOG: refresh DEST as an unconfigured copy

@@ -25,7 +25,7 @@
 #   P2PBUF_VM_TESTS=GLOB     run only the guest tests matching GLOB (normal
 #                            boots; all of those must run)
 #   P2PBUF_VM_IOMMU_TESTS=GLOB  the guest tests of the IOMMU off/pt boots
-#                            (default 'test_sgl*'); when no guest test
+#                            (default 'test_[es][xg][pl]*': test_sgl, test_export); when no guest test
 #                            program matches, those boots are skipped (and
 #                            the tier says so)
 #   P2PBUF_VM_IOMMU_VARIANTS=0  no IOMMU off/pt boots
@@ -144,7 +144,7 @@ optional_boots() {
 }
 
 # The IOMMU variants (off, pt) of every kernel but the debug kernel.
-iommu_tests=${P2PBUF_VM_IOMMU_TESTS:-test_sgl*}
+iommu_tests=${P2PBUF_VM_IOMMU_TESTS:-test_[es][xg][pl]*}
 optional_boots IOMMU_VARIANTS "${P2PBUF_VM_IOMMU_VARIANTS:-1}" "$iommu_tests" \
 	IOMMU_TESTS "each kernel but the debug kernel also boots with the IOMMU off and pt"
 variants=$optional_on variants_line=$optional_line
@@ -411,6 +411,13 @@ boot() {
 		verdicts="$verdicts FAIL:$label"
 		return
 	}
+	# The test-only dma-buf importer, loaded after the kernel's modules.
+	imp=${ko%/kernel/p2pbuf.ko}/importer/p2pbuf_test_importer.ko
+	if [ -f "$imp" ]; then
+		mkdir -p "$d/rig-modules"
+		cp "$imp" "$d/rig-modules/99-p2pbuf_test_importer.ko"
+		rigmods="$rigmods $d/rig-modules/99-p2pbuf_test_importer.ko"
+	fi
 	rigopts=
 	for m in $rigmods; do
 		rigopts="$rigopts --rig-module $m"

@@ -29,7 +29,7 @@
 
 /* A change of major version means an incompatible uAPI. */
 #define P2PBUF_UAPI_VERSION_MAJOR	1
-#define P2PBUF_UAPI_VERSION_MINOR	4
+#define P2PBUF_UAPI_VERSION_MINOR	5
 
 /* ioctl type; not claimed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define P2PBUF_IOC_MAGIC	0xB7
@@ -49,6 +49,8 @@
  * revoked; the netlink family lists buffers and dma-sgls and sends events.
  */
 #define P2PBUF_FEATURE_REVOCATION	_BITULL(4)
+/* dma-buf export: P2PBUF_IOC_EXPORT and the EXPORT_* netlink commands (uAPI 1.5). */
+#define P2PBUF_FEATURE_DMABUF_EXPORT	_BITULL(5)
 
 #define P2PBUF_DRIVER_VERSION_LEN	32
 
@@ -282,6 +284,42 @@ struct p2pbuf_map {
 
 #define P2PBUF_MAP_SIZE_VER0	64
 
+/* P2PBUF_IOC_EXPORT flags. */
+/* Leave the new dma-buf fd open across execve() (default: O_CLOEXEC). */
+#define P2PBUF_EXPORT_F_NO_CLOEXEC	_BITUL(0)
+
+/**
+ * struct p2pbuf_export - argument of %P2PBUF_IOC_EXPORT (uAPI 1.5)
+ * @size: in: sizeof(struct p2pbuf_export), at least
+ *	%P2PBUF_EXPORT_SIZE_VER0; out: number of bytes the kernel wrote
+ * @flags: in: P2PBUF_EXPORT_F_* bits
+ * @handle: in: a buffer handle returned by %P2PBUF_IOC_ALLOC on this file
+ * @dmabuf_fd: out: file descriptor of the new dma-buf (O_RDWR)
+ * @offset: in: start of the exported range in the buffer; page aligned
+ * @length: in: bytes, a non-zero multiple of the page size;
+ *	[@offset, @offset + @length) must lie inside the buffer
+ * @id: out: the export's id in the netlink listings and events
+ * @reserved0: in: must be 0; out: 0
+ * @reserved: in: must be 0; out: 0
+ *
+ * The dma-buf holds a reference on the buffer: FREE, munmap() and closing
+ * the /dev/p2pbuf file do not take the memory from its importers; the
+ * buffer's revocation does, after telling every importer (see p2pbuf(4)).
+ */
+struct p2pbuf_export {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__s32 dmabuf_fd;
+	__aligned_u64 offset;
+	__aligned_u64 length;
+	__u32 id;
+	__u32 reserved0;
+	__aligned_u64 reserved[2];
+};
+
+#define P2PBUF_EXPORT_SIZE_VER0	56
+
 /* P2PBUF_IOC_REACH flags. */
 /*
  * Ask about memory BAR @bar of the PCI function @bar_device, registered as
@@ -423,6 +461,7 @@ enum {
 	P2PBUF_CMD_FREE = 0x02,
 	P2PBUF_CMD_MAP = 0x03,
 	P2PBUF_CMD_REACH = 0x04,
+	P2PBUF_CMD_EXPORT = 0x05,
 	/* Commands of the dma-sgl fd. */
 	P2PBUF_CMD_SEGMENTS = 0x40,
 	P2PBUF_CMD_SYNC = 0x41,
@@ -433,6 +472,7 @@ enum {
 #define P2PBUF_IOC_FREE	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_FREE, struct p2pbuf_free)
 #define P2PBUF_IOC_MAP	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_MAP, struct p2pbuf_map)
 #define P2PBUF_IOC_REACH	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_REACH, struct p2pbuf_reach)
+#define P2PBUF_IOC_EXPORT	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_EXPORT, struct p2pbuf_export)
 #define P2PBUF_IOC_SEGMENTS	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_SEGMENTS, struct p2pbuf_segments)
 #define P2PBUF_IOC_SYNC	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_SYNC, struct p2pbuf_sync)
 
@@ -556,6 +596,14 @@ enum p2pbuf_nl_revoke_reason {
  * @P2PBUF_NL_A_DEVICE: string, PCI address of a device that went away
  * @P2PBUF_NL_A_BUFFER_CACHE_MODE: u32, enum p2pbuf_cache_mode of the
  *	buffer's CPU mappings
+ * @P2PBUF_NL_A_EXPORT_ID: u32, global dma-buf export id (uAPI 1.5)
+ * @P2PBUF_NL_A_EXPORT_OFFSET: u64, start of the exported range in the
+ *	buffer (P2PBUF_NL_A_BUFFER_ID)
+ * @P2PBUF_NL_A_EXPORT_LENGTH: u64, bytes exported
+ * @P2PBUF_NL_A_EXPORT_STATE: u32, enum p2pbuf_nl_state
+ * @P2PBUF_NL_A_EXPORT_ATTACHMENTS: u32, importers attached
+ * @P2PBUF_NL_A_EXPORT_INODE: u64, inode number of the dma-buf file (as in
+ *	/proc/PID/fdinfo and /sys/kernel/debug/dma_buf/bufinfo)
  */
 enum p2pbuf_nl_attrs {
 	P2PBUF_NL_A_UNSPEC,
@@ -591,6 +639,12 @@ enum p2pbuf_nl_attrs {
 	P2PBUF_NL_A_SGL_GENERATION,
 	P2PBUF_NL_A_DEVICE,
 	P2PBUF_NL_A_BUFFER_CACHE_MODE,
+	P2PBUF_NL_A_EXPORT_ID,
+	P2PBUF_NL_A_EXPORT_OFFSET,
+	P2PBUF_NL_A_EXPORT_LENGTH,
+	P2PBUF_NL_A_EXPORT_STATE,
+	P2PBUF_NL_A_EXPORT_ATTACHMENTS,
+	P2PBUF_NL_A_EXPORT_INODE,
 
 	/* private: */
 	__P2PBUF_NL_A_MAX,
@@ -628,6 +682,14 @@ enum p2pbuf_nl_attrs {
  *	DMA mapping is torn down
  * @P2PBUF_NL_CMD_DEVICE_GONE_NTF: event: a provider or target device was
  *	removed or lost its driver (P2PBUF_NL_A_DEVICE, P2PBUF_NL_A_REASON)
+ * @P2PBUF_NL_CMD_EXPORT_GET: describe dma-buf exports (dump; same
+ *	visibility as BUFFER_GET; uAPI 1.5)
+ * @P2PBUF_NL_CMD_EXPORT_NEW_NTF: event: a dma-buf was exported
+ * @P2PBUF_NL_CMD_EXPORT_REVOKE_NTF: event: an export was revoked, with
+ *	P2PBUF_NL_A_REASON; sent after its importers were told and before
+ *	its DMA mappings are torn down
+ * @P2PBUF_NL_CMD_EXPORT_DEL_NTF: event: a dma-buf's last reference was
+ *	dropped
  */
 enum p2pbuf_nl_cmds {
 	P2PBUF_NL_CMD_UNSPEC,
@@ -646,6 +708,10 @@ enum p2pbuf_nl_cmds {
 	P2PBUF_NL_CMD_SGL_DEL_NTF,
 	P2PBUF_NL_CMD_SGL_REVOKE_NTF,
 	P2PBUF_NL_CMD_DEVICE_GONE_NTF,
+	P2PBUF_NL_CMD_EXPORT_GET,
+	P2PBUF_NL_CMD_EXPORT_NEW_NTF,
+	P2PBUF_NL_CMD_EXPORT_REVOKE_NTF,
+	P2PBUF_NL_CMD_EXPORT_DEL_NTF,
 
 	/* private: */
 	__P2PBUF_NL_CMD_MAX,

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note OR MIT */
+/*
+ * p2pbuf_test_importer: a test-only dma-buf importer (never installed,
+ * never part of p2pbuf.ko), modelled on iommufd's selftest mock.  The
+ * guest tests give it a dma-buf fd and a PCI function; it attaches as that
+ * device's importer, maps, hands the DMA addresses back, counts the
+ * exporter's invalidations (and unmaps in them, as RDMA's importer does),
+ * unmaps and detaches.  Device: /dev/p2pbuf_test_importer; each open file
+ * holds up to P2PBUF_TI_MAX attachments, detached when it is closed.
+ */
+#ifndef _P2PBUF_TEST_IMPORTER_H
+#define _P2PBUF_TEST_IMPORTER_H
+
+#include <linux/const.h>
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define P2PBUF_TI_MAX		16
+#define P2PBUF_TI_MAX_SEGS	64
+
+/* attach flags */
+#define P2PBUF_TI_F_PEER2PEER	_BITUL(0)	/* importer_ops.allow_peer2peer */
+#define P2PBUF_TI_F_STATIC	_BITUL(1)	/* dma_buf_attach(): no invalidation */
+#define P2PBUF_TI_F_NO_UNMAP	_BITUL(2)	/* invalidation: count, do not unmap */
+
+struct p2pbuf_ti_attach {
+	__s32 dmabuf_fd;	/* in */
+	__u32 flags;		/* in: P2PBUF_TI_F_* */
+	__u32 domain;		/* in: the importing PCI function */
+	__u32 bus;
+	__u32 devfn;
+	__u32 slot;		/* out: names the attachment */
+};
+
+struct p2pbuf_ti_seg {
+	__u64 dma_addr;
+	__u64 length;
+};
+
+struct p2pbuf_ti_map {
+	__u32 slot;		/* in */
+	__u32 direction;	/* in: enum dma_data_direction (0 bidi, 1 to dev, 2 from dev) */
+	__u32 nr_segs;		/* out: entries of the sg_table */
+	__u32 page_less;	/* out: 1 if no entry has a struct page */
+	struct p2pbuf_ti_seg segs[P2PBUF_TI_MAX_SEGS];	/* out: the first ones */
+};
+
+struct p2pbuf_ti_status {
+	__u32 slot;		/* in */
+	__u32 mapped;		/* out: the attachment holds a mapping */
+	__u32 invalidations;	/* out: invalidate/move_notify calls seen */
+	__u32 unmapped_in_invalidate; /* out: mappings it dropped in them */
+	__u32 peer2peer;	/* out: attach->peer2peer */
+	/*
+	 * out: the kernel tells dynamic importers (CONFIG_DMABUF_MOVE_NOTIFY,
+	 * or 7.1+) instead of pinning before every map
+	 */
+	__u32 dynamic_notify;
+};
+
+#define P2PBUF_TI_MAGIC		0xB8
+#define P2PBUF_TI_ATTACH	_IOWR(P2PBUF_TI_MAGIC, 0, struct p2pbuf_ti_attach)
+#define P2PBUF_TI_MAP		_IOWR(P2PBUF_TI_MAGIC, 1, struct p2pbuf_ti_map)
+#define P2PBUF_TI_UNMAP		_IOW(P2PBUF_TI_MAGIC, 2, __u32)
+#define P2PBUF_TI_DETACH	_IOW(P2PBUF_TI_MAGIC, 3, __u32)
+#define P2PBUF_TI_STATUS	_IOWR(P2PBUF_TI_MAGIC, 4, struct p2pbuf_ti_status)
+#define P2PBUF_TI_PIN		_IOW(P2PBUF_TI_MAGIC, 5, __u32)
+#define P2PBUF_TI_UNPIN		_IOW(P2PBUF_TI_MAGIC, 6, __u32)
+
+#endif /* _P2PBUF_TEST_IMPORTER_H */
