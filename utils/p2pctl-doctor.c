@@ -565,7 +565,7 @@ static void check_bars(struct doctor *d)
 					 "cannot be a provider: not an assigned, page-aligned memory BAR");
 			else if (sizes && ((uint64_t)1 << (20 + top)) > bar->size)
 				snprintf(advice, sizeof(advice),
-					 "can grow: write a size to %s/resource%u_resize with no driver bound",
+					 "can grow: echo SIZE > /sys/bus/pci/devices/%s/resource%u_resize (no driver bound)",
 					 f->name, b);
 			else if (bar->flags & P2PCTL_IORESOURCE_PREFETCH)
 				snprintf(advice, sizeof(advice),
