@@ -107,8 +107,9 @@ static void check_module(struct doctor *d)
 		    "loaded; %s: %s", d->device, p2pbuf_strerror(ret));
 		return;
 	}
-	add(d, "module", "p2pbuf", "nothing to do", "loaded, uAPI %" PRIu32 ".%" PRIu32,
-	    d->info.version_major, d->info.version_minor);
+	add(d, "module", "p2pbuf", "nothing to do",
+	    "loaded, uAPI %" PRIu32 ".%" PRIu32, d->info.version_major,
+	    d->info.version_minor);
 }
 
 /* The advice about a module parameter and its value. */
@@ -195,8 +196,8 @@ static char kconfig(struct doctor *d, const char *opt, char *from, size_t len)
 		f = fopen(root_path(d, path, buf, sizeof(buf)), "r");
 		snprintf(from, len, "%s", path);
 	}
-	if (!f && !access(root_path(d, "/proc/config.gz", buf, sizeof(buf)),
-			  R_OK)) {
+	if (!f &&
+	    !access(root_path(d, "/proc/config.gz", buf, sizeof(buf)), R_OK)) {
 		snprintf(cmd, sizeof(cmd), "gzip -dc '%s' 2>/dev/null", buf);
 		f = popen(cmd, "r");
 		gz = true;
@@ -313,8 +314,8 @@ static void check_iommu(struct doctor *d)
 	const struct p2pctl_pci_fn *f;
 	DIR *dd;
 
-	dd = opendir(root_path(d, "/sys/kernel/iommu_groups", buf,
-			       sizeof(buf)));
+	dd = opendir(
+		root_path(d, "/sys/kernel/iommu_groups", buf, sizeof(buf)));
 	if (dd) {
 		while ((de = readdir(dd)))
 			groups += de->d_name[0] != '.';
@@ -452,8 +453,8 @@ static void check_acs(struct doctor *d)
 		len = p2pctl_pci_config(dir, f, cfg, sizeof(cfg));
 		if (len < 0) {
 			add(d, "acs", f->short_name,
-			    "run as root to read the config space", "unknown (%s)",
-			    strerror(-len));
+			    "run as root to read the config space",
+			    "unknown (%s)", strerror(-len));
 			continue;
 		}
 		pos = p2pctl_pci_ext_cap(cfg, len, P2PCTL_PCI_EXT_CAP_ACS);
@@ -538,10 +539,11 @@ static void check_bars(struct doctor *d)
 			if (len < 0) {
 				len = p2pctl_pci_config(dir, f, cfg,
 							sizeof(cfg));
-				pos = len < 0 ? 0 :
-						p2pctl_pci_ext_cap(
-							cfg, len,
-							P2PCTL_PCI_EXT_CAP_REBAR);
+				pos = len < 0 ?
+					      0 :
+					      p2pctl_pci_ext_cap(
+						      cfg, len,
+						      P2PCTL_PCI_EXT_CAP_REBAR);
 			}
 			snprintf(subject, sizeof(subject), "%s bar%u",
 				 f->short_name, b);
@@ -561,18 +563,23 @@ static void check_bars(struct doctor *d)
 			}
 			if ((bar->flags & P2PCTL_IORESOURCE_UNSET) ||
 			    bar->start % page || bar->size % page)
-				snprintf(advice, sizeof(advice),
-					 "cannot be a provider: not an assigned, page-aligned memory BAR");
-			else if (sizes && ((uint64_t)1 << (20 + top)) > bar->size)
-				snprintf(advice, sizeof(advice),
-					 "can grow: echo SIZE > /sys/bus/pci/devices/%s/resource%u_resize (no driver bound)",
-					 f->name, b);
+				snprintf(
+					advice, sizeof(advice),
+					"cannot be a provider: not an assigned, page-aligned memory BAR");
+			else if (sizes &&
+				 ((uint64_t)1 << (20 + top)) > bar->size)
+				snprintf(
+					advice, sizeof(advice),
+					"can grow: echo SIZE > /sys/bus/pci/devices/%s/resource%u_resize (no driver bound)",
+					f->name, b);
 			else if (bar->flags & P2PCTL_IORESOURCE_PREFETCH)
-				snprintf(advice, sizeof(advice),
-					 "a provider of it is mapped write-combining for the CPU");
+				snprintf(
+					advice, sizeof(advice),
+					"a provider of it is mapped write-combining for the CPU");
 			else
-				snprintf(advice, sizeof(advice),
-					 "a provider of it is mapped uncached for the CPU: slow CPU access, DMA unaffected");
+				snprintf(
+					advice, sizeof(advice),
+					"a provider of it is mapped uncached for the CPU: slow CPU access, DMA unaffected");
 			add(d, "bar", subject, advice, "%s, %s-bit, %s%s", size,
 			    bar->flags & P2PCTL_IORESOURCE_MEM_64 ? "64" : "32",
 			    bar->flags & P2PCTL_IORESOURCE_PREFETCH ?

@@ -228,9 +228,9 @@ static int topo_print(FILE *out, const struct topo *t, bool json)
 			pr_bool(&pr, PR_JSON, "reachable", NULL,
 				c->r.map_type != 0);
 			pr_string(&pr, PR_JSON, "reason", NULL,
-				  p2pctl_name(p2pbuf_reach_reason_name(
-						      c->r.reason),
-					      "reason", c->r.reason, b));
+				  p2pctl_name(
+					  p2pbuf_reach_reason_name(c->r.reason),
+					  "reason", c->r.reason, b));
 			if (c->r.map_type)
 				pr_string(&pr, PR_JSON, "map_type", NULL,
 					  p2pctl_map_type_str(c->r.map_type,
@@ -258,8 +258,9 @@ static int topo_print(FILE *out, const struct topo *t, bool json)
 			row->fn->bars[row->bar].size);
 		pr_close(&pr);
 		if (first)
-			pr_text(&pr, "\nNot usable as providers (not an assigned, "
-				     "page-aligned memory BAR):");
+			pr_text(&pr,
+				"\nNot usable as providers (not an assigned, "
+				"page-aligned memory BAR):");
 		first = false;
 		bar_name(row, name, sizeof(name));
 		pr_text(&pr, " ");

@@ -54,7 +54,10 @@ struct rig_fn {
 #define NP "32-bit, non-prefetchable"
 #define P64 "64-bit, prefetchable"
 #define NP64 "64-bit, non-prefetchable"
-#define END { -1, NULL, NULL, false } /* the end of bars[] */
+#define END                           \
+	{                             \
+		-1, NULL, NULL, false \
+	} /* the end of bars[] */
 
 /*
  * run-qemu.sh's devices and q35's own (host bridge, LPC, AHCI, SMBus), in
@@ -64,25 +67,59 @@ struct rig_fn {
  */
 static const struct rig_fn rig[] = {
 	{ "00:00.0", true, false, false, false, -1, { END } },
-	{ "00:03.0", false, false, false, false, -1,
+	{ "00:03.0",
+	  false,
+	  false,
+	  false,
+	  false,
+	  -1,
 	  { { 0, "1.0 MiB", NP, true }, END } },
-	{ "00:04.0", false, false, false, false, -1,
+	{ "00:04.0",
+	  false,
+	  false,
+	  false,
+	  false,
+	  -1,
 	  { { 0, "256 B", NP, false }, { 2, "64.0 MiB", P64, true }, END } },
-	{ "00:05.0", true, true, false, false, -1,
+	{ "00:05.0",
+	  true,
+	  true,
+	  false,
+	  false,
+	  -1,
 	  { { 0, "4.0 KiB", NP, true }, END } },
-	{ "00:06.0", false, false, false, true, -1,
-	  { { 0, "16.0 KiB", NP64, true }, { 2, "64.0 MiB", P64, true },
-	    END } },
+	{ "00:06.0",
+	  false,
+	  false,
+	  false,
+	  true,
+	  -1,
+	  { { 0, "16.0 KiB", NP64, true }, { 2, "64.0 MiB", P64, true }, END } },
 	{ "00:1f.0", true, false, false, false, -1, { END } },
-	{ "00:1f.2", false, false, false, false, 5,
+	{ "00:1f.2",
+	  false,
+	  false,
+	  false,
+	  false,
+	  5,
 	  { { 5, "4.0 KiB", NP, true }, END } },
 	{ "00:1f.3", false, false, false, false, 5, { END } },
 	{ "01:00.0", true, true, true, false, -1, { END } },
 	{ "02:00.0", true, true, true, false, -1, { END } },
-	{ "03:00.0", false, false, true, false, 9,
+	{ "03:00.0",
+	  false,
+	  false,
+	  true,
+	  false,
+	  9,
 	  { { 0, "1.0 MiB", NP, true }, END } },
 	{ "02:01.0", true, true, true, false, -1, { END } },
-	{ "04:00.0", false, false, true, false, 11,
+	{ "04:00.0",
+	  false,
+	  false,
+	  true,
+	  false,
+	  11,
 	  { { 0, "256 B", NP, false }, { 2, "64.0 MiB", P64, true }, END } },
 };
 
@@ -145,8 +182,8 @@ struct table {
 	char *cell[MAXROWS][MAXCOLS];
 };
 
-__attribute__((format(printf, 3, 4))) static void
-cell(struct table *t, int col, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void cell(struct table *t, int col,
+						       const char *fmt, ...)
 {
 	va_list ap;
 
@@ -215,9 +252,10 @@ static char *p2pctl(const char *args)
 
 static void assert_same(const char *what, const char *out, const char *exp)
 {
-	ck_assert_msg(!strcmp(out, exp),
-		      "%s differs.\n--- expected ---\n%s--- p2pctl printed ---\n%s",
-		      what, exp, out);
+	ck_assert_msg(
+		!strcmp(out, exp),
+		"%s differs.\n--- expected ---\n%s--- p2pctl printed ---\n%s",
+		what, exp, out);
 }
 
 /* --- p2pctl topo ---------------------------------------------------------------- */

@@ -2283,11 +2283,10 @@ static void fake_fn(const char *bdf, const char *parent, const char *ids,
 	char vendor[8], device[8];
 
 	if (parent[0])
-		PATHF(dev, "%s/sys/devices/pci0000:00/%s/%s",
-			 topo_root, parent, bdf);
+		PATHF(dev, "%s/sys/devices/pci0000:00/%s/%s", topo_root, parent,
+		      bdf);
 	else
-		PATHF(dev, "%s/sys/devices/pci0000:00/%s",
-			 topo_root, bdf);
+		PATHF(dev, "%s/sys/devices/pci0000:00/%s", topo_root, bdf);
 	mkdirs(dev);
 	PATHF(link, "%s/%s", topo_pci, bdf);
 	ck_assert_int_eq(symlink(dev, link), 0);
@@ -2296,15 +2295,16 @@ static void fake_fn(const char *bdf, const char *parent, const char *ids,
 	put_text(dev, "vendor", vendor);
 	put_text(dev, "device", device);
 	put_text(dev, "class", class);
-	put_text(dev, "resource",
-		 resource ? resource :
-			    "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
+	put_text(
+		dev, "resource",
+		resource ?
+			resource :
+			"0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
 	PATHF(link, "%s/config", dev);
 	put_file(link, cfg ? cfg : zero, cfg ? len : sizeof(zero));
 	if (group < 0)
 		return;
-	PATHF(grp, "%s/sys/kernel/iommu_groups/%d", topo_root,
-		 group);
+	PATHF(grp, "%s/sys/kernel/iommu_groups/%d", topo_root, group);
 	mkdirs(grp);
 	put_text(grp, "type", type);
 	PATHF(target, "%s/iommu_group", dev);
@@ -2356,11 +2356,9 @@ static void topo_setup(void)
 	setup();
 	PATHF(topo_root, "/tmp/test_topo.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(topo_root));
-	PATHF(topo_pci, "%s/sys/bus/pci/devices",
-		 topo_root);
+	PATHF(topo_pci, "%s/sys/bus/pci/devices", topo_root);
 	mkdirs(topo_pci);
-	PATHF(topo_module, "%s/sys/module/p2pbuf",
-		 topo_root);
+	PATHF(topo_module, "%s/sys/module/p2pbuf", topo_root);
 	PATHF(path, "%s/parameters", topo_module);
 	mkdirs(path);
 	put_text(path, "host_bridge_p2p", "N\n");
@@ -2373,25 +2371,26 @@ static void topo_setup(void)
 	fake_fn("0000:00:00.0", "", "8086:29c0", "0x060000\n", NULL, 0, "DMA\n",
 		NULL, 0);
 	fake_fn("0000:00:03.0", "", "1234:11e8", "0x00ff00\n",
-		"0x00000000fea00000 0x00000000feafffff 0x0000000000040200\n",
-		1, "DMA\n", NULL, 0);
+		"0x00000000fea00000 0x00000000feafffff 0x0000000000040200\n", 1,
+		"DMA\n", NULL, 0);
 	fake_fn("0000:00:04.0", "", "1af4:1110", "0x050000\n",
 		"0x00000000feb00000 0x00000000feb000ff 0x0000000000040200\n" NO_BAR
 		"0x00000000f8000000 0x00000000fbffffff 0x000000000014220c\n",
 		2, "identity\n", iv_cfg, sizeof(iv_cfg));
-	fake_fn("0000:00:05.0", "", "1b36:000c", "0x060400\n", NULL, 3,
-		"DMA\n", rp_cfg, sizeof(rp_cfg));
+	fake_fn("0000:00:05.0", "", "1b36:000c", "0x060400\n", NULL, 3, "DMA\n",
+		rp_cfg, sizeof(rp_cfg));
 	fake_fn("0000:01:00.0", "0000:00:05.0", "1234:11e8", "0x00ff00\n",
-		"0x00000000fe800000 0x00000000fe9fffff 0x0000000000040200\n",
+		"0x00000000fe800000 0x00000000fe9fffff 0x0000000000040200\n", 4,
+		"DMA-FQ\n", NULL, 0);
+	fake_fn("0000:01:00.1", "0000:00:05.0", "8086:2930", "0x0c0500\n", NULL,
 		4, "DMA-FQ\n", NULL, 0);
-	fake_fn("0000:01:00.1", "0000:00:05.0", "8086:2930", "0x0c0500\n",
-		NULL, 4, "DMA-FQ\n", NULL, 0);
 	ck_assert_int_eq(uname(&u), 0);
 	PATHF(path, "%s/boot", topo_root);
 	mkdirs(path);
 	PATHF(boot, "config-%s", u.release);
-	put_text(path, boot,
-		 "CONFIG_PCI=y\n# CONFIG_PCI_P2PDMA is not set\nCONFIG_DMABUF_MOVE_NOTIFY=y\n");
+	put_text(
+		path, boot,
+		"CONFIG_PCI=y\n# CONFIG_PCI_P2PDMA is not set\nCONFIG_DMABUF_MOVE_NOTIFY=y\n");
 	sysfs_pci = topo_pci;
 	sysfs_root = topo_root;
 	reach_hb_reason = P2PBUF_UNREACH_HOST_BRIDGE;
@@ -2535,9 +2534,11 @@ START_TEST(test_topo_errors)
 	expect_usage_error(
 		"p2pctl: doctor: invalid option '--bogus' (see 'p2pctl doctor --help')\n");
 	ck_assert_int_eq(run("topo", "--help"), P2PCTL_EXIT_OK);
-	ck_assert_ptr_nonnull(strstr(res.out, "Usage: p2pctl topo [--json] [--device PATH]\n"));
+	ck_assert_ptr_nonnull(strstr(
+		res.out, "Usage: p2pctl topo [--json] [--device PATH]\n"));
 	ck_assert_int_eq(run("doctor", "--help"), P2PCTL_EXIT_OK);
-	ck_assert_ptr_nonnull(strstr(res.out, "Usage: p2pctl doctor [--json] [--device PATH]\n"));
+	ck_assert_ptr_nonnull(strstr(
+		res.out, "Usage: p2pctl doctor [--json] [--device PATH]\n"));
 }
 END_TEST
 
@@ -2621,7 +2622,9 @@ START_TEST(test_doctor_driver)
 				    "/dev/null", (const char *)NULL),
 			 P2PCTL_EXIT_OK);
 	ck_assert_str_eq(res.err, "");
-	ck_assert_ptr_nonnull(strstr(res.out, "\nmodule       p2pbuf              loaded, uAPI 1.4   "));
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"\nmodule       p2pbuf              loaded, uAPI 1.4   "));
 	ck_assert_ptr_nonnull(strstr(
 		res.out,
 		"\nparameter    host_bridge_p2p     N                                                          default: through a host bridge only where the kernel's allowlist says it works\n"
@@ -2649,7 +2652,8 @@ START_TEST(test_doctor_driver)
 				    "/dev/null", (const char *)NULL),
 			 P2PCTL_EXIT_OK);
 	ck_assert_ptr_nonnull(strstr(
-		res.out, "8086:29c0, allowed by host_bridge_p2p=Y (host-bridge-admin)"));
+		res.out,
+		"8086:29c0, allowed by host_bridge_p2p=Y (host-bridge-admin)"));
 
 	/* The module is there but its device is not. */
 	ck_assert_int_eq(run_module(topo_module, "doctor", "--device",
@@ -2658,7 +2662,8 @@ START_TEST(test_doctor_driver)
 	ck_assert_ptr_nonnull(strstr(
 		res.out,
 		"\nmodule       p2pbuf              loaded; /nonexistent/p2pbuf: "));
-	ck_assert_ptr_nonnull(strstr(res.out, "8086:29c0, allowlist verdict unknown"));
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "8086:29c0, allowlist verdict unknown"));
 }
 END_TEST
 
