@@ -368,7 +368,8 @@ static const struct p2pctl_cmd topo_cmds[] = {
 			"  Rows are the memory BARs of the machine, columns the functions that\n"
 			"  can master DMA (all but bridges); each cell is the kernel's answer:\n"
 			"  a map type (bus-addr, iommu, direct) or why not (X, HB, MASK, P2PDMA,\n"
-			"  USER; see the legend).\n",
+			"  USER; see the legend).  Exits 0 with the matrix, whatever it shows;\n"
+			"  1 if the driver cannot answer for a BAR (before uAPI 1.4).\n",
 	},
 };
 
