@@ -356,7 +356,8 @@ static bool crosses_host_bridge(uint32_t reason)
 
 /*
  * The kernel's answer for some memory BAR and target of domain whose path
- * crosses the host bridge: 0 with *r, or -ENOENT if no pair does.
+ * crosses the host bridge: 0 with *r, -ENOENT if no pair does, or
+ * -EOPNOTSUPP if the driver cannot answer for a BAR (before uAPI 1.4).
  */
 static int host_bridge_reach(struct doctor *d, uint32_t domain,
 			     struct p2pbuf_reach_info *r)
@@ -364,6 +365,7 @@ static int host_bridge_reach(struct doctor *d, uint32_t domain,
 	const struct p2pctl_pci_fn *f, *t;
 	size_t i, j;
 	unsigned int b;
+	int ret;
 
 	for (i = 0; i < d->nfns; i++) {
 		f = &d->fns[i];
@@ -377,8 +379,11 @@ static int host_bridge_reach(struct doctor *d, uint32_t domain,
 				if (t == f || t->addr.domain != domain ||
 				    p2pctl_pci_is_bridge(t))
 					continue;
-				if (p2pbuf_reach_bar(d->ctx, &f->addr, b,
-						     &t->addr, r, sizeof(*r)))
+				ret = p2pbuf_reach_bar(d->ctx, &f->addr, b,
+						       &t->addr, r, sizeof(*r));
+				if (ret == -EOPNOTSUPP)
+					return ret;
+				if (ret)
 					break; /* an unusable BAR: the next */
 				if (crosses_host_bridge(r->reason))
 					return 0;
@@ -394,6 +399,7 @@ static void check_host_bridges(struct doctor *d)
 	struct p2pbuf_reach_info r;
 	char id[16];
 	size_t i;
+	int ret;
 
 	for (i = 0; i < d->nfns; i++) {
 		f = &d->fns[i];
@@ -406,7 +412,14 @@ static void check_host_bridges(struct doctor *d)
 			add(d, "host-bridge", f->short_name,
 			    "load p2pbuf: the verdict is the kernel's (P2PBUF_IOC_REACH)",
 			    "%s, allowlist verdict unknown", id);
-		else if (host_bridge_reach(d, f->addr.domain, &r))
+		else if ((ret = host_bridge_reach(d, f->addr.domain, &r)) ==
+			 -EOPNOTSUPP)
+			add(d, "host-bridge", f->short_name,
+			    "a uAPI 1.4 driver tells (P2PBUF_IOC_REACH for a BAR)",
+			    "%s, allowlist verdict unknown (uAPI %" PRIu32
+			    ".%" PRIu32 ")",
+			    id, d->info.version_major, d->info.version_minor);
+		else if (ret)
 			add(d, "host-bridge", f->short_name,
 			    "no two devices of this machine talk through it",
 			    "%s, allowlist verdict unknown (no path crosses it)",

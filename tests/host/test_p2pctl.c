@@ -2655,6 +2655,14 @@ START_TEST(test_doctor_driver)
 		res.out,
 		"8086:29c0, allowed by host_bridge_p2p=Y (host-bridge-admin)"));
 
+	/* A uAPI 1.3 driver cannot say. */
+	fake_info.reply.version_minor = 3;
+	ck_assert_int_eq(run_module(topo_module, "doctor", "--device",
+				    "/dev/null", (const char *)NULL),
+			 P2PCTL_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(
+		res.out, "8086:29c0, allowlist verdict unknown (uAPI 1.3)"));
+
 	/* The module is there but its device is not. */
 	ck_assert_int_eq(run_module(topo_module, "doctor", "--device",
 				    "/nonexistent/p2pbuf", (const char *)NULL),
