@@ -154,6 +154,18 @@ tests_guest_test_sgl_LDADD = $(guest_lib_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_sgl
 
+# p2pctl topo and p2pctl doctor, byte for byte against the rig's definition
+# (runs in the IOMMU off and pt boots too: P2PBUF_VM_IOMMU_TESTS).
+check_PROGRAMS += tests/guest/test_topo
+tests_guest_test_topo_SOURCES = \
+	tests/guest/test_topo.c \
+	$(guest_util_sources)
+tests_guest_test_topo_CFLAGS = $(guest_cflags)
+tests_guest_test_topo_LDFLAGS = $(guest_ldflags)
+tests_guest_test_topo_LDADD = $(guest_lib_ldadd)
+
+VM_GUEST_PROGS += tests/guest/test_topo
+
 # Benchmark of dma-sgls (reported in README, not run by make check):
 # scripts/p2pbuf-vm [--iommu off] -- bench_sgl
 check_PROGRAMS += tests/guest/bench_sgl

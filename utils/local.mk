@@ -15,7 +15,11 @@ p2pctl_cli_sources = \
 	utils/p2pctl-buffer.c \
 	utils/p2pctl-map.c \
 	utils/p2pctl-events.c \
-	utils/p2pctl-demo.c
+	utils/p2pctl-demo.c \
+	utils/p2pctl-pci.c \
+	utils/p2pctl-pci.h \
+	utils/p2pctl-topo.c \
+	utils/p2pctl-doctor.c
 
 bin_PROGRAMS += utils/p2pctl
 utils_p2pctl_SOURCES = utils/p2pctl.c $(p2pctl_cli_sources)

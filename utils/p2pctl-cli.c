@@ -19,7 +19,8 @@ static const struct p2pctl_noun p2pctl_noun_help;
 static const struct p2pctl_noun *const nouns[] = {
 	&p2pctl_noun_info,    &p2pctl_noun_provider, &p2pctl_noun_buffer,
 	&p2pctl_noun_map,     &p2pctl_noun_reach,    &p2pctl_noun_list,
-	&p2pctl_noun_monitor, &p2pctl_noun_demo,     &p2pctl_noun_help,
+	&p2pctl_noun_monitor, &p2pctl_noun_demo,     &p2pctl_noun_topo,
+	&p2pctl_noun_doctor,  &p2pctl_noun_help,
 };
 
 static const char exit_status_help[] =

@@ -6,7 +6,8 @@
  * The files: p2pctl-cli.c dispatches "p2pctl [-j] NOUN [VERB] [OPTIONS]"
  * through the nouns below and prints the help; each noun has its file
  * (p2pctl-info.c, p2pctl-provider.c, p2pctl-buffer.c, p2pctl-map.c for
- * map and reach, p2pctl-events.c for list and monitor, p2pctl-demo.c)
+ * map and reach, p2pctl-events.c for list and monitor, p2pctl-demo.c,
+ * p2pctl-topo.c and p2pctl-doctor.c, which read sysfs through p2pctl-pci.h)
  * with its commands, their options and their views, written once for
  * text and JSON through p2pctl-print.h; p2pctl-util.h has what they
  * share.
@@ -38,8 +39,14 @@ struct p2pctl {
 	FILE *err;
 	/* Present iff the module is loaded: normally "/sys/module/p2pbuf". */
 	const char *sysfs_module;
-	/* The PCI devices (demo); NULL means "/sys/bus/pci/devices". */
+	/* The PCI devices (demo, topo, doctor); NULL: "/sys/bus/pci/devices". */
 	const char *sysfs_pci;
+	/*
+	 * Where doctor finds /sys/kernel/iommu_groups, /boot/config-RELEASE
+	 * and /proc/config.gz: NULL or "" for "/", else a directory standing
+	 * for it (a test's fake tree).
+	 */
+	const char *root;
 	/* -j, --json before the command: JSON output wherever there is one. */
 	bool json;
 };
@@ -78,6 +85,8 @@ extern const struct p2pctl_noun p2pctl_noun_reach;
 extern const struct p2pctl_noun p2pctl_noun_list;
 extern const struct p2pctl_noun p2pctl_noun_monitor;
 extern const struct p2pctl_noun p2pctl_noun_demo;
+extern const struct p2pctl_noun p2pctl_noun_topo;
+extern const struct p2pctl_noun p2pctl_noun_doctor;
 
 int p2pctl_main(const struct p2pctl *p, int argc, char **argv);
 

@@ -232,10 +232,15 @@ void pr_open_list(struct pr *pr, const char *key)
 
 static void table_print(struct pr *pr, const struct pr_level *t)
 {
-	int width[PR_MAX_COLUMNS], c, w;
+	int *width, c, w;
 	size_t r;
 
-	assert(t->ncols <= PR_MAX_COLUMNS);
+	/* As many columns as the view declared (p2pctl topo: one a device). */
+	width = calloc(t->ncols ? t->ncols : 1, sizeof(*width));
+	if (!width) {
+		pr->err = -ENOMEM;
+		return;
+	}
 	for (c = 0; c < t->ncols; c++) {
 		width[c] = strlen(t->cols[c].head);
 		if (width[c] < t->cols[c].min_width)
@@ -264,6 +269,7 @@ static void table_print(struct pr *pr, const struct pr_level *t)
 				fprintf(pr->out, "%-*s  ", width[c], cell);
 		}
 	}
+	free(width);
 }
 
 void pr_close(struct pr *pr)

@@ -43,8 +43,8 @@ enum pr_to {
 };
 
 /*
- * A column of a text table (at most PR_MAX_COLUMNS of them): the member of
- * each row with this key, under the heading head.
+ * A column of a text table (any number of them): the member of each row
+ * with this key, under the heading head.
  */
 struct pr_column {
 	const char *key;
@@ -53,7 +53,6 @@ struct pr_column {
 };
 
 #define PR_MAX_DEPTH 6
-#define PR_MAX_COLUMNS 16
 
 enum pr_kind { PR_FIELDS, PR_WORDS, PR_TABLE, PR_ROW, PR_LIST };
 

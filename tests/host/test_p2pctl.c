@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +42,8 @@ static struct result res;
 
 /* The PCI devices p2pctl demo sees; NULL: the real ones (never used). */
 static const char *sysfs_pci = "/nonexistent/sys/bus/pci/devices";
+/* What p2pctl doctor takes for "/" (NULL: "/"; topo_setup() sets it). */
+static const char *sysfs_root;
 
 static void free_result(void)
 {
@@ -55,7 +58,8 @@ static int run_module(const char *sysfs_module, const char *arg, ...)
 	char *argv[MAX_ARGS] = { "p2pctl" };
 	size_t outlen, errlen;
 	struct p2pctl p = { .sysfs_module = sysfs_module,
-			    .sysfs_pci = sysfs_pci };
+			    .sysfs_pci = sysfs_pci,
+			    .root = sysfs_root };
 	int argc = 1;
 	va_list ap;
 
@@ -2282,6 +2286,455 @@ START_TEST(test_views_agree)
 }
 END_TEST
 
+/* --- topo and doctor: a fake machine --------------------------------------- */
+
+/*
+ * A fake sysfs below a temporary directory (root): sys/bus/pci/devices/BDF
+ * links to sys/devices/pci0000:00/[BRIDGE/]BDF, as the kernel's do, with
+ * vendor, device, class, resource, config and iommu_group; the module's
+ * parameters; a /boot/config of the running release.  REACH answers from
+ * fake_reach(): the functions on bus 1 share a switch, everything else
+ * crosses a host bridge that reach_hb_reason says how to treat.
+ */
+/* snprintf() into an array, which must hold it all. */
+#define PATHF(buf, ...) \
+	ck_assert_int_lt(snprintf(buf, sizeof(buf), __VA_ARGS__), sizeof(buf))
+
+static char topo_root[64], topo_pci[128], topo_module[128];
+static uint32_t reach_hb_reason = P2PBUF_UNREACH_HOST_BRIDGE;
+static unsigned int reach_calls;
+
+static void put_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+static void put_text(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+
+	PATHF(path, "%s/%s", dir, name);
+	put_file(path, text, strlen(text));
+}
+
+static void mkdirs(const char *path)
+{
+	char cmd[600];
+
+	PATHF(cmd, "mkdir -p '%s'", path);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/*
+ * A function: parent is "" (root bus) or the bridge above; resource the
+ * six BAR lines (NULL: none); group -1 for none; cfg (len bytes) its
+ * config space (NULL: 64 zero bytes).
+ */
+static void fake_fn(const char *bdf, const char *parent, const char *ids,
+		    const char *class, const char *resource, int group,
+		    const char *type, const uint8_t *cfg, size_t len)
+{
+	char dev[512], link[512], target[512], grp[256];
+	static const uint8_t zero[64];
+	char vendor[8], device[8];
+
+	if (parent[0])
+		PATHF(dev, "%s/sys/devices/pci0000:00/%s/%s", topo_root, parent,
+		      bdf);
+	else
+		PATHF(dev, "%s/sys/devices/pci0000:00/%s", topo_root, bdf);
+	mkdirs(dev);
+	PATHF(link, "%s/%s", topo_pci, bdf);
+	ck_assert_int_eq(symlink(dev, link), 0);
+	PATHF(vendor, "0x%.4s", ids);
+	PATHF(device, "0x%.4s", ids + 5);
+	put_text(dev, "vendor", vendor);
+	put_text(dev, "device", device);
+	put_text(dev, "class", class);
+	put_text(
+		dev, "resource",
+		resource ?
+			resource :
+			"0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
+	PATHF(link, "%s/config", dev);
+	put_file(link, cfg ? cfg : zero, cfg ? len : sizeof(zero));
+	if (group < 0)
+		return;
+	PATHF(grp, "%s/sys/kernel/iommu_groups/%d", topo_root, group);
+	mkdirs(grp);
+	put_text(grp, "type", type);
+	PATHF(target, "%s/iommu_group", dev);
+	ck_assert_int_eq(symlink(grp, target), 0);
+}
+
+#define NO_BAR "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+
+/* A PCIe config space with the extended capabilities given (id, body). */
+static void ext_caps(uint8_t *cfg, const uint16_t *ids, const uint8_t *bodies[],
+		     const size_t *lens, int n)
+{
+	unsigned int pos = 0x100, next;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		next = i + 1 < n ? pos + 4 + lens[i] : 0;
+		next = (next + 3) & ~3u;
+		cfg[pos] = ids[i] & 0xff;
+		cfg[pos + 1] = ids[i] >> 8;
+		/* Bits 16-19 the version (1), 20-31 the next one. */
+		cfg[pos + 2] = 1 | (next & 0xf) << 4;
+		cfg[pos + 3] = next >> 4;
+		memcpy(cfg + pos + 4, bodies[i], lens[i]);
+		pos = next;
+	}
+}
+
+/*
+ * The machine: a host bridge, two endpoints on the root bus (00:03.0 with
+ * a 1 MiB BAR, 00:04.0 with a 256-byte BAR 0 and a 64 MiB prefetchable
+ * 64-bit BAR 2 that ReBAR can grow to 256 MiB), a root port 00:05.0 (ACS:
+ * SV RR CR enabled), and below it on bus 1 an endpoint 01:00.0 (a 2 MiB
+ * BAR) and an SMBus-like 01:00.1 without memory BARs.
+ */
+static void topo_setup(void)
+{
+	static const uint8_t acs[] = { 0x1f, 0x00, 0x0d, 0x00 }; /* cap, ctrl */
+	/* ReBAR: BAR 2, 1 resizable BAR, now 64 MiB (6), sizes 1M..256M. */
+	static const uint8_t rebar[] = { 0xf0, 0x1f, 0x00, 0x00,
+					 0x22, 0x06, 0x00, 0x00 };
+	const uint8_t *acs_body[] = { acs }, *rebar_body[] = { rebar };
+	static const uint16_t acs_id[] = { 0x000d }, rebar_id[] = { 0x0015 };
+	static const size_t acs_len[] = { 4 }, rebar_len[] = { 8 };
+	static uint8_t rp_cfg[4096], iv_cfg[4096];
+	char path[512], boot[128];
+	struct utsname u;
+
+	setup();
+	PATHF(topo_root, "/tmp/test_topo.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(topo_root));
+	PATHF(topo_pci, "%s/sys/bus/pci/devices", topo_root);
+	mkdirs(topo_pci);
+	PATHF(topo_module, "%s/sys/module/p2pbuf", topo_root);
+	PATHF(path, "%s/parameters", topo_module);
+	mkdirs(path);
+	put_text(path, "host_bridge_p2p", "N\n");
+	put_text(path, "max_sgls_per_fd", "1024\n");
+	memset(rp_cfg, 0, sizeof(rp_cfg));
+	ext_caps(rp_cfg, acs_id, acs_body, acs_len, 1);
+	memset(iv_cfg, 0, sizeof(iv_cfg));
+	ext_caps(iv_cfg, rebar_id, rebar_body, rebar_len, 1);
+
+	fake_fn("0000:00:00.0", "", "8086:29c0", "0x060000\n", NULL, 0, "DMA\n",
+		NULL, 0);
+	fake_fn("0000:00:03.0", "", "1234:11e8", "0x00ff00\n",
+		"0x00000000fea00000 0x00000000feafffff 0x0000000000040200\n", 1,
+		"DMA\n", NULL, 0);
+	fake_fn("0000:00:04.0", "", "1af4:1110", "0x050000\n",
+		"0x00000000feb00000 0x00000000feb000ff 0x0000000000040200\n" NO_BAR
+		"0x00000000f8000000 0x00000000fbffffff 0x000000000014220c\n",
+		2, "identity\n", iv_cfg, sizeof(iv_cfg));
+	fake_fn("0000:00:05.0", "", "1b36:000c", "0x060400\n", NULL, 3, "DMA\n",
+		rp_cfg, sizeof(rp_cfg));
+	fake_fn("0000:01:00.0", "0000:00:05.0", "1234:11e8", "0x00ff00\n",
+		"0x00000000fe800000 0x00000000fe9fffff 0x0000000000040200\n", 4,
+		"DMA-FQ\n", NULL, 0);
+	fake_fn("0000:01:00.1", "0000:00:05.0", "8086:2930", "0x0c0500\n", NULL,
+		4, "DMA-FQ\n", NULL, 0);
+	ck_assert_int_eq(uname(&u), 0);
+	PATHF(path, "%s/boot", topo_root);
+	mkdirs(path);
+	PATHF(boot, "config-%s", u.release);
+	put_text(
+		path, boot,
+		"CONFIG_PCI=y\n# CONFIG_PCI_P2PDMA is not set\nCONFIG_DMABUF_MOVE_NOTIFY=y\n");
+	sysfs_pci = topo_pci;
+	sysfs_root = topo_root;
+	reach_hb_reason = P2PBUF_UNREACH_HOST_BRIDGE;
+	reach_calls = 0;
+}
+
+static void topo_teardown(void)
+{
+	char cmd[128];
+
+	free_result();
+	PATHF(cmd, "rm -rf '%s'", topo_root);
+	ck_assert_int_eq(system(cmd), 0);
+	sysfs_pci = "/nonexistent/sys/bus/pci/devices";
+	sysfs_root = NULL;
+}
+
+/* A uAPI 1.4 driver that answers REACH as the fake machine's topology says. */
+static int fake_reach(int fd, unsigned long request, void *arg)
+{
+	struct p2pbuf_reach *r = arg;
+
+	(void)fd;
+	ck_assert_uint_eq(request, P2PBUF_IOC_REACH);
+	ck_assert_uint_eq(r->flags, P2PBUF_REACH_F_PCI_BAR);
+	ck_assert_uint_eq(r->provider_id, 0);
+	reach_calls++;
+	/* The kernel's EINVAL: 00:04.0's BAR 0 is 256 bytes. */
+	if (r->bar_device.devfn == 0x20 && r->bar == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (r->bar_device.bus == r->target.bus &&
+	    r->bar_device.devfn == r->target.devfn) {
+		r->reason = P2PBUF_UNREACH_SAME_DEVICE;
+		r->map_type = 0;
+		r->distance = 0;
+	} else if (r->bar_device.bus == 1 && r->target.bus == 1) {
+		r->reason = P2PBUF_REACH_SWITCH;
+		r->map_type = P2PBUF_MAP_TYPE_BUS_ADDR;
+		r->distance = 2;
+	} else {
+		r->reason = reach_hb_reason;
+		r->map_type = reach_hb_reason == P2PBUF_UNREACH_HOST_BRIDGE ?
+				      0 :
+				      P2PBUF_MAP_TYPE_IOMMU;
+		r->distance = 4;
+	}
+	return 0;
+}
+
+static void fake_driver_1_4(void)
+{
+	fake_info_reset();
+	fake_info.reply.version_minor = 4;
+	fake_info.reply.features = P2PBUF_FEATURE_BUFFERS |
+				   P2PBUF_FEATURE_DMA_SGL |
+				   P2PBUF_FEATURE_REVOCATION;
+	fake_info.other = fake_reach;
+}
+
+static const char topo_expected[] =
+	"BAR           SIZE      00:03.0  00:04.0  01:00.0  01:00.1\n"
+	"00:03.0 bar0  1.0 MiB   X        HB       HB       HB\n"
+	"00:04.0 bar2  64.0 MiB  HB       X        HB       HB\n"
+	"01:00.0 bar0  2.0 MiB   HB       HB       X        bus-addr\n"
+	"\n"
+	"Not usable as providers (not an assigned, page-aligned memory BAR): 00:04.0 bar0\n"
+	"\n"
+	"Rows: memory BARs (providers-to-be); columns: functions that can master\n";
+
+START_TEST(test_topo_matrix)
+{
+	fake_driver_1_4();
+	ck_assert_int_eq(run("topo", "--device", "/dev/null"), P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.err, "");
+	ck_assert_msg(!strncmp(res.out, topo_expected, strlen(topo_expected)),
+		      "got:\n%s", res.out);
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"\n  HB        refused: the path crosses a host bridge not known to\n"));
+	/* 4 memory BARs; 00:04.0's BAR 0 is given up after one question. */
+	ck_assert_uint_eq(reach_calls, 3 * 4 + 1);
+}
+END_TEST
+
+START_TEST(test_topo_json)
+{
+	fake_driver_1_4();
+	reach_hb_reason = P2PBUF_REACH_HOST_BRIDGE_ALLOWED;
+	ck_assert_int_eq(run("-j", "topo", "--device", "/dev/null"),
+			 P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.err, "");
+	ck_assert(json_valid(res.out));
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"{\n  \"targets\": [\"0000:00:03.0\", \"0000:00:04.0\", \"0000:01:00.0\", \"0000:01:00.1\"],\n  \"bars\": [\n"));
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"    {\"device\": \"0000:00:04.0\", \"bar\": 2, \"size\": 67108864, \"prefetchable\": true, \"reach\": [{\"target\": \"0000:00:03.0\", \"reachable\": true, \"reason\": \"host-bridge-allowed\", \"map_type\": \"iommu\", \"distance\": 4}, "));
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"{\"target\": \"0000:01:00.1\", \"reachable\": true, \"reason\": \"switch\", \"map_type\": \"bus-addr\", \"distance\": 2}]}\n"));
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"  \"unusable\": [{\"device\": \"0000:00:04.0\", \"bar\": 0, \"size\": 256}]\n}\n"));
+	/* Legend and matrix are text only. */
+	ck_assert_ptr_null(strstr(res.out, "Legend"));
+	ck_assert_ptr_null(strstr(res.out, "HB"));
+}
+END_TEST
+
+START_TEST(test_topo_errors)
+{
+	/* A uAPI 1.3 driver cannot answer for a BAR. */
+	fake_driver_1_4();
+	fake_info.reply.version_minor = 3;
+	ck_assert_int_eq(run("topo", "--device", "/dev/null"),
+			 P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: topo: /dev/null: the driver (uAPI 1.3) cannot answer for a BAR that is not a provider (uAPI 1.4 can)\n");
+	ck_assert_uint_eq(reach_calls, 0);
+	/* No sysfs. */
+	fake_driver_1_4();
+	sysfs_pci = "/nonexistent/sys/bus/pci/devices";
+	ck_assert_int_eq(run("topo", "--device", "/dev/null"),
+			 P2PCTL_EXIT_FAILED);
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: topo: /nonexistent/sys/bus/pci/devices: No such file or directory\n");
+	/* No module. */
+	ck_assert_int_eq(run("topo", "--device", "/nonexistent/p2pbuf"),
+			 P2PCTL_EXIT_NODEV);
+	/* Usage. */
+	run("topo", "extra");
+	expect_usage_error(
+		"p2pctl: topo: unexpected argument 'extra' (see 'p2pctl topo --help')\n");
+	run("doctor", "--bogus");
+	expect_usage_error(
+		"p2pctl: doctor: invalid option '--bogus' (see 'p2pctl doctor --help')\n");
+	ck_assert_int_eq(run("topo", "--help"), P2PCTL_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(
+		res.out, "Usage: p2pctl topo [--json] [--device PATH]\n"));
+	ck_assert_int_eq(run("doctor", "--help"), P2PCTL_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(
+		res.out, "Usage: p2pctl doctor [--json] [--device PATH]\n"));
+}
+END_TEST
+
+/* Without the module: what sysfs, the config space and /boot tell. */
+static const char doctor_no_module[] =
+	"CHECK        SUBJECT             STATUS                                                     ADVICE\n"
+	"module       p2pbuf              not loaded                                                 load it: modprobe p2pbuf (the answers below that need it say unknown)\n"
+	"kernel       P2PDMA              no (/boot/config-RELEASE)                                  p2pbuf applies p2pdma's rules itself: nothing to do\n"
+	"kernel       DMABUF_MOVE_NOTIFY  yes (/boot/config-RELEASE)                                 dma-buf importers that support it handle moving exports; p2pbuf does not depend on it\n"
+	"iommu        -                   on (5 groups)                                              DMA goes through the IOMMU: each device's domain type below says how\n"
+	"iommu        00:03.0             DMA (group 1)                                              translated: p2pbuf maps I/O virtual addresses (iommu); bus addresses only below a switch\n"
+	"iommu        00:04.0             identity (group 2)                                         passthrough: DMA addresses are physical (direct)\n"
+	"iommu        01:00.0             DMA-FQ (group 4)                                           translated, lazy IOTLB flushes: I/O virtual addresses (iommu)\n"
+	"iommu        01:00.1             DMA-FQ (group 4)                                           translated, lazy IOTLB flushes: I/O virtual addresses (iommu)\n"
+	"host-bridge  00:00.0             8086:29c0, allowlist verdict unknown                       load p2pbuf: the verdict is the kernel's (P2PBUF_IOC_REACH)\n"
+	"acs          00:05.0             ACS enabled: SV RR CR                                      peer requests go up to the root complex: pci=disable_acs_redir= keeps them below (less isolation)\n"
+	"bar          00:03.0 bar0        1.0 MiB, 32-bit, non-prefetchable, resizable unknown       a provider of it is mapped uncached for the CPU: slow CPU access, DMA unaffected\n"
+	"bar          00:04.0 bar0        256 B, 32-bit, non-prefetchable                            cannot be a provider: not an assigned, page-aligned memory BAR\n"
+	"bar          00:04.0 bar2        64.0 MiB, 64-bit, prefetchable, resizable up to 256.0 MiB  can grow: echo SIZE > /sys/bus/pci/devices/0000:00:04.0/resource2_resize (no driver bound)\n"
+	"bar          01:00.0 bar0        2.0 MiB, 32-bit, non-prefetchable, resizable unknown       a provider of it is mapped uncached for the CPU: slow CPU access, DMA unaffected\n";
+
+/*
+ * s with every "/boot/config-RELEASE)" made the running release's, the
+ * padding after it shortened by as much (the column keeps its width).
+ */
+static char *with_release(const char *s)
+{
+	struct utsname u;
+	char *out = NULL;
+	size_t len = 0, grow, i;
+	const char *p, *at;
+	FILE *f = open_memstream(&out, &len);
+
+	ck_assert_int_eq(uname(&u), 0);
+	grow = strlen(u.release) - strlen("RELEASE");
+	for (p = s; (at = strstr(p, "RELEASE)")); p = at + 8 + grow) {
+		fwrite(p, 1, at - p, f);
+		fprintf(f, "%s)", u.release);
+		for (i = 0; i < grow; i++)
+			ck_assert_int_eq(at[8 + i], ' ');
+	}
+	fputs(p, f);
+	fclose(f);
+	return out;
+}
+
+START_TEST(test_doctor_no_module)
+{
+	struct utsname u;
+	char path[256];
+	char *exp;
+
+	fake_info_off();
+	/* The release fits the STATUS column the BARs make wide. */
+	ck_assert_int_eq(uname(&u), 0);
+	ck_assert_int_le(strlen(u.release), 57 - strlen("yes (/boot/config-)"));
+	ck_assert_int_ge(strlen(u.release), strlen("RELEASE"));
+	ck_assert_int_eq(run_module(NO_MODULE, "doctor", (const char *)NULL),
+			 P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.err, "");
+	exp = with_release(doctor_no_module);
+	ck_assert_str_eq(res.out, exp);
+	free(exp);
+	/* Without a config: unknown, and said so. */
+	PATHF(path, "rm -r '%s/boot'", topo_root);
+	ck_assert_int_eq(system(path), 0);
+	ck_assert_int_eq(run_module(NO_MODULE, "doctor", (const char *)NULL),
+			 P2PCTL_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"\nkernel       P2PDMA              unknown                                                    load p2pbuf to know (P2PBUF_IOC_INFO); p2pbuf works either way\n"
+		"kernel       DMABUF_MOVE_NOTIFY  unknown                                                    no /boot/config-RELEASE or /proc/config.gz to tell; p2pbuf does not depend on it\n"));
+}
+END_TEST
+
+/* With the driver: the module, its parameters, the allowlist verdict. */
+START_TEST(test_doctor_driver)
+{
+	fake_driver_1_4();
+	ck_assert_int_eq(run_module(topo_module, "doctor", "--device",
+				    "/dev/null", (const char *)NULL),
+			 P2PCTL_EXIT_OK);
+	ck_assert_str_eq(res.err, "");
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"\nmodule       p2pbuf              loaded, uAPI 1.4   "));
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"\nparameter    host_bridge_p2p     N                                                          default: through a host bridge only where the kernel's allowlist says it works\n"
+		"parameter    max_sgls_per_fd     1024                                                       dma-sgls per open file; raise it in /sys/module/p2pbuf/parameters\n"
+		"kernel       P2PDMA              no (P2PBUF_IOC_INFO)  "));
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"\nhost-bridge  00:00.0             8086:29c0, not on the allowlist (host-bridge-refused)      only if it forwards peer-to-peer traffic: p2pctl provider add --allow-host-bridge\n"));
+
+	reach_hb_reason = P2PBUF_REACH_HOST_BRIDGE_ALLOWED;
+	fake_info.reply.features |= P2PBUF_FEATURE_PCI_P2PDMA;
+	ck_assert_int_eq(run_module(topo_module, "-j", "doctor", "--device",
+				    "/dev/null", (const char *)NULL),
+			 P2PCTL_EXIT_OK);
+	ck_assert(json_valid(res.out));
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"\n  {\"check\": \"kernel\", \"subject\": \"P2PDMA\", \"status\": \"yes (P2PBUF_IOC_INFO)\", \"advice\": \"p2pdma has the last word on every path (p2pbuf(4), Reachability)\"},\n"));
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"\"status\": \"8086:29c0, on the allowlist (host-bridge-allowed)\""));
+
+	reach_hb_reason = P2PBUF_REACH_HOST_BRIDGE_ADMIN;
+	ck_assert_int_eq(run_module(topo_module, "doctor", "--device",
+				    "/dev/null", (const char *)NULL),
+			 P2PCTL_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"8086:29c0, allowed by host_bridge_p2p=Y (host-bridge-admin)"));
+
+	/* A uAPI 1.3 driver cannot say. */
+	fake_info.reply.version_minor = 3;
+	ck_assert_int_eq(run_module(topo_module, "doctor", "--device",
+				    "/dev/null", (const char *)NULL),
+			 P2PCTL_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(
+		res.out, "8086:29c0, allowlist verdict unknown (uAPI 1.3)"));
+
+	/* The module is there but its device is not. */
+	ck_assert_int_eq(run_module(topo_module, "doctor", "--device",
+				    "/nonexistent/p2pbuf", (const char *)NULL),
+			 P2PCTL_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(
+		res.out,
+		"\nmodule       p2pbuf              loaded; /nonexistent/p2pbuf: "));
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "8086:29c0, allowlist verdict unknown"));
+}
+END_TEST
+
 static Suite *p2pctl_suite(void)
 {
 	Suite *s = suite_create("p2pctl");
@@ -2391,6 +2844,17 @@ static Suite *p2pctl_suite(void)
 	tcase_add_test(tc, test_demo_no_rig);
 	tcase_add_test(tc, test_demo_overrides);
 	tcase_add_test(tc, test_demo_finds_then_needs_driver);
+	suite_add_tcase(s, tc);
+
+	/* python3 checks the JSON: slow to start on a busy machine. */
+	tc = tcase_create("topo");
+	tcase_set_timeout(tc, TU_HOST_TIMEOUT_EXEC);
+	tcase_add_checked_fixture(tc, topo_setup, topo_teardown);
+	tcase_add_test(tc, test_topo_matrix);
+	tcase_add_test(tc, test_topo_json);
+	tcase_add_test(tc, test_topo_errors);
+	tcase_add_test(tc, test_doctor_no_module);
+	tcase_add_test(tc, test_doctor_driver);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,7 +25,9 @@
 #   P2PBUF_VM_TESTS=GLOB     run only the guest tests matching GLOB (normal
 #                            boots; all of those must run)
 #   P2PBUF_VM_IOMMU_TESTS=GLOB  the guest tests of the IOMMU off/pt boots
-#                            (default 'test_[es][xg][pl]*': test_sgl, test_export); when no guest test
+#                            (default 'test_[est][gox][lp]*': test_sgl,
+#                            test_export and test_topo, the suites whose
+#                            answers depend on the IOMMU mode); when no guest test
 #                            program matches, those boots are skipped (and
 #                            the tier says so)
 #   P2PBUF_VM_IOMMU_VARIANTS=0  no IOMMU off/pt boots
@@ -144,7 +146,8 @@ optional_boots() {
 }
 
 # The IOMMU variants (off, pt) of every kernel but the debug kernel.
-iommu_tests=${P2PBUF_VM_IOMMU_TESTS:-test_[es][xg][pl]*}
+# One glob (the guest runs /tests/GLOB): test_sgl*, test_export*, test_topo*.
+iommu_tests=${P2PBUF_VM_IOMMU_TESTS:-test_[est][gox][lp]*}
 optional_boots IOMMU_VARIANTS "${P2PBUF_VM_IOMMU_VARIANTS:-1}" "$iommu_tests" \
 	IOMMU_TESTS "each kernel but the debug kernel also boots with the IOMMU off and pt"
 variants=$optional_on variants_line=$optional_line
