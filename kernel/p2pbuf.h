@@ -304,9 +304,10 @@ int p2pbuf_providers_for_each(unsigned long *pos,
  * @ref: references: the registry's (from the device's addition to its
  *	removal), and one per user (p2pbuf_target_get())
  * @pdev: the function, referenced
- * @consumers: the dma-sgls (later imports) made for it; closed from the
- *	device's removal on.  Its lock also serialises the ownership check
- *	of p2pbuf_target_attach() with the bus notifier's revocation.
+ * @consumers: the dma-sgls and dma-buf importers' attachments made for
+ *	it; closed from the device's removal on.  Its revocation counter
+ *	orders p2pbuf_target_attach()'s ownership check (made outside its
+ *	lock) with the bus notifier's revocation.
  *
  * Every PCI function has one from its addition (or the module's load) to
  * its removal, allocated then, so that the removal path allocates
@@ -408,9 +409,9 @@ struct p2pbuf_file {
  * @charged: see @user
  * @nr_sgls: live dma-sgls covering the buffer (atomic)
  * @nr_held: DMA mappings of host memory that dma-buf importers hold and
- *	that revocation cannot take back (static or pinned importers); while
- *	non-zero, revocation leaves the memory to the buffer's release
- *	(atomic; see p2pbuf_export.c)
+ *	that revocation cannot take back (static or pinned importers;
+ *	p2pbuf_buffer_hold()); while non-zero, revocation leaves the memory
+ *	to the last p2pbuf_buffer_unhold() (atomic)
  * @owner: thread group that allocated it, referenced
  * @uid: its effective uid
  * @comm: its command name
@@ -426,6 +427,8 @@ struct p2pbuf_file {
  * @revoke_reason: enum p2pbuf_nl_revoke_reason once @revoked
  * @returned: the memory went back to the provider (at revocation, or at
  *	release); under @revoke_lock for writing, or with the last reference
+ * @return_deferred: revocation left the memory to the last holder
+ *	(@nr_held); under @revoke_lock
  * @consumers: the dma-sgls covering it; closed when revoked
  * @dma_lock: protects @dmamaps and @nr_wmaps (p2pbuf_dma.c)
  * @dmamaps: DMA mappings of the memory, one per (device, direction)
@@ -460,6 +463,7 @@ struct p2pbuf_buffer {
 	bool revoked;
 	u32 revoke_reason;
 	bool returned;
+	bool return_deferred;
 	struct p2pbuf_consumers consumers;
 	struct mutex dma_lock; /* see above */
 	struct list_head dmamaps;
@@ -495,6 +499,8 @@ void p2pbuf_buffer_detach(struct p2pbuf_buffer *buf,
 bool p2pbuf_buffer_mark_revoked(struct p2pbuf_buffer *buf, u32 reason);
 void p2pbuf_buffer_zap(struct p2pbuf_buffer *buf);
 void p2pbuf_buffer_return(struct p2pbuf_buffer *buf);
+void p2pbuf_buffer_hold(struct p2pbuf_buffer *buf);
+void p2pbuf_buffer_unhold(struct p2pbuf_buffer *buf);
 struct p2pbuf_buffer *p2pbuf_provider_next_buffer(struct p2pbuf_provider *prov);
 struct p2pbuf_buffer *p2pbuf_vma_buffer(struct vm_area_struct *vma,
 					u64 *offset);

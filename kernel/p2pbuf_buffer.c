@@ -297,8 +297,10 @@ bool p2pbuf_buffer_mark_revoked(struct p2pbuf_buffer *buf, u32 reason)
  * p2pbuf_buffer_zap() - remove every CPU mapping of a buffer
  * @buf: a buffer marked revoked
  *
- * Every mapping of the buffer, in every process, is a VMA of the buffer's
- * file at the buffer's offset; later access faults (SIGBUS).
+ * Every mapping of the buffer through /dev/p2pbuf, in every process, is a
+ * VMA of the device's file at the buffer's offset; later access faults
+ * (SIGBUS).  Mappings of its dma-buf exports are zapped by their export's
+ * revocation (p2pbuf_export.c), before the memory is returned.
  */
 void p2pbuf_buffer_zap(struct p2pbuf_buffer *buf)
 {
@@ -321,11 +323,48 @@ void p2pbuf_buffer_return(struct p2pbuf_buffer *buf)
 	down_write(&buf->revoke_lock);
 	WARN_ON(!list_empty(&buf->consumers.list));
 	held = atomic_read(&buf->nr_held);
-	if (!held)
+	if (held)
+		buf->return_deferred = true;
+	else
 		p2pbuf_buffer_give_back(buf);
 	up_write(&buf->revoke_lock);
-	/* Held memory goes back, and is announced, at the buffer's release. */
+	/* Held memory goes back when the last holder lets go. */
 	if (!held)
+		p2pbuf_event(P2PBUF_NL_CMD_BUFFER_DEL_NTF, buf);
+}
+
+/**
+ * p2pbuf_buffer_hold() - a dma-buf importer keeps host memory mapped
+ * @buf: a host-memory buffer, not revoked yet (the caller's export checked
+ *	that under its reservation lock, which revocation takes first)
+ *
+ * A static or pinning importer cannot be told to stop: until it lets go
+ * (p2pbuf_buffer_unhold()), revocation leaves the memory with it.
+ */
+void p2pbuf_buffer_hold(struct p2pbuf_buffer *buf)
+{
+	atomic_inc(&buf->nr_held);
+}
+
+/**
+ * p2pbuf_buffer_unhold() - the end of p2pbuf_buffer_hold()
+ * @buf: the buffer
+ *
+ * The last holder of a revoked buffer returns its memory (and announces
+ * it, BUFFER_DEL) here.  Process context; takes the buffer's revoke_lock.
+ */
+void p2pbuf_buffer_unhold(struct p2pbuf_buffer *buf)
+{
+	bool give;
+
+	down_write(&buf->revoke_lock);
+	give = atomic_dec_and_test(&buf->nr_held) && buf->return_deferred;
+	if (give) {
+		buf->return_deferred = false;
+		p2pbuf_buffer_give_back(buf);
+	}
+	up_write(&buf->revoke_lock);
+	if (give)
 		p2pbuf_event(P2PBUF_NL_CMD_BUFFER_DEL_NTF, buf);
 }
 

@@ -12,6 +12,7 @@
 
 #include <linux/compat.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
 #include <linux/fs.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
@@ -267,6 +268,23 @@ p2pbuf_dma_buf_attach_notified(struct dma_buf_attachment *attach)
 {
 	return attach->importer_ops &&
 	       attach->importer_ops->P2PBUF_ATTACH_OPS_INVALIDATE;
+}
+
+/*
+ * Wait for every fence of a reservation object (importers' DMA still in
+ * flight after they were told): DMA_RESV_USAGE_BOOKKEEP since 5.19, the
+ * bool wait_all form in 5.15 to 5.18, dma_resv_wait_timeout_rcu() before.
+ */
+static inline void p2pbuf_dma_resv_wait_all(struct dma_resv *resv)
+{
+#if defined(HAVE_DMA_RESV_USAGE)
+	dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, false,
+			      MAX_SCHEDULE_TIMEOUT);
+#elif defined(HAVE_DMA_RESV_WAIT_TIMEOUT_BOOL)
+	dma_resv_wait_timeout(resv, true, false, MAX_SCHEDULE_TIMEOUT);
+#else
+	dma_resv_wait_timeout_rcu(resv, true, false, MAX_SCHEDULE_TIMEOUT);
+#endif
 }
 
 /* MODULE_IMPORT_NS(): a token before 6.13, a string since (cdd30ebb1b9f). */

@@ -28,8 +28,8 @@
  * Revocation (the buffer's: struct p2pbuf_exp.consumer; an importer's
  * target's: struct p2pbuf_exp_att.tcons) takes the reservation lock, marks
  * the export, invalidates every attachment (importers are told and unmap),
- * and only then tears down p2pbuf's DMA mappings; later maps fail with
- * -ENODEV.
+ * waits for their fences, announces it, and only then tears down p2pbuf's
+ * DMA mappings; later maps fail with -ENODEV.
  *
  * Locking: &p2pbuf_exp.lock keeps the dma-buf alive for revocation (its
  * release clears @dmabuf under it) and ranks above the dma-buf's
@@ -62,13 +62,19 @@ P2PBUF_MODULE_IMPORT_NS_DMA_BUF();
  * xarray's lock, and an export leaves it when it is freed.
  */
 static DEFINE_XARRAY_ALLOC1(p2pbuf_exports);
+/* Ids are allocated cyclically: a monitor does not see one reused soon. */
+static u32 p2pbuf_exports_next;
 
 /**
  * struct p2pbuf_exp - a dma-buf export
  * @ref: references: the dma-buf's (dropped by its release), one per
  *	attachment, temporary ones of revocation and listings
- * @lock: protects @dmabuf and @announced; see the file's comment
- * @dmabuf: the dma-buf, NULL once released
+ * @lock: protects @dmabuf, @released, @announced and the setting of
+ *	@revoked; see the file's comment
+ * @dmabuf: the dma-buf, set once made (under @lock)
+ * @released: the dma-buf's release ran: @dmabuf must not be used
+ * @inode: the dma-buf file's inode, referenced (its mappings are zapped
+ *	at revocation, even while the file's last reference is being put)
  * @announced: EXPORT_NEW was sent
  * @consumer: entry in the buffer's consumer list
  * @attached: @consumer was added to it
@@ -80,8 +86,8 @@ static DEFINE_XARRAY_ALLOC1(p2pbuf_exports);
  * @owner: thread group that made it, referenced
  * @uid: its effective uid
  * @comm: its command name
- * @revoked: set once, under the reservation lock (and @lock); read
- *	without lock by the listings
+ * @revoked: set once, under @lock (and the reservation lock once the
+ *	dma-buf exists); read without lock by the listings
  * @reason: enum p2pbuf_nl_revoke_reason once @revoked
  * @maps: live &struct p2pbuf_exp_map, under the reservation lock
  * @nr_atts: attachments (atomic)
@@ -90,6 +96,8 @@ struct p2pbuf_exp {
 	struct kref ref;
 	struct mutex lock; /* see above */
 	struct dma_buf *dmabuf;
+	bool released;
+	struct inode *inode;
 	bool announced;
 	struct p2pbuf_consumer consumer;
 	bool attached;
@@ -157,6 +165,8 @@ static void p2pbuf_exp_free(struct kref *ref)
 
 	if (exp->id)
 		xa_erase(&p2pbuf_exports, exp->id);
+	if (exp->inode)
+		iput(exp->inode);
 	p2pbuf_buffer_put(exp->buf);
 	put_pid(exp->owner);
 	mutex_destroy(&exp->lock);
@@ -173,30 +183,42 @@ static void p2pbuf_exp_map_drop(struct p2pbuf_exp_map *m)
 {
 	if (!m->map)
 		return;
-	if (m->held)
-		atomic_dec(&m->att->exp->buf->nr_held);
 	p2pbuf_dmamap_put(m->map);
 	m->map = NULL;
+	if (m->held)
+		p2pbuf_buffer_unhold(m->att->exp->buf);
 }
 
 /*
- * Tell every importer, then tear down the mappings of @att (or, with NULL,
- * every mapping revocation may take: all but what static or pinned
- * importers hold of host memory).  With @exp->lock and the reservation
- * lock held, @exp->dmabuf set.
+ * Tear down the mappings of @att (or, with NULL, of every attachment)
+ * that revocation may take: not those a static or pinning importer holds
+ * of host memory.  The importers were told, and their fences waited for.
+ * With @exp->lock and the reservation lock held, the dma-buf alive.
  */
-static void p2pbuf_exp_invalidate(struct p2pbuf_exp *exp,
-				  struct p2pbuf_exp_att *att)
+static void p2pbuf_exp_drop_maps(struct p2pbuf_exp *exp,
+				 struct p2pbuf_exp_att *att)
 {
 	struct p2pbuf_exp_map *m;
 
 	lockdep_assert_held(&exp->lock);
 	dma_resv_assert_held(exp->dmabuf->resv);
-	p2pbuf_dma_buf_invalidate(exp->dmabuf);
 	list_for_each_entry(m, &exp->maps, node) {
-		if (att ? m->att == att : !m->held)
+		if (!m->held && (!att || m->att == att))
 			p2pbuf_exp_map_drop(m);
 	}
+}
+
+/*
+ * Tell every dynamic importer its mappings are going (most unmap at once,
+ * under the lock), then wait for the DMA they still have in flight (their
+ * fences), as VFIO's exporter does.
+ */
+static void p2pbuf_exp_notify(struct p2pbuf_exp *exp)
+{
+	lockdep_assert_held(&exp->lock);
+	dma_resv_assert_held(exp->dmabuf->resv);
+	p2pbuf_dma_buf_invalidate(exp->dmabuf);
+	p2pbuf_dma_resv_wait_all(exp->dmabuf->resv);
 }
 
 /* --- revocation: the buffer's consumer ---------------------------------- */
@@ -219,18 +241,28 @@ static void p2pbuf_exp_revoke(struct p2pbuf_consumer *c, u32 reason)
 	struct dma_buf *dmabuf;
 
 	mutex_lock(&exp->lock);
-	dmabuf = exp->dmabuf;
-	if (dmabuf && !exp->revoked) {
+	if (exp->revoked) {
+		mutex_unlock(&exp->lock);
+		return;
+	}
+	dmabuf = exp->released ? NULL : exp->dmabuf;
+	if (dmabuf)
 		dma_resv_lock(dmabuf->resv, NULL);
-		WRITE_ONCE(exp->reason, reason);
-		/* Pairs with p2pbuf_export_fill_nl(). */
-		smp_store_release(&exp->revoked, true);
+	WRITE_ONCE(exp->reason, reason);
+	/* Pairs with p2pbuf_export_fill_nl(): the reason is set first. */
+	smp_store_release(&exp->revoked, true);
+	/*
+	 * Without the dma-buf (the EXPORT still running, which then fails,
+	 * or released) there is no importer and no mapping.
+	 */
+	if (dmabuf) {
+		p2pbuf_exp_notify(exp);
 		if (exp->announced)
 			p2pbuf_event(P2PBUF_NL_CMD_EXPORT_REVOKE_NTF, exp);
-		p2pbuf_exp_invalidate(exp, NULL);
+		p2pbuf_exp_drop_maps(exp, NULL);
 		dma_resv_unlock(dmabuf->resv);
 		/* The fault handlers already refuse: the buffer is revoked. */
-		unmap_mapping_range(dmabuf->file->f_mapping, 0, exp->length, 1);
+		unmap_mapping_range(exp->inode->i_mapping, 0, exp->length, 1);
 	}
 	mutex_unlock(&exp->lock);
 }
@@ -272,7 +304,9 @@ static void p2pbuf_exp_att_cput(struct p2pbuf_consumer *c)
 
 /*
  * The importer's device is going away, or a driver that manages DMA itself
- * binds to it: its mappings must go, whatever the memory.
+ * binds to it or to its IOMMU group: its mappings go (those a static or
+ * pinning importer holds of host memory stay until it unmaps: it is
+ * still bound, and its driver's removal unmaps them), later maps fail.
  */
 static void p2pbuf_exp_att_revoke(struct p2pbuf_consumer *c, u32 reason)
 {
@@ -281,10 +315,11 @@ static void p2pbuf_exp_att_revoke(struct p2pbuf_consumer *c, u32 reason)
 	struct p2pbuf_exp *exp = att->exp;
 
 	mutex_lock(&exp->lock);
-	if (exp->dmabuf) {
+	if (exp->dmabuf && !exp->released) {
 		dma_resv_lock(exp->dmabuf->resv, NULL);
 		att->gone = true;
-		p2pbuf_exp_invalidate(exp, att);
+		p2pbuf_exp_notify(exp);
+		p2pbuf_exp_drop_maps(exp, att);
 		dma_resv_unlock(exp->dmabuf->resv);
 	}
 	mutex_unlock(&exp->lock);
@@ -357,12 +392,20 @@ static int p2pbuf_exp_pin(struct dma_buf_attachment *attach)
 {
 	struct p2pbuf_exp_att *att = attach->priv;
 	struct p2pbuf_exp *exp = att->exp;
+	struct p2pbuf_exp_map *m;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 	if (exp->buf->prov->devmem)
 		return -EOPNOTSUPP;
 	if (exp->revoked || att->gone)
 		return -ENODEV;
+	/* Maps made before the pin are held from now on, too. */
+	list_for_each_entry(m, &exp->maps, node) {
+		if (m->att == att && m->map && !m->held) {
+			m->held = true;
+			p2pbuf_buffer_hold(exp->buf);
+		}
+	}
 	att->pinned++;
 	return 0;
 }
@@ -451,7 +494,7 @@ static struct sg_table *p2pbuf_exp_map(struct dma_buf_attachment *attach,
 	m->held = !buf->prov->devmem &&
 		  (att->pinned || !p2pbuf_dma_buf_attach_notified(attach));
 	if (m->held)
-		atomic_inc(&buf->nr_held);
+		p2pbuf_buffer_hold(buf);
 	list_add_tail(&m->node, &exp->maps);
 	return &m->sgt;
 
@@ -481,7 +524,7 @@ static void p2pbuf_exp_release(struct dma_buf *dmabuf)
 	struct p2pbuf_exp *exp = dmabuf->priv;
 
 	mutex_lock(&exp->lock);
-	exp->dmabuf = NULL;
+	exp->released = true;
 	if (exp->announced)
 		p2pbuf_event(P2PBUF_NL_CMD_EXPORT_DEL_NTF, exp);
 	mutex_unlock(&exp->lock);
@@ -645,13 +688,21 @@ int p2pbuf_ioctl_export(struct p2pbuf_ioctl_call *call, void *arg)
 		goto err_detach;
 	}
 	/* From here on the dma-buf's release undoes everything. */
+	exp->inode = file_inode(dmabuf->file);
+	ihold(exp->inode);
+	exp->ino = exp->inode->i_ino;
+	mutex_lock(&exp->lock);
 	exp->dmabuf = dmabuf;
-	exp->ino = file_inode(dmabuf->file)->i_ino;
-	ret = xa_alloc(&p2pbuf_exports, &exp->id, exp, xa_limit_31b,
-		       GFP_KERNEL);
-	fd = ret ? ret : get_unused_fd_flags(e->flags &
-					     P2PBUF_EXPORT_F_NO_CLOEXEC ?
-					     0 : O_CLOEXEC);
+	/* A revocation that came meanwhile found no dma-buf: refuse. */
+	ret = exp->revoked ? -ENODEV : 0;
+	mutex_unlock(&exp->lock);
+	if (!ret)
+		ret = xa_alloc_cyclic(&p2pbuf_exports, &exp->id, exp,
+				      xa_limit_31b, &p2pbuf_exports_next,
+				      GFP_KERNEL);
+	fd = ret < 0 ? ret : get_unused_fd_flags(e->flags &
+						 P2PBUF_EXPORT_F_NO_CLOEXEC ?
+						 0 : O_CLOEXEC);
 	if (fd < 0) {
 		dma_buf_put(dmabuf);
 		return fd;
@@ -755,7 +806,7 @@ int p2pbuf_exports_for_each(unsigned long *pos,
 		if (!exp)
 			break;
 		mutex_lock(&exp->lock);
-		if (exp->announced && exp->dmabuf)
+		if (exp->announced && !exp->released)
 			ret = fn(exp, arg);
 		mutex_unlock(&exp->lock);
 		p2pbuf_exp_put(exp);

@@ -232,6 +232,19 @@ tests_guest_test_export_LDADD = $(guest_genl_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_export
 
+# Benchmark of dma-buf exports (reported, not a test):
+# scripts/p2pbuf-vm --kernel 'build:*' -- bench_export
+check_PROGRAMS += tests/guest/bench_export
+tests_guest_bench_export_SOURCES = \
+	tests/guest/bench_export.c \
+	tests/vm/importer/p2pbuf_test_importer.h \
+	$(guest_util_sources)
+tests_guest_bench_export_CFLAGS = $(guest_cflags)
+tests_guest_bench_export_LDFLAGS = $(guest_ldflags)
+tests_guest_bench_export_LDADD = $(guest_lib_ldadd)
+
+VM_GUEST_PROGS += tests/guest/bench_export
+
 # A target whose DMA a userspace driver owns (issue 12): vfio-pci bound to
 # edu, a VFIO type1 user mapping its own memory.  Needs the IOMMU on.
 check_PROGRAMS += tests/guest/test_vfio

@@ -242,6 +242,18 @@ static void ti_edu_copy(const char *bdf, int dfd, const struct p2pbuf_ti_map *m,
 	edu_close(&e);
 }
 
+/* p2pbuf's module reference count (/sys/module/p2pbuf/refcnt). */
+static int module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/p2pbuf/refcnt", "r");
+	int n = -1;
+
+	ck_assert_msg(f, "/sys/module/p2pbuf/refcnt: %s", strerror(errno));
+	ck_assert_int_eq(fscanf(f, "%d", &n), 1);
+	fclose(f);
+	return n;
+}
+
 static uint32_t export_dump_one(uint32_t id, struct tu_nl_msg *out)
 {
 	static struct tu_nl_msg l[MAX_MSGS];
@@ -277,7 +289,7 @@ START_TEST(test_errnos)
 	struct p2pbuf_alloc a;
 	unsigned char big[sizeof(e) + 8];
 	void *p;
-	int fd = tu_dev_open(), dfd;
+	int fd = tu_dev_open(), dfd, fd2;
 
 	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
 	ck_assert_int_eq(export_try(fd, a.handle, 0, PAGE, 0x80, &e), EINVAL);
@@ -285,8 +297,15 @@ START_TEST(test_errnos)
 	e.reserved0 = 1;
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_EXPORT, &e) ? errno : 0, EINVAL);
 	e.reserved0 = 0;
+	e.reserved[0] = 1;
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_EXPORT, &e) ? errno : 0, EINVAL);
+	e.reserved[0] = 0;
 	e.reserved[1] = 1;
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_EXPORT, &e) ? errno : 0, EINVAL);
+	/* A handle of another /dev/p2pbuf file is none of this one's. */
+	fd2 = tu_dev_open();
+	ck_assert_int_eq(export_try(fd2, a.handle, 0, PAGE, 0, &e), EINVAL);
+	close(fd2);
 	ck_assert_int_eq(export_try(fd, a.handle, 0, 0, 0, &e), EINVAL);
 	ck_assert_int_eq(export_try(fd, a.handle, 100, PAGE, 0, &e), EINVAL);
 	ck_assert_int_eq(export_try(fd, a.handle, 0, 100, 0, &e), EINVAL);
@@ -475,7 +494,11 @@ START_TEST(test_bar)
 		tu_check_bytes(p1 + 256 * KIB, XFER, 42, 3000,
 			       "BAR behind the switch through export");
 	}
-	/* edu below the switch cannot reach the root bus's BAR... */
+	ck_assert_int_eq(ti_cmd(tfd, P2PBUF_TI_DETACH, s2), 0);
+	/* An unreachable importer: the BAR's own device (EXDEV). */
+	s2 = ti_attach(tfd, d1, iv1, P2PBUF_TI_F_PEER2PEER);
+	ck_assert_int_eq(ti_map_try(tfd, s2, m), EXDEV);
+	ck_assert_int_eq(ti_map_try(tfd, s2, m), EXDEV);
 	ck_assert_int_eq(ti_cmd(tfd, P2PBUF_TI_DETACH, s2), 0);
 out:
 	ck_assert_int_eq(ti_cmd(tfd, P2PBUF_TI_DETACH, slot), 0);
@@ -622,15 +645,73 @@ START_TEST(test_revoke_host)
 		      "memory returned while a static importer maps it");
 	/* The static importer lets go: now the memory goes back. */
 	ck_assert_int_eq(ti_cmd(tfd, P2PBUF_TI_DETACH, sta), 0);
-	ck_assert_int_eq(ti_cmd(tfd, P2PBUF_TI_DETACH, dyn), 0);
-	munmap(p, 64 * KIB);
-	tu_free(fd, a.handle);
-	close(dfd);
 	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
 	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_BUFFER_DEL_NTF,
 				       a.handle),
 			 0);
+	ck_assert_int_eq(ti_cmd(tfd, P2PBUF_TI_DETACH, dyn), 0);
+	munmap(p, 64 * KIB);
+	tu_free(fd, a.handle);
+	close(dfd);
 	close(tfd);
+	close(fd);
+	free(m);
+}
+END_TEST
+
+/*
+ * Importers are told while their mapping still works, and it is torn down
+ * after: an importer that keeps its sg_table through the invalidation
+ * (P2PBUF_TI_F_NO_UNMAP) sees its first IOVA translate in the callback and
+ * not afterwards (IOMMU on, where the kernel tells dynamic importers
+ * instead of pinning).  Where it pins, the mapping is held: it stays, and
+ * the memory goes back only once the importer unmaps.
+ */
+START_TEST(test_told_first)
+{
+	static struct tu_nl_msg ev[MAX_MSGS];
+	struct p2pbuf_ti_map *m = calloc(1, sizeof(*m));
+	struct p2pbuf_ti_status st;
+	struct p2pbuf_export e;
+	struct p2pbuf_alloc a;
+	uint32_t slot;
+	int fd = tu_dev_open(), tfd = ti_open(), dfd, n;
+	bool notify;
+	void *p;
+
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
+	dfd = export_ok(fd, a.handle, 0, 64 * KIB, &e);
+	slot = ti_attach(tfd, dfd, edu0, P2PBUF_TI_F_NO_UNMAP);
+	notify = dynamic_notify(tfd, slot);
+	ck_assert_int_eq(ti_map_try(tfd, slot, m), 0);
+	ti_status(tfd, slot, &st);
+	ck_assert_uint_eq(st.live_now, mode == IOMMU_ON ? 1 : 2);
+	tu_nl_events(&nl, ev, MAX_MSGS, 200);
+
+	ck_assert_int_eq(tu_nl_buffer_revoke(&nl, a.handle), 0);
+	ti_status(tfd, slot, &st);
+	ck_assert_uint_eq(st.invalidations, 1);
+	ck_assert_uint_eq(st.mapped, 1);
+	if (mode == IOMMU_ON) {
+		ck_assert_uint_eq(st.live_at_invalidate, 1);
+		ck_assert_uint_eq(st.live_now, notify ? 0 : 1);
+	}
+	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+	ck_assert_int_eq(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_BUFFER_DEL_NTF,
+				       a.handle) >= 0,
+			 notify);
+	ck_assert_int_eq(ti_cmd(tfd, P2PBUF_TI_UNMAP, slot), 0);
+	if (!notify) {
+		n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+		ck_assert_int_ge(tu_nl_find_ev(ev, n,
+					       P2PBUF_NL_CMD_BUFFER_DEL_NTF,
+					       a.handle),
+				 0);
+	}
+	ck_assert_int_eq(ti_cmd(tfd, P2PBUF_TI_DETACH, slot), 0);
+	close(tfd);
+	close(dfd);
+	munmap(p, 64 * KIB);
 	close(fd);
 	free(m);
 }
@@ -688,7 +769,10 @@ START_TEST(test_fd_passing)
 	struct p2pbuf_alloc a;
 	volatile uint8_t *p;
 	int fd = tu_dev_open(), dfd, sv[2], st, rfd;
+	char ino[32];
+	struct tu_nl_msg d;
 	bool found = false;
+	int refs = 0;
 	pid_t pid;
 	FILE *f;
 
@@ -741,14 +825,21 @@ START_TEST(test_fd_passing)
 	ck_assert_int_eq(
 		syscall(SYS_delete_module, "p2pbuf", O_NONBLOCK) ? errno : 0,
 		EWOULDBLOCK);
+	refs = module_refcnt();
+	ck_assert_int_ge(refs, 1);
 
+	/* Listed by dma-buf with our exporter name and its inode. */
+	ck_assert_uint_eq(export_dump_one(e.id, &d), 1);
+	snprintf(ino, sizeof(ino), "%llu", (unsigned long long)d.inode);
 	f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
 	ck_assert_msg(f, "dma-buf debugfs: %s", strerror(errno));
 	while (fgets(line, sizeof(line), f))
-		found |= strstr(line, "p2pbuf") != NULL;
+		found |= strstr(line, "p2pbuf") && strstr(line, ino);
 	fclose(f);
-	ck_assert_msg(found, "no p2pbuf exporter in dma_buf/bufinfo");
+	ck_assert_msg(found, "no p2pbuf export of inode %s in bufinfo", ino);
 	close(dfd);
+	/* The dma-buf's module reference went with it. */
+	ck_assert_int_eq(module_refcnt(), refs - 1);
 }
 END_TEST
 
@@ -763,6 +854,7 @@ static Suite *export_suite(void)
 	tcase_add_test(tc, test_bar);
 	tcase_add_test(tc, test_revoke_bar);
 	tcase_add_test(tc, test_revoke_host);
+	tcase_add_test(tc, test_told_first);
 	tcase_add_test(tc, test_revoke_remove);
 	tcase_add_test(tc, test_fd_passing);
 	return s;

@@ -47,6 +47,9 @@ void tu_nl_parse(struct nlmsghdr *nlh, struct tu_nl_msg *m)
 		case P2PBUF_NL_A_EXPORT_LENGTH:
 			m->length = nla_get_u64(a);
 			break;
+		case P2PBUF_NL_A_EXPORT_INODE:
+			m->inode = nla_get_u64(a);
+			break;
 		case P2PBUF_NL_A_PROVIDER_ID:
 			m->provider_id = nla_get_u32(a);
 			break;

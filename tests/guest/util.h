@@ -211,7 +211,7 @@ struct tu_nl_msg {
 	uint32_t buffer_id, sgl_id, provider_id, reason, state, generation;
 	uint32_t owner_pid, sgls, nr_buffer_ids;
 	uint32_t export_id, attachments;
-	uint64_t size, mapped, length;
+	uint64_t size, mapped, length, inode;
 	char target[32], device[32], comm[32];
 	bool has_owner;
 };

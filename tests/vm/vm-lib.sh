@@ -260,6 +260,18 @@ vm_build_module() {
 	echo "$_bld/kernel/p2pbuf.ko"
 }
 
+# vm_importer_rig_module KO OUTDIR: copy the test importer built beside
+# module KO (vm_build_importer) into OUTDIR as 99-p2pbuf_test_importer.ko,
+# loaded after the kernel's rig modules, and print its path; nothing when
+# there is none.
+vm_importer_rig_module() {
+	_imp=${1%/kernel/p2pbuf.ko}/importer/p2pbuf_test_importer.ko
+	[ -f "$_imp" ] || return 0
+	mkdir -p "$2" || return 1
+	cp "$_imp" "$2/99-p2pbuf_test_importer.ko" || return 1
+	echo "$2/99-p2pbuf_test_importer.ko"
+}
+
 # vm_build_importer SRC BLD KOBJ LOG: build the test-only dma-buf importer
 # (tests/vm/importer) into BLD/importer against the kernel tree KOBJ, with
 # the probes of BLD/p2pbuf_kconfig.h.  The guest loads it as a rig module.

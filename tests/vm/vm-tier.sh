@@ -415,12 +415,7 @@ boot() {
 		return
 	}
 	# The test-only dma-buf importer, loaded after the kernel's modules.
-	imp=${ko%/kernel/p2pbuf.ko}/importer/p2pbuf_test_importer.ko
-	if [ -f "$imp" ]; then
-		mkdir -p "$d/rig-modules"
-		cp "$imp" "$d/rig-modules/99-p2pbuf_test_importer.ko"
-		rigmods="$rigmods $d/rig-modules/99-p2pbuf_test_importer.ko"
-	fi
+	rigmods="$rigmods $(vm_importer_rig_module "$ko" "$d/rig-modules")"
 	rigopts=
 	for m in $rigmods; do
 		rigopts="$rigopts --rig-module $m"

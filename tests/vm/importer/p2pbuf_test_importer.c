@@ -15,6 +15,7 @@
 
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
+#include <linux/iommu.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -38,6 +39,7 @@ struct ti_att {
 	enum dma_data_direction dir;
 	u32 invalidations;
 	u32 unmapped_in_invalidate;
+	u32 live_at_invalidate;
 };
 
 struct ti_file {
@@ -45,12 +47,29 @@ struct ti_file {
 	struct ti_att *atts[P2PBUF_TI_MAX];
 };
 
+/*
+ * Whether the first DMA address of @att's mapping translates in its
+ * device's IOMMU domain: 1 or 0, or 2 when that cannot be told.
+ */
+static u32 ti_live(struct ti_att *att)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(&att->pdev->dev);
+
+	if (!att->sgt || !att->sgt->nents || !domain ||
+	    domain->type == IOMMU_DOMAIN_IDENTITY ||
+	    !p2pbuf_iommu_domain_is_dma_api(domain))
+		return 2;
+	return iommu_iova_to_phys(domain, sg_dma_address(att->sgt->sgl)) ? 1 :
+									   0;
+}
+
 static void ti_invalidate(struct dma_buf_attachment *attach)
 {
 	struct ti_att *att = attach->importer_priv;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 	att->invalidations++;
+	att->live_at_invalidate = ti_live(att);
 	if (att->sgt && !(att->flags & P2PBUF_TI_F_NO_UNMAP)) {
 		dma_buf_unmap_attachment(attach, att->sgt, att->dir);
 		att->sgt = NULL;
@@ -231,6 +250,8 @@ static long ti_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		st.mapped = !!att->sgt;
 		st.invalidations = att->invalidations;
 		st.unmapped_in_invalidate = att->unmapped_in_invalidate;
+		st.live_at_invalidate = att->live_at_invalidate;
+		st.live_now = ti_live(att);
 		dma_resv_unlock(att->dmabuf->resv);
 		st.peer2peer = att->attach->peer2peer;
 		st.dynamic_notify = P2PBUF_DMA_BUF_NOTIFIES;

@@ -56,6 +56,15 @@ struct p2pbuf_ti_status {
 	 * or 7.1+) instead of pinning before every map
 	 */
 	__u32 dynamic_notify;
+	/*
+	 * out: whether the first DMA address of the mapping still translated
+	 * in the device's IOMMU domain when the invalidation came (1), did
+	 * not (0), or cannot be told (2: no translating domain, no mapping);
+	 * and the same now (with P2PBUF_TI_F_NO_UNMAP the importer keeps its
+	 * sg_table after the invalidation)
+	 */
+	__u32 live_at_invalidate;
+	__u32 live_now;
 };
 
 #define P2PBUF_TI_MAGIC		0xB8
