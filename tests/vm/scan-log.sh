@@ -9,7 +9,8 @@
 # leak reports, SLUB debug reports ("BUG kmalloc-256 (Not tainted): ...",
 # slab_debug / CONFIG_SLUB_DEBUG_ON), DMA-API debug reports,
 # Call Trace, lockdep reports, soft/hard lockups, RCU stalls, hung tasks,
-# panics, list/refcount corruption, and every DMAR/IOMMU fault line except
+# panics, list/refcount corruption, a console that dropped messages (the
+# log scanned is then incomplete), and every DMAR/IOMMU fault line except
 # those between a "P2PBUF-EXPECT-DMAR-BEGIN" and the next
 # "P2PBUF-EXPECT-DMAR-END" line (written to /dev/kmsg by a test that provokes
 # a fault on purpose).  An unterminated expected-fault region is an error.
@@ -54,6 +55,7 @@ function flag(why) {
 }
 /INFO: task .* blocked for more than/     { flag("hung task"); next }
 /Kernel panic/                            { flag("panic"); next }
+/printk messages dropped/                 { flag("kernel log incomplete"); next }
 /list_add corruption|list_del corruption|refcount_t: / { flag("corruption"); next }
 /double free|use-after-free|slab-out-of-bounds/ { flag("memory corruption"); next }
 END {

@@ -38,7 +38,9 @@
 # Fails (exit 1) when a prerequisite is missing, a module does not build,
 # the guest does not boot or times out, insmod fails, a guest test fails,
 # the module does not unload cleanly, or the guest kernel log shows trouble
-# (tests/vm/scan-log.sh).  A boot that dies before the module is loaded (no
+# (tests/vm/scan-log.sh): both the guest's dmesg dump at the end and the
+# kernel log streamed out as it was printed (run-qemu.sh --klog, kernel.log:
+# warnings and worse), which a long run cannot wrap before the scan.  A boot that dies before the module is loaded (no
 # P2PBUF-INSMOD marker and nothing of p2pbuf on the console: a boot-time
 # panic or oops of a TCG guest starved by host load) is booted once more;
 # the tier says so loudly, in the boot's verdict too
@@ -435,7 +437,7 @@ EOF
 		return
 	}
 	rm -f "$d/console.log" "$d/results.log" "$d/dmesg.log" "$d/qmp.log" \
-		"$d/console.scan" "$d"/*.first-boot.*
+		"$d/console.scan" "$d/kernel.log" "$d/kernel.scan" "$d"/*.first-boot.*
 	attempt=1 first_why=
 	while :; do
 		t0=$(date +%s)
@@ -465,6 +467,7 @@ EOF
 			--kernel "$image" --rig "$rig" --iommu "$iommu" \
 			--initrd "$d/initramfs.cpio" \
 			--console "$d/console.log" --results "$d/results.log" \
+			--klog "$d/kernel.log" \
 			--timeout "$timeout_s" --boot-timeout "$boot_to" \
 			$qmpopts 2>"$d/qemu.err"
 		qrc=$?
@@ -492,7 +495,7 @@ EOF
 		if [ $attempt = 1 ] && died_before_module "$d"; then
 			first_why=$(first_boot_why "$d" $qrc)
 			kept=
-			for f in console.log results.log qemu.err qmp.log; do
+			for f in console.log results.log kernel.log qemu.err qmp.log; do
 				[ -f "$d/$f" ] || continue
 				mv "$d/$f" "$d/${f%.*}.first-boot.${f##*.}"
 				kept="$kept $d/${f%.*}.first-boot.${f##*.}"
@@ -635,6 +638,18 @@ EOF
 		echo "  guest kernel log: clean"
 	else
 		problem "guest kernel log shows trouble ($scanned):
+$findings"
+	fi
+	# The kernel log as it was printed (run-qemu.sh --klog: warnings and
+	# worse, streamed out of the guest), which a long run cannot wrap: a
+	# splat that scrolled out of the printk buffer before the dump is here.
+	{ tr -d "$cr" <"$d/kernel.log"; } >"$d/kernel.scan" 2>/dev/null
+	if [ ! -s "$d/kernel.scan" ]; then
+		problem "the streamed kernel log ($d/kernel.log) is empty or missing"
+	elif findings=$(sh "$VM_DIR/scan-log.sh" "$d/kernel.scan"); then
+		echo "  streamed kernel log: clean ($(wc -l <"$d/kernel.scan") lines)"
+	else
+		problem "streamed kernel log shows trouble ($d/kernel.scan):
 $findings"
 	fi
 
