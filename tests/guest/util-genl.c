@@ -67,6 +67,18 @@ void tu_nl_parse(struct nlmsghdr *nlh, struct tu_nl_msg *m)
 		case P2PBUF_NL_A_BUFFER_MAPPED:
 			m->mapped = nla_get_u64(a);
 			break;
+		case P2PBUF_NL_A_PROVIDER_SIZE:
+			m->prov_size = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_PROVIDER_FREE:
+			m->prov_free = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_PROVIDER_BUFFERS:
+			m->prov_buffers = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_PROVIDER_SGLS:
+			m->prov_sgls = nla_get_u32(a);
+			break;
 		case P2PBUF_NL_A_SGL_TARGET:
 			nla_strlcpy(m->target, a, sizeof(m->target));
 			break;

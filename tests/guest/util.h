@@ -211,6 +211,9 @@ struct tu_nl_msg {
 	uint32_t buffer_id, sgl_id, provider_id, reason, state, generation;
 	uint32_t owner_pid, sgls, nr_buffer_ids;
 	uint64_t size, mapped;
+	/* PROVIDER_SIZE, PROVIDER_FREE, PROVIDER_BUFFERS, PROVIDER_SGLS */
+	uint64_t prov_size, prov_free;
+	uint32_t prov_buffers, prov_sgls;
 	char target[32], device[32], comm[32];
 	bool has_owner;
 };

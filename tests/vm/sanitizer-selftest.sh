@@ -86,7 +86,7 @@ EOF
 	sed -n '/^P2PBUF-DMESG-BEGIN/,/^P2PBUF-DMESG-END/p' "$d/results.txt" >"$d/dmesg.log"
 	tr -d '\r' <"$d/kernel.log" >"$d/kernel.txt" 2>/dev/null
 	why=
-	if [ $c = flood ]; then
+	if [ "$c" = flood ]; then
 		# The dump must have lost it (else nothing is proven); the scan
 		# of the stream must catch it.
 		sh "$VM_DIR/scan-log.sh" "$d/kernel.txt" >"$d/scan.txt"
@@ -103,7 +103,7 @@ EOF
 		hit=$(grep -E -m 1 "$want" "$d/results.txt")
 		# The stream sees what the dump sees (the control boot: clean).
 		sh "$VM_DIR/scan-log.sh" "$d/kernel.txt" >"$d/scan-stream.txt"
-		[ $? = $src ] || [ $c = leak ] ||
+		[ $? = $src ] || [ "$c" = leak ] ||
 			why="the streamed kernel log and the dump disagree (see $d/scan-stream.txt)"
 	fi
 	ok=1
