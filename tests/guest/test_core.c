@@ -14,7 +14,10 @@
  *  - ten dma-sgls of one host page made DMA-API debug warn about
  *    overlapping mappings;
  *  - max_sgl_segments and max_sgls_per_fd were read twice while MAP grew
- *    its arrays (a heap overflow when root lowered them in between).
+ *    its arrays (a heap overflow when root lowered them in between);
+ *  - a revoked dma-sgl stayed counted in its buffers' and providers'
+ *    dma-sgl counts (BUFFER_SGLS, PROVIDER_SGLS) forever (test_fuzz found
+ *    it: sysmem reported dma-sgls after everything was closed).
  * The kernel log scan of the VM tier (and KASAN, lockdep, DMA-API debug on
  * the debug kernel) is part of every verdict.
  */
@@ -623,6 +626,70 @@ START_TEST(test_tunables_rewritten)
 }
 END_TEST
 
+/* --- dma-sgl counts after a revocation --------------------------------- */
+
+/* The PROVIDER_SGLS of provider id. */
+static uint32_t prov_sgls(uint32_t id)
+{
+	struct tu_nl_msg p[16];
+	int n = tu_nl_dump(&nl, P2PBUF_NL_CMD_PROVIDER_GET, p, 16), i;
+
+	for (i = 0; i < n; i++)
+		if (p[i].provider_id == id)
+			return p[i].prov_sgls;
+	ck_abort_msg("provider %u not listed", id);
+	return 0;
+}
+
+/* The BUFFER_SGLS of buffer id. */
+static uint32_t buf_sgls(uint32_t id)
+{
+	struct tu_nl_msg b[16];
+	int n = tu_nl_dump(&nl, P2PBUF_NL_CMD_BUFFER_GET, b, 16), i;
+
+	for (i = 0; i < n; i++)
+		if (b[i].buffer_id == id)
+			return b[i].sgls;
+	ck_abort_msg("buffer %u not listed", id);
+	return 0;
+}
+
+/*
+ * A revoked dma-sgl no longer covers its buffers: their counts and their
+ * providers' go down at the revocation (host RAM and a BAR), and stay down
+ * when it is closed.
+ */
+START_TEST(test_revoked_sgl_uncounted)
+{
+	struct p2pbuf_alloc a[2];
+	uint32_t prov = tu_nl_provider_add(&nl, iv0), provs[2] = { 0, prov };
+	int fd = tu_dev_open(), sfd[2], i;
+	void *p[2];
+
+	for (i = 0; i < 2; i++) {
+		p[i] = tu_alloc_map(fd, provs[i], 64 * KIB, &a[i]);
+		sfd[i] = try_map(fd, p[i], 64 * KIB, edu0,
+				 P2PBUF_DMA_BIDIRECTIONAL, NULL);
+		ck_assert_msg(sfd[i] >= 0, "MAP: %s", strerror(-sfd[i]));
+		ck_assert_uint_eq(prov_sgls(provs[i]), 1);
+		ck_assert_uint_eq(buf_sgls(a[i].handle), 1);
+	}
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(tu_nl_buffer_revoke(&nl, a[i].handle), 0);
+		tu_assert_sgl_revoked(sfd[i]);
+		ck_assert_uint_eq(prov_sgls(provs[i]), 0);
+		ck_assert_uint_eq(buf_sgls(a[i].handle), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		close(sfd[i]);
+		munmap(p[i], 64 * KIB);
+		ck_assert_uint_eq(prov_sgls(provs[i]), 0);
+	}
+	close(fd);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, false), 0);
+}
+END_TEST
+
 static void setup(void)
 {
 	tu_nl_fixture_setup(&nl);
@@ -644,6 +711,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_shared_mapping);
 	tcase_add_test(tc, test_writable_map_limit);
 	tcase_add_test(tc, test_tunables_rewritten);
+	tcase_add_test(tc, test_revoked_sgl_uncounted);
 	return s;
 }
 
