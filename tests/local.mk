@@ -218,3 +218,24 @@ tests_guest_test_vfio_LDFLAGS = $(guest_ldflags)
 tests_guest_test_vfio_LDADD = $(guest_genl_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_vfio
+
+# The bounded, seeded fuzzer (issue 13): ioctls, memory calls, fork and
+# netlink messages, as root and as uid 65534 (P2PBUF_FUZZ_SEED,
+# P2PBUF_FUZZ_OPS replay a run).
+check_PROGRAMS += tests/guest/test_fuzz
+tests_guest_test_fuzz_SOURCES = \
+	tests/guest/test_fuzz.c \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_fuzz_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_fuzz_LDFLAGS = $(guest_ldflags)
+tests_guest_test_fuzz_LDADD = $(guest_genl_ldadd)
+
+VM_GUEST_PROGS += tests/guest/test_fuzz
+
+# The syzkaller description of the device and the netlink family (not run
+# here): its constants must be the uAPI header's.
+TESTS += tests/fuzz/syzkaller/check-const.sh
+EXTRA_DIST += tests/fuzz/syzkaller/p2pbuf.txt \
+	tests/fuzz/syzkaller/p2pbuf.txt.const \
+	tests/fuzz/syzkaller/syz-const.sh tests/fuzz/syzkaller/check-const.sh

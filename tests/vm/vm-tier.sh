@@ -21,7 +21,8 @@
 #   QEMU, BUSYBOX            binaries (default: from PATH / busybox-static)
 #   P2PBUF_VM_KERNEL=GLOB    test only the kernels of the list matching GLOB
 #   P2PBUF_VM_ACCEL=kvm|tcg  force the accelerator (default: KVM if usable)
-#   P2PBUF_VM_TIMEOUT=SECS   per-boot limit (default 600)
+#   P2PBUF_VM_TIMEOUT=SECS   per-boot limit (default 1200: the fuzzer and
+#                            the stress test take minutes under TCG)
 #   P2PBUF_VM_TESTS=GLOB     run only the guest tests matching GLOB (normal
 #                            boots; all of those must run)
 #   P2PBUF_VM_IOMMU_TESTS=GLOB  the guest tests of the IOMMU off/pt boots
@@ -34,6 +35,8 @@
 #                            those boots are skipped (and the tier says so)
 #   P2PBUF_VM_HOTPLUG=0      no hotplug boots
 #   P2PBUF_VM_VERBOSE=1      also show the guest console live
+#   P2PBUF_FUZZ_SEED=N, P2PBUF_FUZZ_OPS=M  passed to the guest (test_fuzz:
+#                            replay a seed, change the operation count)
 #   P2PBUF_SKIP_VM=1         skip the tier (says so loudly; for distcheck)
 # Fails (exit 1) when a prerequisite is missing, a module does not build,
 # the guest does not boot or times out, insmod fails, a guest test fails,
@@ -101,7 +104,7 @@ EOF
 
 accel_line=$(vm_pick_accel "$qemu")
 accel=${accel_line%% *}
-timeout_s=${P2PBUF_VM_TIMEOUT:-600}
+timeout_s=${P2PBUF_VM_TIMEOUT:-1200}
 case $timeout_s in '' | *[!0-9]*) vm_die "P2PBUF_VM_TIMEOUT must be a number of seconds" ;; esac
 # Each guest test program gets less than the whole boot, so that a hung test
 # is reported by name and the kernel log still comes back.
@@ -427,6 +430,11 @@ P2PBUF_VM_TEST_TIMEOUT=$test_timeout
 P2PBUF_VM_CK_TIMEOUT=60
 P2PBUF_VM_ACCEL=$accel
 EOF
+	# A fuzz run to replay (tests/guest/test_fuzz.c), passed to the guest.
+	for v in P2PBUF_FUZZ_SEED P2PBUF_FUZZ_OPS; do
+		eval "val=\${$v:-}"
+		[ -z "$val" ] || echo "$v='$val'" >>"$d/guest.conf"
+	done
 	# shellcheck disable=SC2086
 	sh "$VM_DIR/mkinitramfs.sh" -o "$d/initramfs.cpio" --busybox "$busybox" \
 		--init "$VM_DIR/guest-init.sh" --module "$ko" \
