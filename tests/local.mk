@@ -239,3 +239,18 @@ TESTS += tests/fuzz/syzkaller/check-const.sh
 EXTRA_DIST += tests/fuzz/syzkaller/p2pbuf.txt \
 	tests/fuzz/syzkaller/p2pbuf.txt.const \
 	tests/fuzz/syzkaller/syz-const.sh tests/fuzz/syzkaller/check-const.sh
+
+# Concurrency stress (issue 13): workers allocating, mapping, touching and
+# MAPping on host RAM and two BARs while providers are force-removed and
+# re-added, buffers revoked and parameters changed; a monitor checks the
+# per-object event order.
+check_PROGRAMS += tests/guest/test_stress
+tests_guest_test_stress_SOURCES = \
+	tests/guest/test_stress.c \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_stress_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_stress_LDFLAGS = $(guest_ldflags)
+tests_guest_test_stress_LDADD = $(guest_genl_ldadd) -lpthread
+
+VM_GUEST_PROGS += tests/guest/test_stress

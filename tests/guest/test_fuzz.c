@@ -1461,40 +1461,6 @@ static void check_listings(void)
 	ck_assert_int_eq(tu_nl_dump(&nl, P2PBUF_NL_CMD_SGL_GET, l, 16), 0);
 }
 
-/*
- * uid 65534 has nothing charged: with RLIMIT_MEMLOCK at 4 MiB it gets a
- * 4 MiB host buffer, and then not one page more (EDQUOT).
- */
-static void check_uncharged(void)
-{
-	pid_t pid = fork();
-	int st;
-
-	ck_assert_int_ge(pid, 0);
-	if (!pid) {
-		struct rlimit rl = { 4 * MIB, 4 * MIB };
-		struct p2pbuf_alloc a;
-		int fd = open(TU_DEV, O_RDWR | O_CLOEXEC);
-
-		if (fd < 0)
-			_exit(3);
-		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(NOBODY) ||
-		    setuid(NOBODY))
-			_exit(2);
-		if (tu_alloc_try(fd, 0, 4 * MIB, &a))
-			_exit(4);
-		if (tu_alloc_try(fd, 0, PAGE, &a) != EDQUOT)
-			_exit(5);
-		_exit(0);
-	}
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_msg(WIFEXITED(st) && !WEXITSTATUS(st),
-		      "uid 65534 with RLIMIT_MEMLOCK 4 MiB: status %#x (4: "
-		      "4 MiB refused, so something is still charged; 5: a "
-		      "page more accepted)",
-		      st);
-}
-
 START_TEST(test_fuzz)
 {
 	unsigned long ops = pick_ops(), root_ops, user_ops;
@@ -1563,7 +1529,7 @@ START_TEST(test_fuzz)
 
 	check_listings();
 	check_providers();
-	check_uncharged();
+	tu_assert_memlock_uncharged(NOBODY);
 	check_listings();
 	/* Every provider the runs left goes without force: nothing holds it. */
 	{

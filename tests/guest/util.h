@@ -45,6 +45,7 @@
 #ifndef P2PBUF_TESTS_GUEST_UTIL_H
 #define P2PBUF_TESTS_GUEST_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -120,6 +121,14 @@ long tu_touch_pages(volatile uint64_t *p, uint64_t len);
  */
 int tu_touch(const volatile void *p); /* reads a byte */
 int tu_touch_write(volatile void *p); /* writes a byte (1) */
+
+/*
+ * uid has no host RAM charged to its RLIMIT_MEMLOCK (user_struct's
+ * locked_vm, which p2pbuf charges): a child opens the device as root,
+ * becomes uid with the limit at exactly 4 MiB, and gets a 4 MiB host
+ * buffer and then not one page more (EDQUOT).
+ */
+void tu_assert_memlock_uncharged(unsigned int uid);
 
 /* --- dma-sgls ------------------------------------------------------------- */
 
@@ -256,6 +265,39 @@ int tu_nl_find_ev(const struct tu_nl_msg *e, int n, uint8_t cmd, uint32_t id);
  */
 void tu_nl_fixture_setup(struct tu_nl *nl);
 void tu_nl_fixture_teardown(struct tu_nl *nl);
+
+/*
+ * A monitor of the events group: a thread drains it into ev[max] while a
+ * test runs, so that the socket never overflows (the socket's buffer is
+ * 32 MiB, root's SO_RCVBUFFORCE; an overflow would make the order check
+ * meaningless, and fails tu_monitor_stop()).
+ */
+struct tu_monitor {
+	struct nl_sock *sk;
+	int family;
+	struct tu_nl_msg *ev;
+	int n, max;
+	int overflow;
+	volatile int stop;
+	pthread_t thread;
+};
+
+/* Join the events group of the family (tu_nl.family) and start draining. */
+void tu_monitor_start(struct tu_monitor *mon, int family, int max);
+/*
+ * Stop (every event is queued by then: they are sent synchronously) and
+ * assert that nothing overflowed and fewer than max events came.
+ */
+void tu_monitor_stop(struct tu_monitor *mon);
+void tu_monitor_free(struct tu_monitor *mon);
+/*
+ * Assert the per-object order of the dma-sgl (sgl) or buffer events the
+ * monitor saw: NEW, at most one REVOKE, one DEL; nothing before NEW or
+ * after DEL (until a NEW of a new object with that id).  Returns the NEW
+ * events; *left (if not NULL) gets the objects announced and never
+ * deleted.
+ */
+int tu_event_order(const struct tu_monitor *mon, bool sgl, int *left);
 
 /* --- util-lib.c: providers through libp2pbuf ------------------------------ */
 
