@@ -254,3 +254,17 @@ tests_guest_test_stress_LDFLAGS = $(guest_ldflags)
 tests_guest_test_stress_LDADD = $(guest_genl_ldadd) -lpthread
 
 VM_GUEST_PROGS += tests/guest/test_stress
+
+# fail-nth (issue 13): every ioctl, mmap, open/close and netlink command
+# with its n-th allocation failed, n = 1, 2, ...; on kernels with fault
+# injection (the debug kernel), "not applicable" elsewhere.
+check_PROGRAMS += tests/guest/test_failnth
+tests_guest_test_failnth_SOURCES = \
+	tests/guest/test_failnth.c \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_failnth_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_failnth_LDFLAGS = $(guest_ldflags)
+tests_guest_test_failnth_LDADD = $(guest_genl_ldadd)
+
+VM_GUEST_PROGS += tests/guest/test_failnth

@@ -67,7 +67,7 @@
  * on the loaded CI machine: see README ("Fuzzing").
  */
 #define FUZZ_OPS 1000000UL
-#define FUZZ_OPS_DEBUG 100000UL
+#define FUZZ_OPS_DEBUG 50000UL
 
 #define PAGE 4096UL
 #define MIB (1024UL * 1024)
@@ -1432,26 +1432,6 @@ static unsigned long pick_ops(void)
 
 static struct tu_nl nl;
 
-/* Every provider with all its space free and no buffer or dma-sgl. */
-static void check_providers(void)
-{
-	struct tu_nl_msg p[16];
-	int n = tu_nl_dump(&nl, P2PBUF_NL_CMD_PROVIDER_GET, p, 16), i;
-
-	for (i = 0; i < n; i++) {
-		ck_assert_msg(p[i].prov_buffers == 0 && p[i].prov_sgls == 0,
-			      "provider %u: %u buffers, %u dma-sgls left",
-			      p[i].provider_id, p[i].prov_buffers,
-			      p[i].prov_sgls);
-		if (p[i].provider_id)
-			ck_assert_msg(p[i].prov_free == p[i].prov_size,
-				      "provider %u: %" PRIu64 " of %" PRIu64
-				      " bytes free",
-				      p[i].provider_id, p[i].prov_free,
-				      p[i].prov_size);
-	}
-}
-
 /* No buffer and no dma-sgl is listed (root sees all). */
 static void check_listings(void)
 {
@@ -1491,7 +1471,7 @@ START_TEST(test_fuzz)
 	t1 = tu_now_ms();
 	print_stats("root", (t1 - t0) / 1000);
 	check_listings();
-	check_providers();
+	tu_nl_assert_providers_whole(&nl);
 
 	/* The same as uid 65534, from where the stream is now. */
 	fflush(NULL);
@@ -1528,7 +1508,7 @@ START_TEST(test_fuzz)
 	fflush(stdout);
 
 	check_listings();
-	check_providers();
+	tu_nl_assert_providers_whole(&nl);
 	tu_assert_memlock_uncharged(NOBODY);
 	check_listings();
 	/* Every provider the runs left goes without force: nothing holds it. */

@@ -235,6 +235,25 @@ int tu_nl_find_ev(const struct tu_nl_msg *e, int n, uint8_t cmd, uint32_t id)
 	return -1;
 }
 
+void tu_nl_assert_providers_whole(struct tu_nl *nl)
+{
+	struct tu_nl_msg p[16];
+	int n = tu_nl_dump(nl, P2PBUF_NL_CMD_PROVIDER_GET, p, 16), i;
+
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(p[i].prov_buffers == 0 && p[i].prov_sgls == 0,
+			      "provider %u: %u buffers, %u dma-sgls left",
+			      p[i].provider_id, p[i].prov_buffers,
+			      p[i].prov_sgls);
+		if (p[i].provider_id)
+			ck_assert_msg(p[i].prov_free == p[i].prov_size,
+				      "provider %u: %llu of %llu bytes free",
+				      p[i].provider_id,
+				      (unsigned long long)p[i].prov_free,
+				      (unsigned long long)p[i].prov_size);
+	}
+}
+
 void tu_nl_fixture_setup(struct tu_nl *nl)
 {
 	struct tu_nl_msg l[16];

@@ -258,6 +258,11 @@ int tu_nl_events(struct tu_nl *nl, struct tu_nl_msg *out, int max, int ms);
 /* Index of the first event cmd about dma-sgl or buffer id (0: any), or -1. */
 int tu_nl_find_ev(const struct tu_nl_msg *e, int n, uint8_t cmd, uint32_t id);
 /*
+ * Every provider has no buffer and no dma-sgl left, and every device
+ * provider all its space free.
+ */
+void tu_nl_assert_providers_whole(struct tu_nl *nl);
+/*
  * The Check fixture of the revocation suites (wrap them in void(void)
  * functions over a static struct tu_nl): setup opens the sockets and
  * removes the providers a failed test left; teardown checks that
