@@ -16,7 +16,10 @@
  * failslab and fail_page_alloc are set up as syzkaller does: sleeping
  * allocations are failed too (ignore-gfp-wait N), order-0 pages too
  * (min-order 0), quietly (verbose 0: a stack dump per injected failure
- * would read as a splat).  Restored at the end.
+ * would read as a splat).  Restored at the end.  The allocator's own
+ * report of a failed allocation that did not ask for silence (warn_alloc:
+ * "vmalloc error:", "page allocation failure:", a stack dump) is expected:
+ * the run is wrapped in RIG_EXPECT_ALLOCFAIL markers for the log scan.
  *
  * Kernels without fault injection (the Debian ones): the test says loudly
  * that it does not apply, and passes.
@@ -109,9 +112,15 @@ static struct knob knobs[] = {
 
 #define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))
 
+static bool in_region;
+
 static void knobs_set(void)
 {
 	unsigned int i;
+
+	/* The allocator's reports of the failures are expected from here. */
+	ck_assert_int_eq(rig_kmsg_write(RIG_EXPECT_ALLOCFAIL_BEGIN), 0);
+	in_region = true;
 
 	for (i = 0; i < NKNOBS; i++) {
 		FILE *f = fopen(knobs[i].path, "r");
@@ -131,6 +140,9 @@ static void knobs_restore(void)
 	for (i = 0; i < NKNOBS; i++)
 		if (knobs[i].old[0])
 			tu_write_file(knobs[i].path, knobs[i].old);
+	if (in_region)
+		rig_kmsg_write(RIG_EXPECT_ALLOCFAIL_END);
+	in_region = false;
 }
 
 /* --- netlink, raw and non-blocking (an ack may itself fail to be sent) ------ */

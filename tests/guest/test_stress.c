@@ -48,9 +48,9 @@
 
 #define WORKERS 3
 #define THREADS 2
-#define ITERS 1500
+#define ITERS 4000
 #define ITERS_DEBUG 200
-#define CHAOS_ROUNDS 1000
+#define CHAOS_ROUNDS 2500
 #define CHAOS_ROUNDS_DEBUG 150
 #define MAX_EVENTS 400000
 #define PAGE 4096UL
