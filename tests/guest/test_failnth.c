@@ -104,8 +104,10 @@ struct knob {
 static struct knob knobs[] = {
 	{ .path = "/sys/kernel/debug/failslab/ignore-gfp-wait", .val = "N" },
 	{ .path = "/sys/kernel/debug/failslab/verbose", .val = "0" },
-	{ .path = "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", .val = "N" },
-	{ .path = "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", .val = "N" },
+	{ .path = "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait",
+	  .val = "N" },
+	{ .path = "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem",
+	  .val = "N" },
 	{ .path = "/sys/kernel/debug/fail_page_alloc/min-order", .val = "0" },
 	{ .path = "/sys/kernel/debug/fail_page_alloc/verbose", .val = "0" },
 };
@@ -372,19 +374,19 @@ struct step {
 };
 
 /* Arm, make the syscall expression x, disarm: the common case. */
-#define SYSCALL_STEP(name, expr)                                         \
-	static int name(bool inject, int n, bool *fired)                 \
-	{                                                                \
-		long r;                                                  \
-		int e;                                                   \
-		if (inject)                                              \
-			nth_set(n);                                      \
-		r = (expr);                                              \
-		e = errno;                                               \
-		if (inject)                                              \
-			*fired = nth_fired();                            \
-		errno = e;                                               \
-		return r < 0 ? -1 : 0;                                   \
+#define SYSCALL_STEP(name, expr)                         \
+	static int name(bool inject, int n, bool *fired) \
+	{                                                \
+		long r;                                  \
+		int e;                                   \
+		if (inject)                              \
+			nth_set(n);                      \
+		r = (expr);                              \
+		e = errno;                               \
+		if (inject)                              \
+			*fired = nth_fired();            \
+		errno = e;                               \
+		return r < 0 ? -1 : 0;                   \
 	}
 
 static struct p2pbuf_info info;
@@ -497,7 +499,7 @@ static void setup_mmap_bar(void)
 SYSCALL_STEP(call_mmap,
 	     ((newmap = mmap(NULL, st.a[0].length, PROT_READ | PROT_WRITE,
 			     MAP_SHARED, st.fd, (off_t)st.a[0].mmap_offset)) ==
-		      MAP_FAILED ?
+			      MAP_FAILED ?
 		      -1 :
 		      0))
 static void after_mmap(void)
@@ -650,8 +652,8 @@ static void setup_nl_del_force(void)
 {
 	setup_nl_del();
 	alloc_map(st.prov2);
-	st.sfd = tu_map(st.fd, st.p, st.len, edu0, P2PBUF_DMA_FROM_DEVICE,
-			NULL);
+	st.sfd =
+		tu_map(st.fd, st.p, st.len, edu0, P2PBUF_DMA_FROM_DEVICE, NULL);
 	del_req(&req, st.prov2, true);
 }
 
@@ -709,7 +711,8 @@ static void after_nl_revoke(void)
 
 static const struct step steps[] = {
 	{ "open", setup_none, call_open, after_open },
-	{ "close (buffers, dma-sgl)", setup_fd2, call_close_fd2, after_close_fd2 },
+	{ "close (buffers, dma-sgl)", setup_fd2, call_close_fd2,
+	  after_close_fd2 },
 	{ "INFO", setup_none, call_info, NULL },
 	{ "ALLOC host", setup_alloc_host, call_alloc, after_alloc },
 	{ "ALLOC host 4 MiB", setup_alloc_huge, call_alloc, after_alloc },
@@ -778,7 +781,8 @@ START_TEST(test_failnth)
 			e = errno;
 			if (!fired) {
 				/* No fault left to inject: it must work. */
-				ck_assert_msg(r == 0, "%s, no fault injected: %s",
+				ck_assert_msg(r == 0,
+					      "%s, no fault injected: %s",
 					      t->name, strerror(e));
 				if (t->after)
 					t->after();

@@ -99,17 +99,17 @@ enum op {
 };
 
 static const char *const op_names[NR_OPS] = {
-	"open",	   "close",    "ioctl-dev", "ioctl-sgl", "sgl-misc",
-	"mmap",	   "munmap",   "mremap",    "mprotect",	 "madvise",
-	"touch",   "fork",     "netlink",
+	"open",	 "close",  "ioctl-dev", "ioctl-sgl", "sgl-misc",
+	"mmap",	 "munmap", "mremap",	"mprotect",  "madvise",
+	"touch", "fork",   "netlink",
 };
 
 /* Weights of the operations (per 1000), root and user alike. */
 static const int op_weight[NR_OPS] = {
-	[OP_OPEN] = 4,	     [OP_CLOSE] = 2,	[OP_IOCTL_DEV] = 300,
+	[OP_OPEN] = 4,	     [OP_CLOSE] = 2,	 [OP_IOCTL_DEV] = 300,
 	[OP_IOCTL_SGL] = 90, [OP_SGL_MISC] = 40, [OP_MMAP] = 110,
-	[OP_MUNMAP] = 40,    [OP_MREMAP] = 30,	[OP_MPROTECT] = 40,
-	[OP_MADVISE] = 50,   [OP_TOUCH] = 130,	[OP_FORK] = 1,
+	[OP_MUNMAP] = 40,    [OP_MREMAP] = 30,	 [OP_MPROTECT] = 40,
+	[OP_MADVISE] = 50,   [OP_TOUCH] = 130,	 [OP_FORK] = 1,
 	[OP_NETLINK] = 165,
 };
 
@@ -208,18 +208,20 @@ static uint64_t any64(void)
  * A broken rule: fail the test (Check), or in a forked child of the fuzzer
  * say so and exit 3 (the parent fails on that).
  */
-#define violation(...)                                                      \
-	do {                                                                \
-		char _m[512];                                               \
-		snprintf(_m, sizeof(_m), __VA_ARGS__);                      \
-		if (fz.child) {                                             \
-			fprintf(stderr, "fuzz child: %s (seed %" PRIu64     \
-					", op %lu)\n",                      \
-				_m, fz.seed, fz.op);                        \
-			_exit(3);                                           \
-		}                                                           \
-		ck_abort_msg("%s (P2PBUF_FUZZ_SEED=%" PRIu64 ", op %lu of %s)", \
-			     _m, fz.seed, fz.op, fz.root ? "root" : "uid 65534"); \
+#define violation(...)                                                         \
+	do {                                                                   \
+		char _m[512];                                                  \
+		snprintf(_m, sizeof(_m), __VA_ARGS__);                         \
+		if (fz.child) {                                                \
+			fprintf(stderr,                                        \
+				"fuzz child: %s (seed %" PRIu64 ", op %lu)\n", \
+				_m, fz.seed, fz.op);                           \
+			_exit(3);                                              \
+		}                                                              \
+		ck_abort_msg("%s (P2PBUF_FUZZ_SEED=%" PRIu64                   \
+			     ", op %lu of %s)",                                \
+			     _m, fz.seed, fz.op,                               \
+			     fz.root ? "root" : "uid 65534");                  \
 	} while (0)
 
 /* Record the result of op: r < 0 with errno e, checked against allowed. */
@@ -256,11 +258,12 @@ static void count_mm(enum op op, long r, int e)
 	fz.err[op][e > 0 && e < 136 ? e : 0]++;
 }
 
-#define ALLOWED(...) (const int[]){ __VA_ARGS__ }, \
-	(int)(sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
+#define ALLOWED(...)                  \
+	(const int[]){ __VA_ARGS__ }, \
+		(int)(sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
 
 /* Errnos of every ioctl (p2pbuf(4)), and EBADF after a close. */
-#define IOCTL_ERRNOS                                                          \
+#define IOCTL_ERRNOS                                                           \
 	ALLOWED(EFAULT, EINVAL, E2BIG, ENOTTY, ENOENT, ENOMEM, EDQUOT, ENOSPC, \
 		ENODEV, ENXIO, EACCES, EXDEV, EBUSY, EIO, EPERM, EMSGSIZE)
 
@@ -365,8 +368,7 @@ static uint64_t alloc_len(uint32_t prov)
 	case 2:
 		return (1 + below(4)) * 2 * MIB;
 	case 3:
-		return prov ? (1 + below(64)) * MIB :
-			      (1 + below(8)) * MIB;
+		return prov ? (1 + below(64)) * MIB : (1 + below(8)) * MIB;
 	default:
 		return (1 + below(16)) * PAGE;
 	}
@@ -448,7 +450,8 @@ static void fill_alloc(union arg *u)
 	if (one_in(16))
 		u->alloc.reserved0 = (uint32_t)any64();
 	if (one_in(32))
-		u->alloc.handle = (uint32_t)rnd(); /* output fields are ignored */
+		u->alloc.handle =
+			(uint32_t)rnd(); /* output fields are ignored */
 }
 
 static void fill_map(union arg *u)
@@ -532,14 +535,14 @@ static void fill_sync(union arg *u)
  */
 static void do_ioctl(enum op op, int fd, int dev)
 {
-	static const uint8_t nrs[] = { P2PBUF_CMD_INFO,	    P2PBUF_CMD_ALLOC,
-				       P2PBUF_CMD_FREE,	    P2PBUF_CMD_MAP,
-				       P2PBUF_CMD_REACH,    P2PBUF_CMD_SEGMENTS,
+	static const uint8_t nrs[] = { P2PBUF_CMD_INFO,	 P2PBUF_CMD_ALLOC,
+				       P2PBUF_CMD_FREE,	 P2PBUF_CMD_MAP,
+				       P2PBUF_CMD_REACH, P2PBUF_CMD_SEGMENTS,
 				       P2PBUF_CMD_SYNC };
 	static const uint32_t fulls[] = {
-		sizeof(struct p2pbuf_info),	sizeof(struct p2pbuf_alloc),
-		sizeof(struct p2pbuf_free),	sizeof(struct p2pbuf_map),
-		sizeof(struct p2pbuf_reach),	sizeof(struct p2pbuf_segments),
+		sizeof(struct p2pbuf_info),  sizeof(struct p2pbuf_alloc),
+		sizeof(struct p2pbuf_free),  sizeof(struct p2pbuf_map),
+		sizeof(struct p2pbuf_reach), sizeof(struct p2pbuf_segments),
 		sizeof(struct p2pbuf_sync)
 	};
 	static const uint32_t ver0s[] = {
@@ -770,7 +773,8 @@ static void op_open(void)
 			break;
 	if (i == NDEV)
 		return;
-	fd = open(TU_DEV, one_in(8) ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CLOEXEC);
+	fd = open(TU_DEV,
+		  one_in(8) ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CLOEXEC);
 	/* The device is root's (0600): a user works on files it was given. */
 	if (fz.root)
 		result(OP_OPEN, fd, errno, ALLOWED(0), "open");
@@ -804,8 +808,11 @@ static void op_close(void)
 
 static int rand_prot(void)
 {
-	static const int p[] = { PROT_READ | PROT_WRITE, PROT_READ, PROT_WRITE,
-				 PROT_NONE, PROT_READ | PROT_EXEC,
+	static const int p[] = { PROT_READ | PROT_WRITE,
+				 PROT_READ,
+				 PROT_WRITE,
+				 PROT_NONE,
+				 PROT_READ | PROT_EXEC,
 				 PROT_READ | PROT_WRITE | PROT_EXEC };
 
 	return one_in(3) ? p[below(6)] : PROT_READ | PROT_WRITE;
@@ -976,8 +983,8 @@ static void op_madvise(void)
 
 static void op_touch(void)
 {
-	volatile uint8_t *p = fz.arena + below(ARENA_PAGES) * PAGE +
-			      below(PAGE);
+	volatile uint8_t *p =
+		fz.arena + below(ARENA_PAGES) * PAGE + below(PAGE);
 	int sig = one_in(2) ? tu_touch(p) : tu_touch_write(p);
 
 	if (sig && sig != SIGBUS && sig != SIGSEGV)
@@ -1066,7 +1073,8 @@ static void nl_str(struct nlbuf *m, uint16_t type, const char *s)
 static void nl_junk(struct nlbuf *m)
 {
 	uint8_t data[64];
-	uint16_t type = (uint16_t)(one_in(4) ? rnd() : below(P2PBUF_NL_A_MAX + 6));
+	uint16_t type =
+		(uint16_t)(one_in(4) ? rnd() : below(P2PBUF_NL_A_MAX + 6));
 	size_t len = below(one_in(4) ? sizeof(data) : 13), i;
 	struct nlattr *a;
 
@@ -1128,8 +1136,9 @@ static void nl_fill(struct nlbuf *m, uint8_t cmd)
 			       one_in(4) ? any64() : (1 + below(16)) * MIB);
 		if (one_in(2))
 			nl_u32(m, P2PBUF_NL_A_PROVIDER_FLAGS,
-			       one_in(4) ? (uint32_t)any64() :
-					   P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P);
+			       one_in(4) ?
+				       (uint32_t)any64() :
+				       P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P);
 		break;
 	case P2PBUF_NL_CMD_PROVIDER_DEL:
 	case P2PBUF_NL_CMD_PROVIDER_GET:
@@ -1186,8 +1195,8 @@ static void op_netlink(void)
 	struct nlbuf m;
 	struct nlmsghdr *h = (struct nlmsghdr *)m.b;
 	struct genlmsghdr *g = (struct genlmsghdr *)(h + 1);
-	uint8_t cmd = (uint8_t)(one_in(16) ? rnd() :
-					      below(P2PBUF_NL_CMD_MAX + 3));
+	uint8_t cmd =
+		(uint8_t)(one_in(16) ? rnd() : below(P2PBUF_NL_CMD_MAX + 3));
 	int err = 0, acks = 0, i;
 	uint32_t seq = ++fz.nlseq, added = 0;
 	ssize_t len, sent;
@@ -1249,9 +1258,9 @@ static void op_netlink(void)
 	    !(h->nlmsg_flags & NLM_F_DUMP))
 		violation("uid 65534: command %u accepted", cmd);
 	result(OP_NETLINK, err ? -1 : 0, err,
-	       ALLOWED(EINVAL, EPERM, ENOENT, ENODEV, EBUSY, EOPNOTSUPP,
-		       EEXIST, ERANGE, ENOMEM, ENOSPC, EMSGSIZE, ENXIO, EACCES,
-		       E2BIG, EXDEV),
+	       ALLOWED(EINVAL, EPERM, ENOENT, ENODEV, EBUSY, EOPNOTSUPP, EEXIST,
+		       ERANGE, ENOMEM, ENOSPC, EMSGSIZE, ENXIO, EACCES, E2BIG,
+		       EXDEV),
 	       "netlink");
 	if (err || !added || fz.nprov == NPROV)
 		return;
@@ -1390,18 +1399,20 @@ static void print_stats(const char *who, double secs)
 
 	for (i = 0; i < NR_OPS; i++)
 		total += fz.ok[i] + fz.fail[i];
-	printf("fuzz %s: %lu operations in %.1f s (%.0f/s)\n", who, fz.op,
-	       secs, fz.op / secs);
+	printf("fuzz %s: %lu operations in %.1f s (%.0f/s)\n", who, fz.op, secs,
+	       fz.op / secs);
 	for (i = 0; i < NR_OPS; i++) {
 		char errs[512] = "";
 		size_t l = 0;
 
 		for (e = 1; e < 136; e++)
 			if (fz.err[i][e] && l < sizeof(errs) - 32)
-				l += (size_t)snprintf(errs + l, sizeof(errs) - l,
-						      " %s:%lu", strerrorname_np(e) ?
-						      strerrorname_np(e) : "?",
-						      fz.err[i][e]);
+				l += (size_t)snprintf(
+					errs + l, sizeof(errs) - l, " %s:%lu",
+					strerrorname_np(e) ?
+						strerrorname_np(e) :
+						"?",
+					fz.err[i][e]);
 		printf("  %-10s ok %8lu  failed %8lu%s\n", op_names[i],
 		       fz.ok[i], fz.fail[i], errs);
 	}

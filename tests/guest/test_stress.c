@@ -101,8 +101,9 @@ static bool bad(struct worker *w, const char *what, int err, const int *ok,
 	return true;
 }
 
-#define OK(...) (const int[]){ __VA_ARGS__ }, \
-	(int)(sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
+#define OK(...)                       \
+	(const int[]){ __VA_ARGS__ }, \
+		(int)(sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
 
 /*
  * One round: a buffer (two, a quarter of the time, mapped side by side),
@@ -403,9 +404,8 @@ START_TEST(test_stress)
 	ck_assert_int_eq(n, 3);
 	for (k = 0; k < n; k++)
 		if (p[k].provider_id)
-			ck_assert_int_eq(tu_nl_provider_del(&nl,
-							    p[k].provider_id,
-							    false),
+			ck_assert_int_eq(tu_nl_provider_del(
+						 &nl, p[k].provider_id, false),
 					 0);
 	tu_assert_memlock_uncharged(NOBODY);
 
