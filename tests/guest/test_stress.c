@@ -66,6 +66,9 @@ struct shared {
 };
 
 static struct shared *sh;
+/* A worker process's layout changes (see round_once()). */
+static pthread_mutex_t layout_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_barrier_t start;
 static struct tu_nl nl;
 static char ivshmem[2][RIG_BDF_LEN];
 
@@ -136,8 +139,16 @@ static void round_once(struct worker *w)
 		got++;
 		total += len[i];
 	}
+	/*
+	 * A MAP_FIXED mmap that fails leaves a hole in the reserved range,
+	 * which another thread's mmap could take (and our munmap of the
+	 * range would then take away from it): the layout changes of a
+	 * process are serialized, and a hole is reserved again at once.
+	 */
+	pthread_mutex_lock(&layout_lock);
 	area = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (area == MAP_FAILED) {
+		pthread_mutex_unlock(&layout_lock);
 		bad(w, "mmap (reserve)", errno, OK(0));
 		goto out_free;
 	}
@@ -148,9 +159,15 @@ static void round_once(struct worker *w)
 			 (off_t)a[i].mmap_offset) == MAP_FAILED) {
 			/* Revoked already. */
 			bad(w, "mmap", errno, OK(ENODEV));
+			if (mmap(area + off, len[i], PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+				 0) != area + off)
+				bad(w, "mmap (reserve again)", errno, OK(0));
+			pthread_mutex_unlock(&layout_lock);
 			goto out_unmap;
 		}
 	}
+	pthread_mutex_unlock(&layout_lock);
 	/* Every page written and read back (SIGBUS once revoked). */
 	for (off = 0; off < total; off += PAGE) {
 		int sig = tu_touch_write(area + off);
@@ -213,7 +230,9 @@ out_unmap:
 		close(sfd);
 		w->ops++;
 	}
+	pthread_mutex_lock(&layout_lock);
 	munmap(area, total);
+	pthread_mutex_unlock(&layout_lock);
 	w->ops++;
 out_free:
 	for (i = 0; i < got; i++) {
@@ -229,6 +248,8 @@ static void *worker_thread(void *arg)
 	struct worker *w = arg;
 	unsigned long i;
 
+	/* All threads exist (their stacks are mapped) before any round. */
+	pthread_barrier_wait(&start);
 	for (i = 0; i < w->iters; i++)
 		round_once(w);
 	return NULL;
@@ -261,6 +282,8 @@ static void worker_process(int idx, bool user, unsigned long iters)
 		    setuid(NOBODY))
 			_exit(2);
 	}
+	if (pthread_barrier_init(&start, NULL, THREADS))
+		_exit(2);
 	for (i = 0; i < THREADS; i++)
 		if (pthread_create(&t[i], NULL, worker_thread, &w[i]))
 			_exit(2);
