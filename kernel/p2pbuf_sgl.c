@@ -90,6 +90,9 @@ struct p2pbuf_sgl_piece {
  * @state: enum p2pbuf_sgl_state once built (0 before); read without @lock
  *	by poll()
  * @announced: SGL_NEW was sent (so SGL_REVOKE and SGL_DEL are sent too)
+ * @counted: the buffers of @atts and their providers count the dma-sgl in
+ *	their nr_sgls (from a successful build until it is unmapped, whether
+ *	by revocation, which sets @state to revoked first, or by the last put)
  * @dead: the last fd was closed; nothing is sent any more
  * @reason: enum p2pbuf_nl_revoke_reason once revoked
  * @owner: thread group that made it, referenced
@@ -120,6 +123,7 @@ struct p2pbuf_sgl {
 	wait_queue_head_t wq;
 	u32 state;
 	bool announced;
+	bool counted;
 	bool dead;
 	u32 reason;
 	struct pid *owner;
@@ -170,11 +174,12 @@ static void p2pbuf_sgl_unmap(struct p2pbuf_sgl *sgl)
 		p2pbuf_target_detach(sgl->target, &sgl->tcons);
 		sgl->tattached = false;
 	}
-	if (sgl->state == P2PBUF_SGL_STATE_MAPPED) {
+	if (sgl->counted) {
 		for (i = 0; i < sgl->nr_atts; i++) {
 			atomic_dec(&sgl->atts[i].buf->nr_sgls);
 			atomic_dec(&sgl->atts[i].buf->prov->nr_sgls);
 		}
+		sgl->counted = false;
 	}
 	/* Only now: the last put may return the memory to its provider. */
 	for (i = 0; i < sgl->nr_atts; i++) {
@@ -554,6 +559,7 @@ static int p2pbuf_sgl_build(struct p2pbuf_sgl *sgl, bool host_bridge_p2p)
 	}
 	/* Counted from here on; p2pbuf_sgl_unmap() uncounts. */
 	sgl->state = P2PBUF_SGL_STATE_MAPPED;
+	sgl->counted = true;
 	for (i = 0; i < sgl->nr_atts; i++) {
 		atomic_inc(&sgl->atts[i].buf->nr_sgls);
 		atomic_inc(&sgl->atts[i].buf->prov->nr_sgls);

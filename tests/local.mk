@@ -257,3 +257,53 @@ tests_guest_test_vfio_LDFLAGS = $(guest_ldflags)
 tests_guest_test_vfio_LDADD = $(guest_genl_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_vfio
+
+# The bounded, seeded fuzzer (issue 13): ioctls, memory calls, fork and
+# netlink messages, as root and as uid 65534 (P2PBUF_FUZZ_SEED,
+# P2PBUF_FUZZ_OPS replay a run).
+check_PROGRAMS += tests/guest/test_fuzz
+tests_guest_test_fuzz_SOURCES = \
+	tests/guest/test_fuzz.c \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_fuzz_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_fuzz_LDFLAGS = $(guest_ldflags)
+tests_guest_test_fuzz_LDADD = $(guest_genl_ldadd)
+
+VM_GUEST_PROGS += tests/guest/test_fuzz
+
+# The syzkaller description of the device and the netlink family (not run
+# here): its constants must be the uAPI header's.
+TESTS += tests/fuzz/syzkaller/check-const.sh
+EXTRA_DIST += tests/fuzz/syzkaller/p2pbuf.txt \
+	tests/fuzz/syzkaller/p2pbuf.txt.const \
+	tests/fuzz/syzkaller/syz-const.sh tests/fuzz/syzkaller/check-const.sh
+
+# Concurrency stress (issue 13): workers allocating, mapping, touching and
+# MAPping on host RAM and two BARs while providers are force-removed and
+# re-added, buffers revoked and parameters changed; a monitor checks the
+# per-object event order.
+check_PROGRAMS += tests/guest/test_stress
+tests_guest_test_stress_SOURCES = \
+	tests/guest/test_stress.c \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_stress_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_stress_LDFLAGS = $(guest_ldflags)
+tests_guest_test_stress_LDADD = $(guest_genl_ldadd) -lpthread
+
+VM_GUEST_PROGS += tests/guest/test_stress
+
+# fail-nth (issue 13): every ioctl, mmap, open/close and netlink command
+# with its n-th allocation failed, n = 1, 2, ...; on kernels with fault
+# injection (the debug kernel), "not applicable" elsewhere.
+check_PROGRAMS += tests/guest/test_failnth
+tests_guest_test_failnth_SOURCES = \
+	tests/guest/test_failnth.c \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_failnth_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_failnth_LDFLAGS = $(guest_ldflags)
+tests_guest_test_failnth_LDADD = $(guest_genl_ldadd)
+
+VM_GUEST_PROGS += tests/guest/test_failnth

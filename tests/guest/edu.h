@@ -107,5 +107,13 @@ int rig_kmsg_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Markers that make tests/vm/scan-log.sh tolerate provoked DMAR faults. */
 #define RIG_EXPECT_DMAR_BEGIN "P2PBUF-EXPECT-DMAR-BEGIN"
 #define RIG_EXPECT_DMAR_END "P2PBUF-EXPECT-DMAR-END"
+/*
+ * Markers around injected allocation failures (fail-nth): the allocator's
+ * own report of a failed allocation without __GFP_NOWARN ("page
+ * allocation failure:", "vmalloc error:", with a stack dump) is expected
+ * there.
+ */
+#define RIG_EXPECT_ALLOCFAIL_BEGIN "P2PBUF-EXPECT-ALLOCFAIL-BEGIN"
+#define RIG_EXPECT_ALLOCFAIL_END "P2PBUF-EXPECT-ALLOCFAIL-END"
 
 #endif /* P2PBUF_TESTS_GUEST_EDU_H */

@@ -14,7 +14,10 @@
  *  - ten dma-sgls of one host page made DMA-API debug warn about
  *    overlapping mappings;
  *  - max_sgl_segments and max_sgls_per_fd were read twice while MAP grew
- *    its arrays (a heap overflow when root lowered them in between).
+ *    its arrays (a heap overflow when root lowered them in between);
+ *  - a revoked dma-sgl stayed counted in its buffers' and providers'
+ *    dma-sgl counts (BUFFER_SGLS, PROVIDER_SGLS) forever (test_fuzz found
+ *    it: sysmem reported dma-sgls after everything was closed).
  * The kernel log scan of the VM tier (and KASAN, lockdep, DMA-API debug on
  * the debug kernel) is part of every verdict.
  */
@@ -122,137 +125,8 @@ END_TEST
 
 /* --- event order -------------------------------------------------------- */
 
-/*
- * A monitor of the events group that a thread drains into a large array
- * while the test runs, so the socket never overflows (which would make
- * the check meaningless: an overflow fails the test).
- */
+/* Events the monitor of test_event_order keeps. */
 #define MAX_EVENTS 200000
-
-struct monitor {
-	struct nl_sock *sk;
-	struct tu_nl_msg *ev;
-	int n;
-	int overflow;
-	volatile int stop;
-	pthread_t thread;
-};
-
-static void *monitor_run(void *arg)
-{
-	static char buf[1 << 16] __attribute__((aligned(8)));
-	struct monitor *mon = arg;
-	int fd = nl_socket_get_fd(mon->sk);
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	for (;;) {
-		ssize_t len;
-		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
-
-		if (poll(&p, 1, 100) != 1) {
-			if (mon->stop)
-				return NULL;
-			continue;
-		}
-		len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (len < 0 && errno == ENOBUFS) {
-			mon->overflow++;
-			continue;
-		}
-		if (len <= 0)
-			continue;
-		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
-			if (nlh->nlmsg_type == nl.family && mon->n < MAX_EVENTS)
-				tu_nl_parse(nlh, &mon->ev[mon->n++]);
-	}
-}
-
-static void monitor_start(struct monitor *mon)
-{
-	int grp;
-
-	memset(mon, 0, sizeof(*mon));
-	mon->ev = calloc(MAX_EVENTS, sizeof(*mon->ev));
-	ck_assert_ptr_nonnull(mon->ev);
-	mon->sk = nl_socket_alloc();
-	ck_assert_ptr_nonnull(mon->sk);
-	ck_assert_int_eq(genl_connect(mon->sk), 0);
-	grp = genl_ctrl_resolve_grp(mon->sk, P2PBUF_NL_FAMILY_NAME,
-				    P2PBUF_NL_MCGRP_EVENTS);
-	ck_assert_int_ge(grp, 0);
-	ck_assert_int_eq(nl_socket_add_membership(mon->sk, grp), 0);
-	/* Root may go above rmem_max. */
-	{
-		int size = 32 << 20;
-
-		ck_assert_int_eq(setsockopt(nl_socket_get_fd(mon->sk),
-					    SOL_SOCKET, SO_RCVBUFFORCE, &size,
-					    sizeof(size)),
-				 0);
-	}
-	ck_assert_int_eq(pthread_create(&mon->thread, NULL, monitor_run, mon),
-			 0);
-}
-
-static void monitor_stop(struct monitor *mon)
-{
-	/* Events are sent synchronously: everything is queued by now. */
-	mon->stop = 1;
-	ck_assert_int_eq(pthread_join(mon->thread, NULL), 0);
-	nl_socket_free(mon->sk);
-	ck_assert_msg(!mon->overflow, "the monitor overflowed %d times",
-		      mon->overflow);
-	ck_assert_int_lt(mon->n, MAX_EVENTS);
-}
-
-enum obj_state { GONE, LIVE, REVOKED };
-
-/*
- * Per-object order: NEW, at most one REVOKE, one DEL; nothing before NEW
- * or after DEL (until a NEW of a new object with that id).  Returns the
- * NEW events of the kind.
- */
-static int check_order(const struct monitor *mon, bool sgl)
-{
-	const uint8_t new_cmd = sgl ? P2PBUF_NL_CMD_SGL_NEW_NTF :
-				      P2PBUF_NL_CMD_BUFFER_NEW_NTF;
-	const uint8_t rev_cmd = sgl ? P2PBUF_NL_CMD_SGL_REVOKE_NTF :
-				      P2PBUF_NL_CMD_BUFFER_REVOKE_NTF;
-	const uint8_t del_cmd = sgl ? P2PBUF_NL_CMD_SGL_DEL_NTF :
-				      P2PBUF_NL_CMD_BUFFER_DEL_NTF;
-	static uint8_t state[1 << 20];
-	int i, news = 0;
-
-	memset(state, GONE, sizeof(state));
-	for (i = 0; i < mon->n; i++) {
-		const struct tu_nl_msg *e = &mon->ev[i];
-		uint32_t id = sgl ? e->sgl_id : e->buffer_id;
-
-		if (e->cmd != new_cmd && e->cmd != rev_cmd && e->cmd != del_cmd)
-			continue;
-		ck_assert_uint_lt(id, sizeof(state));
-		if (e->cmd == new_cmd) {
-			ck_assert_msg(state[id] == GONE,
-				      "event %d: %s NEW of live id %u", i,
-				      sgl ? "sgl" : "buffer", id);
-			state[id] = LIVE;
-			news++;
-		} else if (e->cmd == rev_cmd) {
-			ck_assert_msg(
-				state[id] == LIVE,
-				"event %d: %s REVOKE of id %u in state %d", i,
-				sgl ? "sgl" : "buffer", id, state[id]);
-			state[id] = REVOKED;
-		} else {
-			ck_assert_msg(
-				state[id] != GONE,
-				"event %d: %s DEL of id %u never announced", i,
-				sgl ? "sgl" : "buffer", id);
-			state[id] = GONE;
-		}
-	}
-	return news;
-}
 
 #define RACE_ROUNDS 3000
 
@@ -300,13 +174,13 @@ START_TEST(test_event_order)
 {
 	struct racer host[2], bar = { 0 };
 	pthread_t t[3];
-	struct monitor mon;
+	struct tu_monitor mon;
 	struct p2pbuf_alloc a, ba;
 	uint32_t prov;
 	void *bp;
 	int fd = tu_dev_open(), i, news;
 
-	monitor_start(&mon);
+	tu_monitor_start(&mon, nl.family, MAX_EVENTS);
 	prov = tu_nl_provider_add(&nl, iv0);
 	for (i = 0; i < 2; i++) {
 		host[i].fd = fd;
@@ -357,12 +231,12 @@ START_TEST(test_event_order)
 	munmap(host[0].p, 16 * KIB);
 	close(fd);
 	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, true), 0);
-	monitor_stop(&mon);
+	tu_monitor_stop(&mon);
 
-	news = check_order(&mon, true);
+	news = tu_event_order(&mon, true, NULL);
 	ck_assert_int_eq(news, host[0].maps + host[1].maps + bar.maps);
-	ck_assert_int_ge(check_order(&mon, false), 2 + 200);
-	free(mon.ev);
+	ck_assert_int_ge(tu_event_order(&mon, false, NULL), 2 + 200);
+	tu_monitor_free(&mon);
 }
 END_TEST
 
@@ -623,6 +497,70 @@ START_TEST(test_tunables_rewritten)
 }
 END_TEST
 
+/* --- dma-sgl counts after a revocation --------------------------------- */
+
+/* The PROVIDER_SGLS of provider id. */
+static uint32_t prov_sgls(uint32_t id)
+{
+	struct tu_nl_msg p[16];
+	int n = tu_nl_dump(&nl, P2PBUF_NL_CMD_PROVIDER_GET, p, 16), i;
+
+	for (i = 0; i < n; i++)
+		if (p[i].provider_id == id)
+			return p[i].prov_sgls;
+	ck_abort_msg("provider %u not listed", id);
+	return 0;
+}
+
+/* The BUFFER_SGLS of buffer id. */
+static uint32_t buf_sgls(uint32_t id)
+{
+	struct tu_nl_msg b[16];
+	int n = tu_nl_dump(&nl, P2PBUF_NL_CMD_BUFFER_GET, b, 16), i;
+
+	for (i = 0; i < n; i++)
+		if (b[i].buffer_id == id)
+			return b[i].sgls;
+	ck_abort_msg("buffer %u not listed", id);
+	return 0;
+}
+
+/*
+ * A revoked dma-sgl no longer covers its buffers: their counts and their
+ * providers' go down at the revocation (host RAM and a BAR), and stay down
+ * when it is closed.
+ */
+START_TEST(test_revoked_sgl_uncounted)
+{
+	struct p2pbuf_alloc a[2];
+	uint32_t prov = tu_nl_provider_add(&nl, iv0), provs[2] = { 0, prov };
+	int fd = tu_dev_open(), sfd[2], i;
+	void *p[2];
+
+	for (i = 0; i < 2; i++) {
+		p[i] = tu_alloc_map(fd, provs[i], 64 * KIB, &a[i]);
+		sfd[i] = try_map(fd, p[i], 64 * KIB, edu0,
+				 P2PBUF_DMA_BIDIRECTIONAL, NULL);
+		ck_assert_msg(sfd[i] >= 0, "MAP: %s", strerror(-sfd[i]));
+		ck_assert_uint_eq(prov_sgls(provs[i]), 1);
+		ck_assert_uint_eq(buf_sgls(a[i].handle), 1);
+	}
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(tu_nl_buffer_revoke(&nl, a[i].handle), 0);
+		tu_assert_sgl_revoked(sfd[i]);
+		ck_assert_uint_eq(prov_sgls(provs[i]), 0);
+		ck_assert_uint_eq(buf_sgls(a[i].handle), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		close(sfd[i]);
+		munmap(p[i], 64 * KIB);
+		ck_assert_uint_eq(prov_sgls(provs[i]), 0);
+	}
+	close(fd);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, false), 0);
+}
+END_TEST
+
 static void setup(void)
 {
 	tu_nl_fixture_setup(&nl);
@@ -644,6 +582,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_shared_mapping);
 	tcase_add_test(tc, test_writable_map_limit);
 	tcase_add_test(tc, test_tunables_rewritten);
+	tcase_add_test(tc, test_revoked_sgl_uncounted);
 	return s;
 }
 

@@ -9,9 +9,12 @@
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <linux/p2pbuf.h>
 #include <netlink/genl/ctrl.h>
@@ -79,6 +82,18 @@ void tu_nl_parse(struct nlmsghdr *nlh, struct tu_nl_msg *m)
 			break;
 		case P2PBUF_NL_A_BUFFER_MAPPED:
 			m->mapped = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_PROVIDER_SIZE:
+			m->prov_size = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_PROVIDER_FREE:
+			m->prov_free = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_PROVIDER_BUFFERS:
+			m->prov_buffers = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_PROVIDER_SGLS:
+			m->prov_sgls = nla_get_u32(a);
 			break;
 		case P2PBUF_NL_A_SGL_TARGET:
 			nla_strlcpy(m->target, a, sizeof(m->target));
@@ -238,6 +253,25 @@ int tu_nl_find_ev(const struct tu_nl_msg *e, int n, uint8_t cmd, uint32_t id)
 	return -1;
 }
 
+void tu_nl_assert_providers_whole(struct tu_nl *nl)
+{
+	struct tu_nl_msg p[16];
+	int n = tu_nl_dump(nl, P2PBUF_NL_CMD_PROVIDER_GET, p, 16), i;
+
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(p[i].prov_buffers == 0 && p[i].prov_sgls == 0,
+			      "provider %u: %u buffers, %u dma-sgls left",
+			      p[i].provider_id, p[i].prov_buffers,
+			      p[i].prov_sgls);
+		if (p[i].provider_id)
+			ck_assert_msg(p[i].prov_free == p[i].prov_size,
+				      "provider %u: %llu of %llu bytes free",
+				      p[i].provider_id,
+				      (unsigned long long)p[i].prov_free,
+				      (unsigned long long)p[i].prov_size);
+	}
+}
+
 void tu_nl_fixture_setup(struct tu_nl *nl)
 {
 	struct tu_nl_msg l[16];
@@ -276,4 +310,124 @@ void tu_nl_fixture_teardown(struct tu_nl *nl)
 	nl_socket_free(nl->ev);
 	nl_socket_free(nl->sk);
 	nl->ev = nl->sk = NULL;
+}
+
+/* --- the events monitor ------------------------------------------------- */
+
+static void *monitor_run(void *arg)
+{
+	static char buf[1 << 16] __attribute__((aligned(8)));
+	struct tu_monitor *mon = arg;
+	int fd = nl_socket_get_fd(mon->sk);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		ssize_t len;
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		if (poll(&p, 1, 100) != 1) {
+			if (mon->stop)
+				return NULL;
+			continue;
+		}
+		len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (len < 0 && errno == ENOBUFS) {
+			mon->overflow++;
+			continue;
+		}
+		if (len <= 0)
+			continue;
+		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len))
+			if (nlh->nlmsg_type == mon->family && mon->n < mon->max)
+				tu_nl_parse(nlh, &mon->ev[mon->n++]);
+	}
+}
+
+void tu_monitor_start(struct tu_monitor *mon, int family, int max)
+{
+	int grp, size = 32 << 20;
+
+	memset(mon, 0, sizeof(*mon));
+	mon->family = family;
+	mon->max = max;
+	mon->ev = calloc(max, sizeof(*mon->ev));
+	ck_assert_ptr_nonnull(mon->ev);
+	mon->sk = nl_socket_alloc();
+	ck_assert_ptr_nonnull(mon->sk);
+	ck_assert_int_eq(genl_connect(mon->sk), 0);
+	grp = genl_ctrl_resolve_grp(mon->sk, P2PBUF_NL_FAMILY_NAME,
+				    P2PBUF_NL_MCGRP_EVENTS);
+	ck_assert_int_ge(grp, 0);
+	ck_assert_int_eq(nl_socket_add_membership(mon->sk, grp), 0);
+	/* Root may go above rmem_max. */
+	ck_assert_int_eq(setsockopt(nl_socket_get_fd(mon->sk), SOL_SOCKET,
+				    SO_RCVBUFFORCE, &size, sizeof(size)),
+			 0);
+	ck_assert_int_eq(pthread_create(&mon->thread, NULL, monitor_run, mon),
+			 0);
+}
+
+void tu_monitor_stop(struct tu_monitor *mon)
+{
+	mon->stop = 1;
+	ck_assert_int_eq(pthread_join(mon->thread, NULL), 0);
+	nl_socket_free(mon->sk);
+	mon->sk = NULL;
+	ck_assert_msg(!mon->overflow, "the monitor overflowed %d times",
+		      mon->overflow);
+	ck_assert_int_lt(mon->n, mon->max);
+}
+
+void tu_monitor_free(struct tu_monitor *mon)
+{
+	free(mon->ev);
+	mon->ev = NULL;
+}
+
+enum obj_state { GONE, LIVE, REVOKED };
+
+int tu_event_order(const struct tu_monitor *mon, bool sgl, int *left)
+{
+	const uint8_t new_cmd = sgl ? P2PBUF_NL_CMD_SGL_NEW_NTF :
+				      P2PBUF_NL_CMD_BUFFER_NEW_NTF;
+	const uint8_t rev_cmd = sgl ? P2PBUF_NL_CMD_SGL_REVOKE_NTF :
+				      P2PBUF_NL_CMD_BUFFER_REVOKE_NTF;
+	const uint8_t del_cmd = sgl ? P2PBUF_NL_CMD_SGL_DEL_NTF :
+				      P2PBUF_NL_CMD_BUFFER_DEL_NTF;
+	static uint8_t state[1 << 20];
+	int i, news = 0, live = 0;
+
+	memset(state, GONE, sizeof(state));
+	for (i = 0; i < mon->n; i++) {
+		const struct tu_nl_msg *e = &mon->ev[i];
+		uint32_t id = sgl ? e->sgl_id : e->buffer_id;
+
+		if (e->cmd != new_cmd && e->cmd != rev_cmd && e->cmd != del_cmd)
+			continue;
+		ck_assert_uint_lt(id, sizeof(state));
+		if (e->cmd == new_cmd) {
+			ck_assert_msg(state[id] == GONE,
+				      "event %d: %s NEW of live id %u", i,
+				      sgl ? "sgl" : "buffer", id);
+			state[id] = LIVE;
+			news++;
+			live++;
+		} else if (e->cmd == rev_cmd) {
+			ck_assert_msg(
+				state[id] == LIVE,
+				"event %d: %s REVOKE of id %u in state %d", i,
+				sgl ? "sgl" : "buffer", id, state[id]);
+			state[id] = REVOKED;
+		} else {
+			ck_assert_msg(
+				state[id] != GONE,
+				"event %d: %s DEL of id %u never announced", i,
+				sgl ? "sgl" : "buffer", id);
+			state[id] = GONE;
+			live--;
+		}
+	}
+	if (left)
+		*left = live;
+	return news;
 }

@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +78,36 @@ int tu_alloc_try(int fd, uint32_t prov, uint64_t len, struct p2pbuf_alloc *a)
 	a->length = len;
 	a->provider_id = prov;
 	return ioctl(fd, P2PBUF_IOC_ALLOC, a) ? errno : 0;
+}
+
+void tu_assert_memlock_uncharged(unsigned int uid)
+{
+	pid_t pid = fork();
+	int st;
+
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		struct rlimit rl = { 4 << 20, 4 << 20 };
+		struct p2pbuf_alloc a;
+		int fd = open(TU_DEV, O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			_exit(3);
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgid(uid) ||
+		    setuid(uid))
+			_exit(2);
+		if (tu_alloc_try(fd, 0, 4 << 20, &a))
+			_exit(4);
+		if (tu_alloc_try(fd, 0, 4096, &a) != EDQUOT)
+			_exit(5);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && !WEXITSTATUS(st),
+		      "uid %u with RLIMIT_MEMLOCK 4 MiB: status %#x (4: 4 MiB "
+		      "refused, so something is still charged; 5: a page more "
+		      "accepted)",
+		      uid, st);
 }
 
 int tu_alloc_map_try(int fd, uint32_t prov, uint64_t len,

@@ -45,6 +45,7 @@
 #ifndef P2PBUF_TESTS_GUEST_UTIL_H
 #define P2PBUF_TESTS_GUEST_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -120,6 +121,14 @@ long tu_touch_pages(volatile uint64_t *p, uint64_t len);
  */
 int tu_touch(const volatile void *p); /* reads a byte */
 int tu_touch_write(volatile void *p); /* writes a byte (1) */
+
+/*
+ * uid has no host RAM charged to its RLIMIT_MEMLOCK (user_struct's
+ * locked_vm, which p2pbuf charges): a child opens the device as root,
+ * becomes uid with the limit at exactly 4 MiB, and gets a 4 MiB host
+ * buffer and then not one page more (EDQUOT).
+ */
+void tu_assert_memlock_uncharged(unsigned int uid);
 
 /* --- dma-sgls ------------------------------------------------------------- */
 
@@ -212,6 +221,9 @@ struct tu_nl_msg {
 	uint32_t owner_pid, sgls, nr_buffer_ids;
 	uint32_t export_id, attachments;
 	uint64_t size, mapped, length, inode;
+	/* PROVIDER_SIZE, PROVIDER_FREE, PROVIDER_BUFFERS, PROVIDER_SGLS */
+	uint64_t prov_size, prov_free;
+	uint32_t prov_buffers, prov_sgls;
 	char target[32], device[32], comm[32];
 	bool has_owner;
 };
@@ -253,6 +265,11 @@ int tu_nl_events(struct tu_nl *nl, struct tu_nl_msg *out, int max, int ms);
  */
 int tu_nl_find_ev(const struct tu_nl_msg *e, int n, uint8_t cmd, uint32_t id);
 /*
+ * Every provider has no buffer and no dma-sgl left, and every device
+ * provider all its space free.
+ */
+void tu_nl_assert_providers_whole(struct tu_nl *nl);
+/*
  * The Check fixture of the revocation suites (wrap them in void(void)
  * functions over a static struct tu_nl): setup opens the sockets and
  * removes the providers a failed test left; teardown checks that
@@ -260,6 +277,39 @@ int tu_nl_find_ev(const struct tu_nl_msg *e, int n, uint8_t cmd, uint32_t id);
  */
 void tu_nl_fixture_setup(struct tu_nl *nl);
 void tu_nl_fixture_teardown(struct tu_nl *nl);
+
+/*
+ * A monitor of the events group: a thread drains it into ev[max] while a
+ * test runs, so that the socket never overflows (the socket's buffer is
+ * 32 MiB, root's SO_RCVBUFFORCE; an overflow would make the order check
+ * meaningless, and fails tu_monitor_stop()).
+ */
+struct tu_monitor {
+	struct nl_sock *sk;
+	int family;
+	struct tu_nl_msg *ev;
+	int n, max;
+	int overflow;
+	volatile int stop;
+	pthread_t thread;
+};
+
+/* Join the events group of the family (tu_nl.family) and start draining. */
+void tu_monitor_start(struct tu_monitor *mon, int family, int max);
+/*
+ * Stop (every event is queued by then: they are sent synchronously) and
+ * assert that nothing overflowed and fewer than max events came.
+ */
+void tu_monitor_stop(struct tu_monitor *mon);
+void tu_monitor_free(struct tu_monitor *mon);
+/*
+ * Assert the per-object order of the dma-sgl (sgl) or buffer events the
+ * monitor saw: NEW, at most one REVOKE, one DEL; nothing before NEW or
+ * after DEL (until a NEW of a new object with that id).  Returns the NEW
+ * events; *left (if not NULL) gets the objects announced and never
+ * deleted.
+ */
+int tu_event_order(const struct tu_monitor *mon, bool sgl, int *left);
 
 /* --- util-lib.c: providers through libp2pbuf ------------------------------ */
 

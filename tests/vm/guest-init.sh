@@ -50,6 +50,9 @@ P2PBUF_VM_INSMOD_ARGS=''
 # shellcheck disable=SC1091
 [ -r /etc/p2pbuf-vm.conf ] && . /etc/p2pbuf-vm.conf
 export P2PBUF_VM=1 P2PBUF_VM_ACCEL P2PBUF_VM_RIG P2PBUF_VM_IOMMU
+# A fuzz run to replay (vm-tier.sh passes them on from its environment).
+[ -z "${P2PBUF_FUZZ_SEED:-}" ] || export P2PBUF_FUZZ_SEED
+[ -z "${P2PBUF_FUZZ_OPS:-}" ] || export P2PBUF_FUZZ_OPS
 
 RES=/dev/ttyS1
 stty -F "$RES" raw -echo 2>/dev/null

@@ -6,6 +6,10 @@
 #   --append ARGS          extra guest kernel command line
 #   --console FILE         guest console (ttyS0) log; default: stdout
 #   --results FILE         results channel (ttyS1) log; default: discard
+#   --klog FILE            kernel log stream (ttyS2, a second kernel console:
+#                          kernel messages only, as they are printed, so a
+#                          log scan sees what later wraps the printk buffer);
+#                          default: no such console
 #   --timeout SECS         kill QEMU after SECS (exit status 124); 0 = never
 #   --interactive          console on this terminal (Ctrl-A x quits QEMU);
 #                          with --console also logged to FILE
@@ -41,8 +45,12 @@
 # devices by vendor:device (edu 1234:11e8, ivshmem 1af4:1110):
 #   (sysbus)   intel-iommu, intremap=on   guest: intel_iommu=on iommu.strict=1
 #              (--iommu pt: also iommu=pt; --iommu off: neither)
-#   guest command line also: console=ttyS0 panic=-1 quiet log_buf_len=4M
-#              softlockup_panic=1 no_timer_check (see below), then --append
+#   guest command line also: [console=ttyS2] console=ttyS0 panic=-1
+#              loglevel=5 log_buf_len=4M softlockup_panic=1 no_timer_check
+#              (see below), then --append.  loglevel=5: the consoles print
+#              warnings and worse (every splat: WARNING, BUG, KASAN, lockdep,
+#              Call Trace...), not the info lines (provider registrations),
+#              so that printing keeps up with a flood of those
 #   00:03.0    edu0      1234:11e8   dma_mask=~0
 #   00:04.0    ivshmem0  1af4:1110   BAR2 = 64 MiB RAM backend shm0
 #   00:05.0    pcie-root-port rp0 (chassis 1)           -> bus 01
@@ -52,7 +60,9 @@
 #   02:01.0        xio3130-downstream dp1 (chassis 2, slot 1) -> bus 04
 #   04:00.0          ivshmem1  1af4:1110   BAR2 = 64 MiB RAM backend shm1
 #   ttyS0 (0x3f8)  console;  ttyS1 (0x2f8)  results channel (kernel never
-#                  prints there, so results do not interleave with printk)
+#                  prints there, so results do not interleave with printk);
+#   ttyS2 (0x3e8)  with --klog: kernel console only (/dev/console is ttyS0,
+#                  the last console=, so no userspace output lands there)
 # --rig hotplug adds (native PCIe hotplug, pciehp: ACPI PCI hotplug is
 # turned off, so that every kernel, the debug kernel without acpiphp too,
 # handles the slots the same way; device_del presses the attention button,
@@ -78,7 +88,7 @@
 # and the device behind it form one IOMMU group.
 set -eu
 
-kernel='' initrd='' accel=tcg append='' console='' results='' timeout=0 interactive=0
+kernel='' initrd='' accel=tcg append='' console='' results='' klog='' timeout=0 interactive=0
 boot_timeout=0 rig=standard iommu=on qmp=''
 qemu=${QEMU:-qemu-system-x86_64}
 while [ $# -gt 0 ]; do
@@ -89,6 +99,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--console) console=$2; shift ;;
 	--results) results=$2; shift ;;
+	--klog) klog=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--boot-timeout) boot_timeout=$2; shift ;;
 	--interactive) interactive=1 ;;
@@ -136,7 +147,9 @@ esac
 # it, and with interrupt remapping Linux panics ("timer doesn't work through
 # Interrupt-remapped IO-APIC", seen on 6.1 under load).  The rig's timer
 # works; the check would only measure the host's speed.
-cmdline="console=ttyS0 panic=-1 $iommu_args quiet log_buf_len=4M"
+klog_con=
+[ -z "$klog" ] || klog_con="console=ttyS2"
+cmdline="$klog_con console=ttyS0 panic=-1 $iommu_args loglevel=5 log_buf_len=4M"
 cmdline="$cmdline softlockup_panic=1 no_timer_check $append"
 
 if [ "$interactive" = 1 ]; then
@@ -156,6 +169,8 @@ if [ -n "$results" ]; then
 else
 	res="-serial null"
 fi
+klog_opts=
+[ -z "$klog" ] || klog_opts="-serial file:$klog"
 
 case $rig in
 standard) rig_opts= ;;
@@ -176,7 +191,7 @@ qmp_opts=
 
 # Word splitting of the option strings is intended (no spaces in the paths
 # we generate; the caller's paths are checked below).
-case "$kernel$initrd$console$results$qmp" in
+case "$kernel$initrd$console$results$klog$qmp" in
 *[[:space:]]*) echo "run-qemu.sh: paths must not contain white space" >&2; exit 2 ;;
 esac
 
@@ -186,7 +201,7 @@ set -- "$qemu" $accel_opts \
 	-nodefaults -display none -no-reboot \
 	$iommu_dev \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-	$con $res \
+	$con $res $klog_opts \
 	-object memory-backend-ram,id=shm0,size=64M \
 	-object memory-backend-ram,id=shm1,size=64M \
 	-device edu,id=edu0,dma_mask=0xffffffffffffffff,bus=pcie.0,addr=03.0 \

@@ -9,10 +9,16 @@
 # leak reports, SLUB debug reports ("BUG kmalloc-256 (Not tainted): ...",
 # slab_debug / CONFIG_SLUB_DEBUG_ON), DMA-API debug reports,
 # Call Trace, lockdep reports, soft/hard lockups, RCU stalls, hung tasks,
-# panics, list/refcount corruption, and every DMAR/IOMMU fault line except
+# panics, list/refcount corruption, a console that dropped messages (the
+# log scanned is then incomplete), and every DMAR/IOMMU fault line except
 # those between a "P2PBUF-EXPECT-DMAR-BEGIN" and the next
 # "P2PBUF-EXPECT-DMAR-END" line (written to /dev/kmsg by a test that provokes
 # a fault on purpose).  An unterminated expected-fault region is an error.
+# Likewise between "P2PBUF-EXPECT-ALLOCFAIL-BEGIN" and "...-END" (a test
+# injecting allocation failures, fail-nth): the stack dump of the
+# allocator's own report of a failed allocation ("page allocation failure:",
+# "vmalloc error:") is not flagged; every other report still is (its own
+# header line: WARNING:, BUG:, KASAN...).
 if [ $# != 1 ] || [ ! -r "$1" ]; then
 	echo "usage: scan-log.sh LOGFILE" >&2
 	exit 2
@@ -30,6 +36,16 @@ function flag(why) {
 	if (!expect) flag("expected-DMAR end without begin")
 	expect = 0; next
 }
+/P2PBUF-EXPECT-ALLOCFAIL-BEGIN/ {
+	if (afexpect) flag("nested expected-allocation-failure region")
+	afexpect = 1; afdump = 0; af_line = NR; next
+}
+/P2PBUF-EXPECT-ALLOCFAIL-END/ {
+	if (!afexpect) flag("expected-allocation-failure end without begin")
+	afexpect = 0; afdump = 0; next
+}
+afexpect && /page allocation failure: |vmalloc error: / { afdump = 1; next }
+afexpect && afdump && /Call Trace/ { next }
 /DMAR.*[Ff]ault|DMAR-IR:.*[Ff]ault|IOMMU.*fault|[Pp]age request.*fault/ {
 	if (!expect) flag("unexpected DMAR fault")
 	next
@@ -54,9 +70,14 @@ function flag(why) {
 }
 /INFO: task .* blocked for more than/     { flag("hung task"); next }
 /Kernel panic/                            { flag("panic"); next }
+/printk messages dropped/                 { flag("kernel log incomplete"); next }
 /list_add corruption|list_del corruption|refcount_t: / { flag("corruption"); next }
 /double free|use-after-free|slab-out-of-bounds/ { flag("memory corruption"); next }
 END {
+	if (afexpect) {
+		printf "  line %d: expected-allocation-failure region never ended\n", af_line
+		bad++
+	}
 	if (expect) {
 		printf "  line %d: expected-DMAR region never ended (P2PBUF-EXPECT-DMAR-END missing)\n", begin_line
 		bad++

@@ -21,7 +21,8 @@
 #   QEMU, BUSYBOX            binaries (default: from PATH / busybox-static)
 #   P2PBUF_VM_KERNEL=GLOB    test only the kernels of the list matching GLOB
 #   P2PBUF_VM_ACCEL=kvm|tcg  force the accelerator (default: KVM if usable)
-#   P2PBUF_VM_TIMEOUT=SECS   per-boot limit (default 600)
+#   P2PBUF_VM_TIMEOUT=SECS   per-boot limit (default 1200: the fuzzer and
+#                            the stress test take minutes under TCG)
 #   P2PBUF_VM_TESTS=GLOB     run only the guest tests matching GLOB (normal
 #                            boots; all of those must run)
 #   P2PBUF_VM_IOMMU_TESTS=GLOB  the guest tests of the IOMMU off/pt boots
@@ -36,11 +37,15 @@
 #                            those boots are skipped (and the tier says so)
 #   P2PBUF_VM_HOTPLUG=0      no hotplug boots
 #   P2PBUF_VM_VERBOSE=1      also show the guest console live
+#   P2PBUF_FUZZ_SEED=N, P2PBUF_FUZZ_OPS=M  passed to the guest (test_fuzz:
+#                            replay a seed, change the operation count)
 #   P2PBUF_SKIP_VM=1         skip the tier (says so loudly; for distcheck)
 # Fails (exit 1) when a prerequisite is missing, a module does not build,
 # the guest does not boot or times out, insmod fails, a guest test fails,
 # the module does not unload cleanly, or the guest kernel log shows trouble
-# (tests/vm/scan-log.sh).  A boot that dies before the module is loaded (no
+# (tests/vm/scan-log.sh): both the guest's dmesg dump at the end and the
+# kernel log streamed out as it was printed (run-qemu.sh --klog, kernel.log:
+# warnings and worse), which a long run cannot wrap before the scan.  A boot that dies before the module is loaded (no
 # P2PBUF-INSMOD marker and nothing of p2pbuf on the console: a boot-time
 # panic or oops of a TCG guest starved by host load) is booted once more;
 # the tier says so loudly, in the boot's verdict too
@@ -101,7 +106,7 @@ EOF
 
 accel_line=$(vm_pick_accel "$qemu")
 accel=${accel_line%% *}
-timeout_s=${P2PBUF_VM_TIMEOUT:-600}
+timeout_s=${P2PBUF_VM_TIMEOUT:-1200}
 case $timeout_s in '' | *[!0-9]*) vm_die "P2PBUF_VM_TIMEOUT must be a number of seconds" ;; esac
 # Each guest test program gets less than the whole boot, so that a hung test
 # is reported by name and the kernel log still comes back.
@@ -430,6 +435,11 @@ P2PBUF_VM_TEST_TIMEOUT=$test_timeout
 P2PBUF_VM_CK_TIMEOUT=60
 P2PBUF_VM_ACCEL=$accel
 EOF
+	# A fuzz run to replay (tests/guest/test_fuzz.c), passed to the guest.
+	for v in P2PBUF_FUZZ_SEED P2PBUF_FUZZ_OPS; do
+		eval "val=\${$v:-}"
+		[ -z "$val" ] || echo "$v='$val'" >>"$d/guest.conf"
+	done
 	# shellcheck disable=SC2086
 	sh "$VM_DIR/mkinitramfs.sh" -o "$d/initramfs.cpio" --busybox "$busybox" \
 		--init "$VM_DIR/guest-init.sh" --module "$ko" \
@@ -440,7 +450,7 @@ EOF
 		return
 	}
 	rm -f "$d/console.log" "$d/results.log" "$d/dmesg.log" "$d/qmp.log" \
-		"$d/console.scan" "$d"/*.first-boot.*
+		"$d/console.scan" "$d/kernel.log" "$d/kernel.scan" "$d"/*.first-boot.*
 	attempt=1 first_why=
 	while :; do
 		t0=$(date +%s)
@@ -470,6 +480,7 @@ EOF
 			--kernel "$image" --rig "$rig" --iommu "$iommu" \
 			--initrd "$d/initramfs.cpio" \
 			--console "$d/console.log" --results "$d/results.log" \
+			--klog "$d/kernel.log" \
 			--timeout "$timeout_s" --boot-timeout "$boot_to" \
 			$qmpopts 2>"$d/qemu.err"
 		qrc=$?
@@ -497,7 +508,7 @@ EOF
 		if [ $attempt = 1 ] && died_before_module "$d"; then
 			first_why=$(first_boot_why "$d" $qrc)
 			kept=
-			for f in console.log results.log qemu.err qmp.log; do
+			for f in console.log results.log kernel.log qemu.err qmp.log; do
 				[ -f "$d/$f" ] || continue
 				mv "$d/$f" "$d/${f%.*}.first-boot.${f##*.}"
 				kept="$kept $d/${f%.*}.first-boot.${f##*.}"
@@ -640,6 +651,18 @@ EOF
 		echo "  guest kernel log: clean"
 	else
 		problem "guest kernel log shows trouble ($scanned):
+$findings"
+	fi
+	# The kernel log as it was printed (run-qemu.sh --klog: warnings and
+	# worse, streamed out of the guest), which a long run cannot wrap: a
+	# splat that scrolled out of the printk buffer before the dump is here.
+	{ tr -d "$cr" <"$d/kernel.log"; } >"$d/kernel.scan" 2>/dev/null
+	if [ ! -s "$d/kernel.scan" ]; then
+		problem "the streamed kernel log ($d/kernel.log) is empty or missing"
+	elif findings=$(sh "$VM_DIR/scan-log.sh" "$d/kernel.scan"); then
+		echo "  streamed kernel log: clean ($(wc -l <"$d/kernel.scan") lines)"
+	else
+		problem "streamed kernel log shows trouble ($d/kernel.scan):
 $findings"
 	fi
 

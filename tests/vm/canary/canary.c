@@ -13,6 +13,9 @@
  *   dma-size    dma_unmap_single() with the wrong size    -> DMA-API debug
  *   dma-leak    dma_map_single() never unmapped           -> guest-init dump
  *   warn        WARN_ON(1)                                -> WARNING
+ *   flood       FLOOD_LINES info lines, WARN_ON(1), FLOOD_LINES more: the
+ *               WARNING scrolls out of the 4 MiB printk buffer before
+ *               the guest dumps it              -> the streamed kernel log
  * The detectors must detect: the self-test fails when one stays silent.
  * Never load this outside the test VM.
  */
@@ -32,6 +35,9 @@
 static char *bug = "none";
 module_param(bug, charp, 0444);
 MODULE_PARM_DESC(bug, "which deliberate bug to commit at load time");
+
+/* 2 x 40000 lines of ~110 bytes: twice the rig's log_buf_len=4M. */
+#define FLOOD_LINES 40000
 
 static DEFINE_MUTEX(canary_a);
 static DEFINE_MUTEX(canary_b);
@@ -114,6 +120,14 @@ static noinline void canary_bug(void)
 		canary_dma(false);
 	} else if (!strcmp(bug, "warn")) {
 		WARN_ON(1);
+	} else if (!strcmp(bug, "flood")) {
+		for (i = 0; i < FLOOD_LINES; i++)
+			pr_info("flood before the warning: line %6d of %d ..........................................\n",
+				i, FLOOD_LINES);
+		WARN_ON(1);
+		for (i = 0; i < FLOOD_LINES; i++)
+			pr_info("flood after the warning: line %6d of %d ...........................................\n",
+				i, FLOOD_LINES);
 	} else if (strcmp(bug, "none")) {
 		pr_err("unknown bug=%s\n", bug);
 	}
