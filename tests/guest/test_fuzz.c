@@ -265,7 +265,8 @@ static void count_mm(enum op op, long r, int e)
 /* Errnos of every ioctl (p2pbuf(4)), and EBADF after a close. */
 #define IOCTL_ERRNOS                                                           \
 	ALLOWED(EFAULT, EINVAL, E2BIG, ENOTTY, ENOENT, ENOMEM, EDQUOT, ENOSPC, \
-		ENODEV, ENXIO, EACCES, EXDEV, EBUSY, EIO, EPERM, EMSGSIZE)
+		ENODEV, ENXIO, EACCES, EXDEV, EBUSY, EIO, EPERM, EMSGSIZE,     \
+		ERANGE, EMFILE)
 
 /* --- the arena ------------------------------------------------------------------ */
 
@@ -384,6 +385,7 @@ union arg {
 	struct p2pbuf_reach reach;
 	struct p2pbuf_segments segs;
 	struct p2pbuf_sync sync;
+	struct p2pbuf_export exp;
 	uint8_t raw[512];
 };
 
@@ -494,6 +496,45 @@ static void fill_reach(union arg *u)
 		u->reach.bar = (uint32_t)any64();
 }
 
+static void fill_export(union arg *u, int dev)
+{
+	struct fbuf *b = pick_buf();
+
+	u->exp.handle = b && (b->dev == dev || one_in(4)) ? b->handle :
+							    (uint32_t)any64();
+	u->exp.offset = one_in(2) ? 0 : below(8) * 4096 + (one_in(8) ? 1 : 0);
+	u->exp.length = one_in(8) ?
+				any64() :
+				(1 + below(8)) * 4096 - (one_in(16) ? 100 : 0);
+	if (one_in(8))
+		u->exp.flags = (uint32_t)any64();
+	else if (one_in(2))
+		u->exp.flags = P2PBUF_EXPORT_F_NO_CLOEXEC;
+	if (one_in(16))
+		u->exp.reserved0 = (uint32_t)any64();
+	if (one_in(16))
+		u->exp.reserved[below(2)] = any64();
+}
+
+/*
+ * A new dma-buf: sometimes mapped and touched (the special VMA of its
+ * buffer), then closed; an import needs an importer, which the fuzzer has
+ * not (test_export does that).
+ */
+static void use_dmabuf(int dfd, uint64_t len)
+{
+	volatile uint8_t *p;
+
+	if (len && len <= 32 * 4096 && one_in(2)) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, 0);
+		if (p != MAP_FAILED) {
+			p[below(len)] = (uint8_t)rnd();
+			munmap((void *)p, len);
+		}
+	}
+	close(dfd);
+}
+
 static void fill_segments(union arg *u)
 {
 	uint32_t cap = (uint32_t)below(65);
@@ -535,21 +576,22 @@ static void fill_sync(union arg *u)
  */
 static void do_ioctl(enum op op, int fd, int dev)
 {
-	static const uint8_t nrs[] = { P2PBUF_CMD_INFO,	 P2PBUF_CMD_ALLOC,
-				       P2PBUF_CMD_FREE,	 P2PBUF_CMD_MAP,
-				       P2PBUF_CMD_REACH, P2PBUF_CMD_SEGMENTS,
-				       P2PBUF_CMD_SYNC };
+	/* The device's commands first, then the dma-sgl fd's. */
+	static const uint8_t nrs[] = { P2PBUF_CMD_INFO,	    P2PBUF_CMD_ALLOC,
+				       P2PBUF_CMD_FREE,	    P2PBUF_CMD_MAP,
+				       P2PBUF_CMD_REACH,    P2PBUF_CMD_EXPORT,
+				       P2PBUF_CMD_SEGMENTS, P2PBUF_CMD_SYNC };
 	static const uint32_t fulls[] = {
-		sizeof(struct p2pbuf_info),  sizeof(struct p2pbuf_alloc),
-		sizeof(struct p2pbuf_free),  sizeof(struct p2pbuf_map),
-		sizeof(struct p2pbuf_reach), sizeof(struct p2pbuf_segments),
-		sizeof(struct p2pbuf_sync)
+		sizeof(struct p2pbuf_info),	sizeof(struct p2pbuf_alloc),
+		sizeof(struct p2pbuf_free),	sizeof(struct p2pbuf_map),
+		sizeof(struct p2pbuf_reach),	sizeof(struct p2pbuf_export),
+		sizeof(struct p2pbuf_segments), sizeof(struct p2pbuf_sync)
 	};
 	static const uint32_t ver0s[] = {
-		P2PBUF_INFO_SIZE_VER0,	P2PBUF_ALLOC_SIZE_VER0,
-		P2PBUF_FREE_SIZE_VER0,	P2PBUF_MAP_SIZE_VER0,
-		P2PBUF_REACH_SIZE_VER0, P2PBUF_SEGMENTS_SIZE_VER0,
-		P2PBUF_SYNC_SIZE_VER0
+		P2PBUF_INFO_SIZE_VER0,	   P2PBUF_ALLOC_SIZE_VER0,
+		P2PBUF_FREE_SIZE_VER0,	   P2PBUF_MAP_SIZE_VER0,
+		P2PBUF_REACH_SIZE_VER0,	   P2PBUF_EXPORT_SIZE_VER0,
+		P2PBUF_SEGMENTS_SIZE_VER0, P2PBUF_SYNC_SIZE_VER0
 	};
 	union arg u;
 	unsigned int k;
@@ -562,11 +604,11 @@ static void do_ioctl(enum op op, int fd, int dev)
 	memset(&u, 0, sizeof(u));
 	/* The sgl fd's commands mostly on an sgl fd, the others on the device. */
 	if (op == OP_IOCTL_SGL)
-		k = 5 + (unsigned int)below(2);
+		k = 6 + (unsigned int)below(2);
 	else
-		k = (unsigned int)below(5);
+		k = (unsigned int)below(6);
 	if (one_in(10))
-		k = (unsigned int)below(7);
+		k = (unsigned int)below(8);
 	cmd = _IOWR(P2PBUF_IOC_MAGIC, nrs[k], union arg);
 	cmd = (cmd & ~((unsigned long)_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
 	      ((unsigned long)fulls[k] << _IOC_SIZESHIFT);
@@ -589,6 +631,9 @@ static void do_ioctl(enum op op, int fd, int dev)
 		break;
 	case P2PBUF_CMD_REACH:
 		fill_reach(&u);
+		break;
+	case P2PBUF_CMD_EXPORT:
+		fill_export(&u, dev);
 		break;
 	case P2PBUF_CMD_SEGMENTS:
 		fill_segments(&u);
@@ -620,8 +665,9 @@ static void do_ioctl(enum op op, int fd, int dev)
 			    union arg);
 		break;
 	}
-	/* MAP must land in u: its fd is the fuzzer's to close. */
-	if (one_in(24) && nrs[k] != P2PBUF_CMD_MAP)
+	/* MAP and EXPORT must land in u: their fds are the fuzzer's to close. */
+	if (one_in(24) && nrs[k] != P2PBUF_CMD_MAP &&
+	    nrs[k] != P2PBUF_CMD_EXPORT)
 		arg = odd_pointer();
 	else if (one_in(64))
 		arg = one_in(2) ? NULL : (void *)1;
@@ -665,6 +711,8 @@ static void do_ioctl(enum op op, int fd, int dev)
 				if (!fz.buf[i].prov)
 					fz.host_live -= fz.buf[i].len;
 			}
+	} else if (_IOC_NR(cmd) == P2PBUF_CMD_EXPORT && dev >= 0) {
+		use_dmabuf(u.exp.dmabuf_fd, u.exp.length);
 	} else if (_IOC_NR(cmd) == P2PBUF_CMD_MAP && dev >= 0) {
 		int slot = free_sgl_slot();
 
