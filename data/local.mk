@@ -26,3 +26,8 @@ install-data-hook:
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 		echo "ldconfig"; ldconfig; \
 	fi
+
+# The example application, built out of tree against the installed library
+# (examples/Makefile uses pkg-config only).
+exampledir = $(docdir)/examples
+dist_example_DATA = examples/p2pbuf-example.c examples/Makefile
