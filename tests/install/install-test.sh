@@ -129,7 +129,7 @@ pkgsrc=$out/pkg/p2pbuf-$version
 mkdir -p "$out/pkg"
 run "$log" make -C "$builddir" distdir distdir="$pkgsrc"
 cp -R "$srcdir/debian" "$pkgsrc/"
-(cd "$pkgsrc" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" \
+(cd "$pkgsrc" && DEB_BUILD_OPTIONS="nocheck noautodbgsym parallel=$(nproc)" \
 	dpkg-buildpackage -us -uc -b) >"$out/dpkg-buildpackage.log" 2>&1 || {
 	tail -n 30 "$out/dpkg-buildpackage.log" >&2
 	die "dpkg-buildpackage (log: $out/dpkg-buildpackage.log)"
