@@ -15,11 +15,16 @@ data/p2pctl: data/p2pctl.bash
 
 EXTRA_DIST += data/60-p2pbuf.rules data/p2pbuf.conf data/p2pctl.bash
 
-# The group of the udev rule: created by a real install as root (a package
-# creates it in its postinst); make uninstall leaves it, since files may
-# still belong to it (groupdel p2pbuf removes it).
+# The group of the udev rule: created by a real install as root into a
+# directory udev reads (not by make distcheck's, whose rules directory is
+# below its prefix; a package creates it in its postinst); make uninstall
+# leaves it, since files may still belong to it (groupdel p2pbuf removes it).
 install-data-hook:
-	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
+	@case "$(udevrulesdir)" in \
+	/lib/udev/rules.d | /usr/lib/udev/rules.d | /etc/udev/rules.d) ;; \
+	*) exit 0 ;; \
+	esac; \
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
 	    ! getent group p2pbuf >/dev/null; then \
 		echo "groupadd --system p2pbuf"; groupadd --system p2pbuf; \
 	fi
