@@ -116,7 +116,6 @@ getent group p2pbuf >/dev/null &&
 
 # The rig's Debian kernels (not the self-built debug kernel).
 kernels=
-tab=$(printf '\t')
 for line in $(vm_kernel_globs "$VM_DIR/kernels" | cut -f1); do
 	case $line in build:*) continue ;; esac
 	kernels="$kernels $(vm_resolve_kernel "$line")"
