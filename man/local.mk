@@ -3,6 +3,7 @@
 dist_man_MANS = \
 	man/p2pbuf.4 \
 	man/p2pbuf-netlink.7 \
+	man/p2pbuf-install.7 \
 	man/p2pctl.8 \
 	man/libp2pbuf.3 \
 	man/p2pbuf_ctx_new.3 \

@@ -41,6 +41,11 @@ apt_retry apt-get install -y -q --no-install-recommends \
 	busybox-static qemu-system-x86 socat python3 \
 	clang-format perl
 
+# Packaging and the install test (make check-install): Debian's tools for
+# the packages (debian/), DKMS, bash completion (p2pctl's is tested).
+apt_retry apt-get install -y -q --no-install-recommends \
+	debhelper dh-dkms dkms dpkg-dev fakeroot lintian bash-completion
+
 # Kernels for the VM tier: bookworm's 6.1 and bookworm-backports' 6.12, side
 # by side, each with its headers.  linux-source-6.1 provides checkpatch.pl.
 apt_retry apt-get install -y -q --no-install-recommends \

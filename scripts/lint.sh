@@ -39,7 +39,7 @@ fi
 echo "lint: clang-format --dry-run --Werror ($(clang-format --version))"
 # Userspace only: kernel code (tests/vm/canary, tests/vm/importer too) is
 # checkpatch's.
-files=$(cd "$top" && find libp2pbuf utils tests include/libp2pbuf.h -name '*.[ch]' \
+files=$(cd "$top" && find libp2pbuf utils tests examples include/libp2pbuf.h -name '*.[ch]' \
 	! -path 'tests/vm/canary/*' ! -path 'tests/vm/importer/*' 2>/dev/null | sort)
 for f in $files; do
 	if ! (cd "$top" && clang-format --dry-run --Werror "$f"); then

@@ -3,17 +3,20 @@
 #
 # usage: mkinitramfs.sh -o OUT.cpio --init INIT [--module KO] [--conf FILE]
 #                       [--cmd FILE] [--busybox PATH] [--rig-module KO]...
-#                       [PROG...]
+#                       [--dynamic PROG]... [PROG...]
 #   --init FILE     becomes /init (tests/vm/guest-init.sh)
 #   --module KO     becomes /p2pbuf.ko
 #   --rig-module KO goes to /lib/rig-modules/ (loaded by /init before
 #                   p2pbuf.ko: what the rig needs of the kernel, e.g. brd)
 #   --conf FILE     becomes /etc/p2pbuf-vm.conf (sourced by /init)
 #   --cmd FILE      becomes /etc/p2pbuf-vm.cmd (the command of "cmd" mode)
+#   --dynamic PROG  a dynamically linked program of this machine (e.g. the
+#                   packaged /usr/bin/p2pctl): goes to /bin/ with the
+#                   shared libraries ldd lists, at the same paths
 #   PROG            static guest programs: test_* go to /tests/,
 #                   p2pctl-static becomes /bin/p2pctl, others go to /bin/.
-# Every program (and busybox) must be a static ELF executable: the guest
-# has no shared libraries.
+# Every PROG (and busybox) must be a static ELF executable: the guest has
+# no shared libraries but those of --dynamic programs.
 set -eu
 
 die() {
@@ -28,7 +31,7 @@ is_static_elf() {
 	! readelf -lW "$1" 2>/dev/null | grep -q 'INTERP'
 }
 
-out='' init='' module='' conf='' cmd='' busybox=${BUSYBOX:-} rigmods=''
+out='' init='' module='' conf='' cmd='' busybox=${BUSYBOX:-} rigmods='' dynprogs=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) out=$2; shift ;;
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--cmd) cmd=$2; shift ;;
 	--busybox) busybox=$2; shift ;;
 	--rig-module) rigmods="$rigmods $2"; shift ;;
+	--dynamic) dynprogs="$dynprogs $2"; shift ;;
 	--) shift; break ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
@@ -101,6 +105,24 @@ for prog in "$@"; do
 	rm -f "$stage/$dest"
 	cp "$prog" "$stage/$dest"
 	chmod 755 "$stage/$dest"
+done
+
+# Dynamic programs: each library ldd resolves (and the loader) at the path
+# ldd names; the guest's loader finds them in its default directories.
+for prog in $dynprogs; do
+	[ -f "$prog" ] || die "dynamic program '$prog' not found"
+	libs=$(ldd "$prog" 2>/dev/null |
+		sed -n -e 's|.*=> \(/[^ ]*\) (0x.*|\1|p' -e 's|^[[:space:]]*\(/[^ ]*\) (0x.*|\1|p') ||
+		die "ldd $prog failed"
+	[ -n "$libs" ] || die "$prog: ldd lists no libraries (not dynamically linked?)"
+	for lib in $libs; do
+		[ -e "$stage$lib" ] && continue
+		mkdir -p "$stage${lib%/*}"
+		cp -L "$lib" "$stage$lib" || die "cannot copy $lib (needed by $prog)"
+	done
+	rm -f "$stage/bin/${prog##*/}"
+	cp "$prog" "$stage/bin/${prog##*/}"
+	chmod 755 "$stage/bin/${prog##*/}"
 done
 
 tmp_out=$out.tmp.$$
