@@ -117,7 +117,8 @@ static void edu_roundtrips(const char *bdf, int sfd, volatile uint8_t *cpu,
 			   uint64_t len, unsigned int count, uint64_t seed)
 {
 	static struct p2pbuf_segment segs[MAX_SEGS];
-	uint32_t n = tu_segments(sfd, segs, MAX_SEGS, NULL);
+	struct p2pbuf_segments s;
+	uint32_t n = tu_segments(sfd, segs, MAX_SEGS, &s);
 	uint64_t src, dst, total = 0;
 	struct edu e;
 	unsigned int i;
