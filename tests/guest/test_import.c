@@ -137,7 +137,8 @@ static void edu_roundtrips(const char *bdf, int sfd, volatile uint8_t *cpu,
 		while (dst + XFER > src && src + XFER > dst);
 		tu_fill(cpu + src, XFER, seed + i);
 		tu_edu_copy(&e, sfd, segs, n, src, dst, XFER);
-		tu_check_bytes(cpu + dst, XFER, seed + i, 0, "edu through import");
+		tu_check_bytes(cpu + dst, XFER, seed + i, 0,
+			       "edu through import");
 	}
 	edu_close(&e);
 }
@@ -181,8 +182,10 @@ static int udmabuf_new(uint64_t len, int *memfd)
 static int export_ok(int fd, uint32_t handle, uint64_t off, uint64_t len,
 		     uint32_t *id)
 {
-	struct p2pbuf_export e = { .size = sizeof(e), .handle = handle,
-				   .offset = off, .length = len };
+	struct p2pbuf_export e = { .size = sizeof(e),
+				   .handle = handle,
+				   .offset = off,
+				   .length = len };
 
 	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_EXPORT, &e), 0);
 	if (id)
@@ -261,7 +264,8 @@ START_TEST(test_udmabuf)
 	ck_assert_uint_eq(s.nr_segments, m.nr_segments);
 	ck_assert_uint_eq(s.direction, P2PBUF_DMA_BIDIRECTIONAL);
 	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
-	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_NEW_NTF, id), 0);
+	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_NEW_NTF, id),
+			 0);
 	ck_assert_uint_eq(sgl_dump_one(id, &d), 1);
 	ck_assert_uint_eq(d.state, P2PBUF_NL_STATE_LIVE);
 	ck_assert_uint_eq(d.nr_buffer_ids, 0);
@@ -272,7 +276,8 @@ START_TEST(test_udmabuf)
 	edu_roundtrips(edu0, sfd, cpu + off, mlen, 8, 300);
 	close(sfd);
 	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
-	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_DEL_NTF, id), 0);
+	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_DEL_NTF, id),
+			 0);
 	ck_assert_uint_eq(sgl_dump_one(id, &d), 0);
 	munmap((void *)cpu, len);
 	close(fd);
@@ -299,8 +304,8 @@ START_TEST(test_heap)
 	}
 	ck_assert_int_eq(ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &h), 0);
 	close(heap);
-	cpu = mmap(NULL, h.len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   (int)h.fd, 0);
+	cpu = mmap(NULL, h.len, PROT_READ | PROT_WRITE, MAP_SHARED, (int)h.fd,
+		   0);
 	ck_assert((void *)cpu != MAP_FAILED);
 	fd = tu_dev_open();
 	sfd = mapd(fd, (int)h.fd, 0, h.len, edu1, &m);
@@ -350,7 +355,8 @@ START_TEST(test_p2pbuf_host)
 	ck_assert_uint_eq(d.reason, P2PBUF_NL_REVOKE_EXPORTER);
 	close(sfd);
 	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
-	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_DEL_NTF, id), 0);
+	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_DEL_NTF, id),
+			 0);
 	munmap((void *)p, 2 * MIB);
 	tu_free(fd, a.handle);
 	close(fd);
