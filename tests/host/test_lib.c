@@ -155,13 +155,13 @@ START_TEST(test_version_mismatch)
 	expect_new_fails(FAKE_DEV, -P2PBUF_E_VERSION);
 	ck_assert_str_eq(
 		p2pbuf_strerror(-P2PBUF_E_VERSION),
-		"Driver uAPI 2.3 is incompatible with libp2pbuf uAPI 1.5");
+		"Driver uAPI 2.3 is incompatible with libp2pbuf uAPI 1.6");
 
 	fake_info.reply.version_major = 0;
 	expect_new_fails(FAKE_DEV, -P2PBUF_E_VERSION);
 	ck_assert_str_eq(
 		p2pbuf_strerror(-P2PBUF_E_VERSION),
-		"Driver uAPI 0.3 is incompatible with libp2pbuf uAPI 1.5");
+		"Driver uAPI 0.3 is incompatible with libp2pbuf uAPI 1.6");
 }
 END_TEST
 
