@@ -473,6 +473,39 @@ START_TEST(test_errnos)
 }
 END_TEST
 
+/*
+ * max_sgls_per_fd counts imports with MAP's dma-sgls (ENOSPC); closing one
+ * frees a slot.
+ */
+START_TEST(test_limits)
+{
+	struct p2pbuf_map_dmabuf m;
+	struct p2pbuf_alloc a;
+	struct p2pbuf_map mm;
+	int fd = tu_dev_open(), dfd, sfd[2], i;
+	void *p;
+
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
+	dfd = export_ok(fd, a.handle, 0, 64 * KIB, NULL);
+	tu_set_param("max_sgls_per_fd", "2");
+	for (i = 0; i < 2; i++)
+		sfd[i] = mapd(fd, dfd, 0, PAGE, edu0, &m);
+	ck_assert_int_eq(mapd_try(fd, dfd, 0, PAGE, edu0, &m), ENOSPC);
+	ck_assert_int_eq(tu_map_try(fd, p, PAGE, edu0, P2PBUF_DMA_TO_DEVICE, 0,
+				    &mm),
+			 ENOSPC);
+	close(sfd[0]);
+	sfd[0] = mapd(fd, dfd, 0, PAGE, edu0, &m);
+	close(sfd[0]);
+	close(sfd[1]);
+	tu_set_param("max_sgls_per_fd", "1024");
+	close(dfd);
+	munmap(p, 64 * KIB);
+	tu_free(fd, a.handle);
+	close(fd);
+}
+END_TEST
+
 static Suite *import_suite(void)
 {
 	Suite *s = suite_create("import");
@@ -484,6 +517,7 @@ static Suite *import_suite(void)
 	tcase_add_test(tc, test_heap);
 	tcase_add_test(tc, test_p2pbuf_host);
 	tcase_add_test(tc, test_p2pbuf_bar);
+	tcase_add_test(tc, test_limits);
 	return s;
 }
 
