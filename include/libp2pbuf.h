@@ -223,6 +223,19 @@ struct p2pbuf_sgl;
 int p2pbuf_map(struct p2pbuf_ctx *ctx, uint64_t addr, uint64_t length,
 	       const struct p2pbuf_pci_target *target, enum p2pbuf_dma_dir dir,
 	       uint32_t flags, struct p2pbuf_sgl **sglp);
+/*
+ * Import [offset, offset + length) of any dma-buf (page-aligned; length 0
+ * means to the end of the dma-buf) as a dma-sgl for target
+ * (P2PBUF_IOC_MAP_DMABUF, LIBP2PBUF_8, uAPI 1.6).  dmabuf_fd stays the
+ * caller's (closing it keeps the dma-sgl).  flags:
+ * P2PBUF_MAP_DMABUF_F_NO_CLOEXEC.  -EOPNOTSUPP if the driver cannot
+ * import; the kernel's errors (p2pbuf(4)) otherwise.  See
+ * p2pbuf_map_dmabuf(3).
+ */
+int p2pbuf_map_dmabuf(struct p2pbuf_ctx *ctx, int dmabuf_fd, uint64_t offset,
+		      uint64_t length, const struct p2pbuf_pci_target *target,
+		      enum p2pbuf_dma_dir dir, uint32_t flags,
+		      struct p2pbuf_sgl **sglp);
 /* Close the dma-sgl's fd, drop the context reference; NULL is a no-op. */
 void p2pbuf_sgl_close(struct p2pbuf_sgl *sgl);
 /* The dma-sgl's file descriptor (owned by sgl); -EINVAL for NULL. */

@@ -98,7 +98,8 @@ static int p2pbuf_ioctl_info(struct p2pbuf_ioctl_call *call, void *arg)
 	if (p2pbuf_iommu_translates())
 		info->features |= P2PBUF_FEATURE_IOMMU;
 	info->features |= P2PBUF_FEATURE_BUFFERS | P2PBUF_FEATURE_DMA_SGL |
-			  P2PBUF_FEATURE_REVOCATION | P2PBUF_FEATURE_DMABUF_EXPORT;
+			  P2PBUF_FEATURE_REVOCATION | P2PBUF_FEATURE_DMABUF_EXPORT |
+			  P2PBUF_FEATURE_DMABUF_IMPORT;
 	info->page_size = PAGE_SIZE;
 	info->max_buffers_per_fd = p2pbuf_max_buffers_per_fd();
 	info->max_sgls_per_fd = p2pbuf_max_sgls_per_fd();
@@ -129,6 +130,9 @@ static const struct p2pbuf_ioctl_op p2pbuf_ioctl_ops[] = {
 			P2PBUF_REACH_SIZE_VER0, true, p2pbuf_ioctl_reach),
 	P2PBUF_IOCTL_OP(P2PBUF_CMD_EXPORT, struct p2pbuf_export,
 			P2PBUF_EXPORT_SIZE_VER0, true, p2pbuf_ioctl_export),
+	P2PBUF_IOCTL_OP(P2PBUF_CMD_MAP_DMABUF, struct p2pbuf_map_dmabuf,
+			P2PBUF_MAP_DMABUF_SIZE_VER0, true,
+			p2pbuf_ioctl_map_dmabuf),
 };
 
 /**
@@ -271,6 +275,8 @@ static int __init p2pbuf_init(void)
 	BUILD_BUG_ON(sizeof(struct p2pbuf_map) != P2PBUF_MAP_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct p2pbuf_reach) != P2PBUF_REACH_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct p2pbuf_export) != P2PBUF_EXPORT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct p2pbuf_map_dmabuf) !=
+		     P2PBUF_MAP_DMABUF_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct p2pbuf_segments) !=
 		     P2PBUF_SEGMENTS_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct p2pbuf_sync) != P2PBUF_SYNC_SIZE_VER0);

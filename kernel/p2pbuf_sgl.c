@@ -18,6 +18,23 @@
  * file unmaps the DMA and drops them.  Its fd answers P2PBUF_IOC_SEGMENTS
  * (the addresses, CAP_SYS_RAWIO) and P2PBUF_IOC_SYNC.
  *
+ * P2PBUF_IOC_MAP_DMABUF makes the same object of a range of any dma-buf:
+ * the dma-sgl attaches to the dma-buf as a dynamic importer on its target
+ * (peer2peer allowed), maps under the reservation lock and takes its
+ * segments from sg_dma_address()/sg_dma_len() only (exporters of device
+ * memory give no pages).  Its target is a consumer as for MAP; the
+ * exporter's invalidation revokes it (p2pbuf_sgl_invalidate()), for good:
+ * a new MAP_DMABUF maps again.  Such an import dma-sgl covers no buffer.
+ *
+ * Lock order of an import dma-sgl: the dma-buf's reservation lock, then
+ * &p2pbuf_sgl.lock (the exporter calls the invalidation with the former
+ * held).  The reservation lock ranks below mmap_lock and the IOMMU group's
+ * mutex ranks above it, so the target's attachment (which asks the IOMMU
+ * group, p2pbuf_target_attach()) and dma_buf_dynamic_attach() happen
+ * before either lock is taken, dma_buf_detach() after both are dropped.
+ * Import dma-sgls have a lock class of their own (MAP's dma-sgls take the
+ * IOMMU group's mutex under theirs).
+ *
  * Events of one dma-sgl are sent under its lock: SGL_NEW when MAP
  * succeeded (after the reply reached userspace, before the fd is
  * installed; a refused MAP sends nothing), at most one SGL_REVOKE, and
@@ -28,11 +45,14 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/poll.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -116,6 +136,15 @@ struct p2pbuf_sgl_piece {
  * @nr_pieces: see @pieces
  * @segs: the coalesced DMA segments, in address order (limit @max_segs,
  *	each at most the segment size the target's driver declared)
+ * @dmabuf: an import's dma-buf (P2PBUF_IOC_MAP_DMABUF), referenced until
+ *	the sgl is freed; NULL for MAP's dma-sgls.  Set before the sgl joins
+ *	any list, never changes.
+ * @attach: an import's dynamic attachment for @target, or NULL
+ * @sgt: what the exporter mapped, NULL when not mapped; under the
+ *	reservation lock and @lock
+ * @offset: an import's start in @dmabuf
+ * @aborted: an import was revoked before its mapping was made: MAP_DMABUF
+ *	fails with -ENODEV (under the reservation lock and @lock)
  */
 struct p2pbuf_sgl {
 	struct kref ref;
@@ -145,6 +174,11 @@ struct p2pbuf_sgl {
 	struct p2pbuf_sgl_piece *pieces;
 	unsigned int nr_pieces;
 	struct p2pbuf_segs segs;
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+	u64 offset;
+	bool aborted;
 };
 
 /* --- lifetime ----------------------------------------------------------- */
@@ -152,12 +186,18 @@ struct p2pbuf_sgl {
 /*
  * Unmap the DMA, leave the consumer lists and let go of the buffers; the
  * sgl covers nothing afterwards.  With @sgl->lock held, or the last
- * reference.
+ * reference; for an import with the reservation lock held too.
  */
 static void p2pbuf_sgl_unmap(struct p2pbuf_sgl *sgl)
 {
 	struct p2pbuf_sgl_att *att;
 	unsigned int i;
+
+	if (sgl->sgt) {
+		dma_resv_assert_held(sgl->dmabuf->resv);
+		dma_buf_unmap_attachment(sgl->attach, sgl->sgt, sgl->dir);
+		sgl->sgt = NULL;
+	}
 
 	for (i = 0; i < sgl->nr_atts; i++) {
 		att = &sgl->atts[i];
@@ -198,7 +238,19 @@ static void p2pbuf_sgl_free(struct kref *ref)
 
 	if (sgl->id)
 		xa_erase(&p2pbuf_sgls, sgl->id);
-	p2pbuf_sgl_unmap(sgl);
+	if (sgl->dmabuf) {
+		/* The invalidation may still run until the detach. */
+		dma_resv_lock(sgl->dmabuf->resv, NULL);
+		mutex_lock(&sgl->lock);
+		p2pbuf_sgl_unmap(sgl);
+		mutex_unlock(&sgl->lock);
+		dma_resv_unlock(sgl->dmabuf->resv);
+		if (sgl->attach)
+			dma_buf_detach(sgl->dmabuf, sgl->attach);
+		dma_buf_put(sgl->dmabuf);
+	} else {
+		p2pbuf_sgl_unmap(sgl);
+	}
 	p2pbuf_target_put(sgl->target);
 	put_pid(sgl->owner);
 	kvfree(sgl->atts);
@@ -216,12 +268,16 @@ static void p2pbuf_sgl_put(struct p2pbuf_sgl *sgl)
 /*
  * Revoke @sgl: mark it, wake its pollers and tell listeners, then tear the
  * DMA mapping down and let go of its buffers.  A dma-sgl whose MAP has not
- * returned yet is unmapped silently (that MAP then fails).
+ * returned yet is unmapped silently (that MAP then fails); an import not
+ * mapped yet is marked, and its MAP_DMABUF fails.  With @sgl->lock held
+ * (and, for an import, the reservation lock first).
  */
-static void p2pbuf_sgl_revoke(struct p2pbuf_sgl *sgl, u32 reason)
+static void p2pbuf_sgl_revoke_locked(struct p2pbuf_sgl *sgl, u32 reason)
 {
-	mutex_lock(&sgl->lock);
-	if (sgl->state == P2PBUF_SGL_STATE_MAPPED) {
+	lockdep_assert_held(&sgl->lock);
+	if (!sgl->state) {
+		sgl->aborted = true;
+	} else if (sgl->state == P2PBUF_SGL_STATE_MAPPED) {
 		WRITE_ONCE(sgl->state, P2PBUF_SGL_STATE_REVOKED);
 		sgl->reason = reason;
 		sgl->generation++;
@@ -232,8 +288,41 @@ static void p2pbuf_sgl_revoke(struct p2pbuf_sgl *sgl, u32 reason)
 		}
 		p2pbuf_sgl_unmap(sgl);
 	}
+}
+
+static void p2pbuf_sgl_revoke(struct p2pbuf_sgl *sgl, u32 reason)
+{
+	struct dma_resv *resv = sgl->dmabuf ? sgl->dmabuf->resv : NULL;
+
+	if (resv)
+		dma_resv_lock(resv, NULL);
+	mutex_lock(&sgl->lock);
+	p2pbuf_sgl_revoke_locked(sgl, reason);
+	mutex_unlock(&sgl->lock);
+	if (resv)
+		dma_resv_unlock(resv);
+}
+
+/*
+ * The exporter of an import's dma-buf invalidates its mappings (it holds
+ * the reservation lock): revoke, which unmaps last.  Runs until
+ * dma_buf_detach() returned, so also on a dma-sgl being freed (closed:
+ * nothing is sent then).
+ */
+static void p2pbuf_sgl_invalidate(struct dma_buf_attachment *attach)
+{
+	struct p2pbuf_sgl *sgl = attach->importer_priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	mutex_lock(&sgl->lock);
+	p2pbuf_sgl_revoke_locked(sgl, P2PBUF_NL_REVOKE_EXPORTER);
 	mutex_unlock(&sgl->lock);
 }
+
+static const struct dma_buf_attach_ops p2pbuf_sgl_import_ops = {
+	.allow_peer2peer = true,
+	.P2PBUF_ATTACH_OPS_INVALIDATE = p2pbuf_sgl_invalidate,
+};
 
 /* The consumer operations of both kinds of entries of a dma-sgl. */
 static struct p2pbuf_sgl *p2pbuf_consumer_sgl(struct p2pbuf_consumer *c);
@@ -744,6 +833,9 @@ static void p2pbuf_sgl_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "state:\t%s\n",
 		   sgl->state == P2PBUF_SGL_STATE_MAPPED ? "mapped" : "revoked");
 	seq_printf(m, "generation:\t%u\n", sgl->generation);
+	if (sgl->dmabuf)
+		seq_printf(m, "dmabuf-inode:\t%lu\n",
+			   file_inode(sgl->dmabuf->file)->i_ino);
 	mutex_unlock(&sgl->lock);
 }
 
@@ -782,6 +874,38 @@ static int p2pbuf_map_check(const struct p2pbuf_map *m, unsigned long *need,
 	    m->addr + m->length < m->addr)
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * A new dma-sgl, not built.  An import's lock is of its own class: it
+ * ranks below the reservation lock, MAP's above the IOMMU group's mutex.
+ */
+static struct p2pbuf_sgl *p2pbuf_sgl_alloc(u32 udir,
+					   enum dma_data_direction dir,
+					   u64 length, bool import)
+{
+	struct p2pbuf_sgl *sgl = kzalloc(sizeof(*sgl), GFP_KERNEL);
+
+	if (!sgl)
+		return NULL;
+	kref_init(&sgl->ref);
+	if (import)
+		mutex_init(&sgl->lock);
+	else
+		mutex_init(&sgl->lock);
+	init_waitqueue_head(&sgl->wq);
+	INIT_LIST_HEAD(&sgl->tcons.node);
+	sgl->tcons.ops = &p2pbuf_sgl_target_ops;
+	sgl->owner = get_task_pid(current, PIDTYPE_TGID);
+	sgl->uid = current_euid();
+	get_task_comm(sgl->comm, current);
+	sgl->dir = dir;
+	sgl->udir = udir;
+	sgl->length = length;
+	sgl->generation = 1;
+	sgl->max_segs = p2pbuf_max_sgl_segments();
+	sgl->segs.limit = sgl->max_segs;
+	return sgl;
 }
 
 /*
@@ -841,23 +965,9 @@ int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 	ret = p2pbuf_map_check(m, &need, &dir);
 	if (ret)
 		return ret;
-	sgl = kzalloc(sizeof(*sgl), GFP_KERNEL);
+	sgl = p2pbuf_sgl_alloc(m->direction, dir, m->length, false);
 	if (!sgl)
 		return -ENOMEM;
-	kref_init(&sgl->ref);
-	mutex_init(&sgl->lock);
-	init_waitqueue_head(&sgl->wq);
-	INIT_LIST_HEAD(&sgl->tcons.node);
-	sgl->tcons.ops = &p2pbuf_sgl_target_ops;
-	sgl->owner = get_task_pid(current, PIDTYPE_TGID);
-	sgl->uid = current_euid();
-	get_task_comm(sgl->comm, current);
-	sgl->dir = dir;
-	sgl->udir = m->direction;
-	sgl->length = m->length;
-	sgl->generation = 1;
-	sgl->max_segs = p2pbuf_max_sgl_segments();
-	sgl->segs.limit = sgl->max_segs;
 	host_bridge_p2p = p2pbuf_host_bridge_p2p();
 	ret = p2pbuf_target_get(&m->target, &sgl->target);
 	if (ret)
@@ -912,6 +1022,210 @@ int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 	m->map_type = sgl->map_type;
 	return 0;
 
+err_count:
+	atomic_dec(&pf->nr_sgls);
+err_put:
+	p2pbuf_sgl_put(sgl);
+	return ret;
+}
+
+/* --- importing a dma-buf ------------------------------------------------- */
+
+/*
+ * Map the import for its target and build the segments of
+ * [@sgl->offset, @sgl->offset + @sgl->length) from the DMA side of the
+ * exporter's sg_table.  With the reservation lock and @sgl->lock held.
+ */
+static int p2pbuf_sgl_import_build(struct p2pbuf_sgl *sgl)
+{
+	struct pci_dev *pdev = sgl->target->pdev;
+	u64 skip = sgl->offset, left = sgl->length, dma, len;
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	unsigned int i;
+	int ret;
+
+	dma_resv_assert_held(sgl->dmabuf->resv);
+	lockdep_assert_held(&sgl->lock);
+	if (sgl->aborted)
+		return -ENODEV;
+	sgt = dma_buf_map_attachment(sgl->attach, sgl->dir);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+	sgl->sgt = sgt;
+	sgl->segs.max_seg = p2pbuf_target_max_seg(pdev);
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		dma = sg_dma_address(sg);
+		len = sg_dma_len(sg);
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		dma += skip;
+		len = min(len - skip, left);
+		skip = 0;
+		ret = p2pbuf_segs_add(&sgl->segs, dma, len);
+		if (ret)
+			return ret;
+		left -= len;
+		if (!left)
+			break;
+	}
+	/* The exporter mapped less than its dma-buf's size. */
+	if (left)
+		return -EIO;
+	sgl->map_type = p2pbuf_dev_translated(&pdev->dev) ?
+			P2PBUF_MAP_TYPE_IOMMU : P2PBUF_MAP_TYPE_DIRECT;
+	sgl->state = P2PBUF_SGL_STATE_MAPPED;
+	return 0;
+}
+
+static int p2pbuf_map_dmabuf_check(const struct p2pbuf_map_dmabuf *m,
+				   enum dma_data_direction *dir)
+{
+	u64 end;
+
+	if (m->flags & ~P2PBUF_MAP_DMABUF_F_NO_CLOEXEC || m->reserved0 ||
+	    memchr_inv(m->reserved, 0, sizeof(m->reserved)))
+		return -EINVAL;
+	switch (m->direction) {
+	case P2PBUF_DMA_TO_DEVICE:
+		*dir = DMA_TO_DEVICE;
+		break;
+	case P2PBUF_DMA_FROM_DEVICE:
+		*dir = DMA_FROM_DEVICE;
+		break;
+	case P2PBUF_DMA_BIDIRECTIONAL:
+		*dir = DMA_BIDIRECTIONAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!m->length || !PAGE_ALIGNED(m->offset) ||
+	    !PAGE_ALIGNED(m->length) ||
+	    check_add_overflow(m->offset, m->length, &end))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * p2pbuf_ioctl_map_dmabuf() - handle %P2PBUF_IOC_MAP_DMABUF: import a
+ *	dma-buf as a dma-sgl
+ * @call: the call; its context is the caller's struct p2pbuf_file.  The
+ *	new file and its reserved fd are handed back in @call, as for MAP.
+ * @arg: kernel copy of struct p2pbuf_map_dmabuf
+ *
+ * Return: 0; -EINVAL for unknown flags, non-zero reserved fields, an
+ * unknown direction, a zero, unaligned or wrapping range, or an fd that is
+ * not a dma-buf; -EBADF for an fd that is not open; -ERANGE if the range
+ * does not lie inside the dma-buf; -ENODEV if the target does not exist,
+ * or the import was revoked (target or exporter) before it was mapped;
+ * -ENOSPC if the file already made max_sgls_per_fd dma-sgls; -EBUSY if the
+ * target's DMA is managed by a user driver; -E2BIG for more than
+ * max_sgl_segments segments; -EIO if the exporter mapped less than the
+ * range; what the exporter's attach or map returned (p2pbuf's own: -EXDEV
+ * or -EBUSY for an unreachable target, -EOPNOTSUPP for device memory where
+ * the dma-buf core pins before mapping); -ENOMEM; -EMFILE; -EINTR.
+ */
+int p2pbuf_ioctl_map_dmabuf(struct p2pbuf_ioctl_call *call, void *arg)
+{
+	struct p2pbuf_file *pf = call->ctx;
+	struct p2pbuf_map_dmabuf *m = arg;
+	struct dma_buf_attachment *attach;
+	enum dma_data_direction dir;
+	struct dma_buf *dmabuf;
+	struct p2pbuf_sgl *sgl;
+	struct file *file;
+	int ret, fd;
+
+	ret = p2pbuf_map_dmabuf_check(m, &dir);
+	if (ret)
+		return ret;
+	dmabuf = dma_buf_get(m->dmabuf_fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	if (m->offset >= dmabuf->size ||
+	    m->length > dmabuf->size - m->offset) {
+		dma_buf_put(dmabuf);
+		return -ERANGE;
+	}
+	sgl = p2pbuf_sgl_alloc(m->direction, dir, m->length, true);
+	if (!sgl) {
+		dma_buf_put(dmabuf);
+		return -ENOMEM;
+	}
+	/* The sgl's free puts it from here on. */
+	sgl->dmabuf = dmabuf;
+	sgl->offset = m->offset;
+	ret = p2pbuf_target_get(&m->target, &sgl->target);
+	if (ret)
+		goto err_put;
+	if (atomic_inc_return(&pf->nr_sgls) > p2pbuf_max_sgls_per_fd()) {
+		ret = -ENOSPC;
+		goto err_count;
+	}
+	fd = get_unused_fd_flags(m->flags & P2PBUF_MAP_DMABUF_F_NO_CLOEXEC ?
+				 0 : O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_count;
+	}
+	file = anon_inode_getfile("[p2pbuf-sgl]", &p2pbuf_sgl_fops, sgl,
+				  O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		put_unused_fd(fd);
+		goto err_count;
+	}
+	/* The file's release undoes everything from here on. */
+	get_file(pf->file);
+	sgl->pf_file = pf->file;
+
+	/* No lock held: this asks the IOMMU group (see the file's comment). */
+	ret = p2pbuf_target_attach(sgl->target, &sgl->tcons);
+	if (ret)
+		goto err_file;
+	mutex_lock(&sgl->lock);
+	sgl->tattached = true;
+	mutex_unlock(&sgl->lock);
+	attach = dma_buf_dynamic_attach(dmabuf, &sgl->target->pdev->dev,
+					&p2pbuf_sgl_import_ops, sgl);
+	if (IS_ERR(attach)) {
+		ret = PTR_ERR(attach);
+		goto err_file;
+	}
+	sgl->attach = attach;
+
+	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (ret)
+		goto err_file;
+	mutex_lock(&sgl->lock);
+	ret = p2pbuf_sgl_import_build(sgl);
+	if (!ret)
+		ret = xa_alloc(&p2pbuf_sgls, &sgl->id, sgl, xa_limit_31b,
+			       GFP_KERNEL);
+	if (ret) {
+		p2pbuf_sgl_unmap(sgl);
+		sgl->state = 0;
+	}
+	mutex_unlock(&sgl->lock);
+	dma_resv_unlock(dmabuf->resv);
+	if (ret)
+		goto err_file;
+	call->install_file = file;
+	call->install_fd = fd;
+	call->commit = p2pbuf_sgl_commit;
+
+	m->sgl_fd = fd;
+	m->nr_segments = sgl->segs.nr;
+	m->map_type = sgl->map_type;
+	m->reserved0 = 0;
+	return 0;
+
+err_file:
+	put_unused_fd(fd);
+	fput(file);
+	return ret;
 err_count:
 	atomic_dec(&pf->nr_sgls);
 err_put:

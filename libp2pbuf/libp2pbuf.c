@@ -214,6 +214,8 @@ P2PBUF_EXPORT const char *p2pbuf_feature_name(uint64_t bit)
 		return "revocation";
 	case P2PBUF_FEATURE_DMABUF_EXPORT:
 		return "dmabuf_export";
+	case P2PBUF_FEATURE_DMABUF_IMPORT:
+		return "dmabuf_import";
 	default:
 		return NULL;
 	}

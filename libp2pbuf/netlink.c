@@ -1048,6 +1048,8 @@ P2PBUF_EXPORT const char *p2pbuf_revoke_reason_name(uint32_t reason)
 		return "target-unbound";
 	case P2PBUF_NL_REVOKE_TARGET_USER_DRIVER:
 		return "target-user-driver";
+	case P2PBUF_NL_REVOKE_EXPORTER:
+		return "exporter";
 	default:
 		return NULL;
 	}

@@ -97,6 +97,56 @@ P2PBUF_EXPORT int p2pbuf_map(struct p2pbuf_ctx *ctx, uint64_t addr,
 	return 0;
 }
 
+P2PBUF_EXPORT int p2pbuf_map_dmabuf(struct p2pbuf_ctx *ctx, int dmabuf_fd,
+				    uint64_t offset, uint64_t length,
+				    const struct p2pbuf_pci_target *target,
+				    enum p2pbuf_dma_dir dir, uint32_t flags,
+				    struct p2pbuf_sgl **sglp)
+{
+	struct p2pbuf_map_dmabuf m = { .size = sizeof(m) };
+	struct p2pbuf_sgl *sgl;
+	int err;
+
+	if (!ctx || !target || !sglp || dmabuf_fd < 0 ||
+	    (flags & ~P2PBUF_MAP_DMABUF_F_NO_CLOEXEC) ||
+	    !p2pbuf_dma_dir_name(dir))
+		return -EINVAL;
+	if (!(p2pbuf_ctx_features(ctx) & P2PBUF_FEATURE_DMABUF_IMPORT))
+		return -EOPNOTSUPP;
+	if (!length) {
+		/* The dma-buf's size: lseek(SEEK_END) on a dma-buf fd. */
+		off_t end = lseek(dmabuf_fd, 0, SEEK_END);
+
+		if (end < 0)
+			return -errno;
+		if ((uint64_t)end <= offset)
+			return -ERANGE;
+		length = (uint64_t)end - offset;
+	}
+	sgl = calloc(1, sizeof(*sgl));
+	if (!sgl)
+		return -ENOMEM;
+	m.flags = flags;
+	m.dmabuf_fd = dmabuf_fd;
+	m.direction = dir;
+	m.offset = offset;
+	m.length = length;
+	m.target = *target;
+	if (ioctl(p2pbuf_ctx_get_fd(ctx), P2PBUF_IOC_MAP_DMABUF, &m) < 0) {
+		err = -errno;
+		free(sgl);
+		return err;
+	}
+	if (m.sgl_fd < 0) {
+		free(sgl);
+		return -EPROTO;
+	}
+	sgl->ctx = p2pbuf_ctx_ref(ctx);
+	sgl->fd = m.sgl_fd;
+	*sglp = sgl;
+	return 0;
+}
+
 P2PBUF_EXPORT void p2pbuf_sgl_close(struct p2pbuf_sgl *sgl)
 {
 	if (!sgl)

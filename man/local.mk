@@ -33,6 +33,7 @@ dist_man_MANS = \
 	man/p2pbuf_export_list.3 \
 	man/p2pbuf_cache_mode_name.3 \
 	man/p2pbuf_map.3 \
+	man/p2pbuf_map_dmabuf.3 \
 	man/p2pbuf_sgl_close.3 \
 	man/p2pbuf_sgl_get_fd.3 \
 	man/p2pbuf_sgl_info.3 \

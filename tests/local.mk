@@ -245,6 +245,19 @@ tests_guest_bench_export_LDADD = $(guest_lib_ldadd)
 
 VM_GUEST_PROGS += tests/guest/bench_export
 
+# dma-buf imports (issue 15): udmabuf, the system heap, p2pbuf's exports.
+check_PROGRAMS += tests/guest/test_import
+tests_guest_test_import_SOURCES = \
+	tests/guest/test_import.c \
+	tests/vm/importer/p2pbuf_test_importer.h \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_import_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_import_LDFLAGS = $(guest_ldflags)
+tests_guest_test_import_LDADD = $(guest_genl_ldadd)
+
+VM_GUEST_PROGS += tests/guest/test_import
+
 # A target whose DMA a userspace driver owns (issue 12): vfio-pci bound to
 # edu, a VFIO type1 user mapping its own memory.  Needs the IOMMU on.
 check_PROGRAMS += tests/guest/test_vfio

@@ -858,6 +858,7 @@ START_TEST(test_revoke_reason_names)
 		[P2PBUF_NL_REVOKE_TARGET_REMOVED] = "target-removed",
 		[P2PBUF_NL_REVOKE_TARGET_UNBOUND] = "target-unbound",
 		[P2PBUF_NL_REVOKE_TARGET_USER_DRIVER] = "target-user-driver",
+		[P2PBUF_NL_REVOKE_EXPORTER] = "exporter",
 	};
 	uint32_t i;
 

@@ -250,12 +250,12 @@ START_TEST(test_version_mismatch)
 	ck_assert_str_eq(res.out, "");
 	ck_assert_str_eq(
 		res.err,
-		"p2pctl: /dev/null: Driver uAPI 2.1 is incompatible with libp2pbuf uAPI 1.5\n");
+		"p2pctl: /dev/null: Driver uAPI 2.1 is incompatible with libp2pbuf uAPI 1.6\n");
 }
 END_TEST
 
 static const char fake_table[] = "device:              /dev/null\n"
-				 "uAPI version:        1.5\n"
+				 "uAPI version:        1.6\n"
 				 "driver version:      0.1.0-fake\n"
 				 "library version:     " PACKAGE_VERSION "\n"
 				 "page size:           4096\n"
@@ -266,7 +266,7 @@ static const char fake_table[] = "device:              /dev/null\n"
 
 static const char fake_json[] = "{\n"
 				"  \"device\": \"/dev/null\",\n"
-				"  \"uapi_version\": \"1.5\",\n"
+				"  \"uapi_version\": \"1.6\",\n"
 				"  \"driver_version\": \"0.1.0-fake\",\n"
 				"  \"library_version\": \"" PACKAGE_VERSION
 				"\",\n"

@@ -29,7 +29,7 @@
 
 /* A change of major version means an incompatible uAPI. */
 #define P2PBUF_UAPI_VERSION_MAJOR	1
-#define P2PBUF_UAPI_VERSION_MINOR	5
+#define P2PBUF_UAPI_VERSION_MINOR	6
 
 /* ioctl type; not claimed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define P2PBUF_IOC_MAGIC	0xB7
@@ -51,6 +51,8 @@
 #define P2PBUF_FEATURE_REVOCATION	_BITULL(4)
 /* dma-buf export: P2PBUF_IOC_EXPORT and the EXPORT_* netlink commands (uAPI 1.5). */
 #define P2PBUF_FEATURE_DMABUF_EXPORT	_BITULL(5)
+/* dma-buf import: P2PBUF_IOC_MAP_DMABUF makes a dma-sgl of any dma-buf (uAPI 1.6). */
+#define P2PBUF_FEATURE_DMABUF_IMPORT	_BITULL(6)
 
 #define P2PBUF_DRIVER_VERSION_LEN	32
 
@@ -320,6 +322,52 @@ struct p2pbuf_export {
 
 #define P2PBUF_EXPORT_SIZE_VER0	56
 
+/* P2PBUF_IOC_MAP_DMABUF flags. */
+/* Leave the new dma-sgl fd open across execve() (default: O_CLOEXEC). */
+#define P2PBUF_MAP_DMABUF_F_NO_CLOEXEC	_BITUL(0)
+
+/**
+ * struct p2pbuf_map_dmabuf - argument of %P2PBUF_IOC_MAP_DMABUF (uAPI 1.6)
+ * @size: in: sizeof(struct p2pbuf_map_dmabuf), at least
+ *	%P2PBUF_MAP_DMABUF_SIZE_VER0; out: number of bytes the kernel wrote
+ * @flags: in: P2PBUF_MAP_DMABUF_F_* bits
+ * @dmabuf_fd: in: a dma-buf file descriptor, of any exporter
+ * @direction: in: enum p2pbuf_dma_dir
+ * @offset: in: start of the range in the dma-buf; page aligned
+ * @length: in: bytes, a non-zero multiple of the page size;
+ *	[@offset, @offset + @length) must lie inside the dma-buf
+ * @target: in: the PCI function that will do the DMA; p2pbuf attaches to
+ *	the dma-buf for it, as a dynamic importer that accepts peer-to-peer
+ *	memory
+ * @sgl_fd: out: file descriptor of the new dma-sgl
+ * @nr_segments: out: segments of the dma-sgl (%P2PBUF_IOC_SEGMENTS)
+ * @map_type: out: enum p2pbuf_map_type: %P2PBUF_MAP_TYPE_IOMMU when the
+ *	target's DMA is translated, %P2PBUF_MAP_TYPE_DIRECT otherwise (the
+ *	addresses are the exporter's, mapped for the target)
+ * @reserved0: in: must be 0; out: 0
+ * @reserved: in: must be 0; out: 0
+ *
+ * The dma-sgl holds the dma-buf (closing @dmabuf_fd keeps the mapping) and
+ * the target; closing its last file reference unmaps and detaches.  The
+ * exporter may revoke it at any time (P2PBUF_NL_REVOKE_EXPORTER).
+ */
+struct p2pbuf_map_dmabuf {
+	__u32 size;
+	__u32 flags;
+	__s32 dmabuf_fd;
+	__u32 direction;
+	__aligned_u64 offset;
+	__aligned_u64 length;
+	struct p2pbuf_pci_target target;
+	__s32 sgl_fd;
+	__u32 nr_segments;
+	__u32 map_type;
+	__u32 reserved0;
+	__aligned_u64 reserved[2];
+};
+
+#define P2PBUF_MAP_DMABUF_SIZE_VER0	72
+
 /* P2PBUF_IOC_REACH flags. */
 /*
  * Ask about memory BAR @bar of the PCI function @bar_device, registered as
@@ -462,6 +510,7 @@ enum {
 	P2PBUF_CMD_MAP = 0x03,
 	P2PBUF_CMD_REACH = 0x04,
 	P2PBUF_CMD_EXPORT = 0x05,
+	P2PBUF_CMD_MAP_DMABUF = 0x06,
 	/* Commands of the dma-sgl fd. */
 	P2PBUF_CMD_SEGMENTS = 0x40,
 	P2PBUF_CMD_SYNC = 0x41,
@@ -473,6 +522,8 @@ enum {
 #define P2PBUF_IOC_MAP	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_MAP, struct p2pbuf_map)
 #define P2PBUF_IOC_REACH	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_REACH, struct p2pbuf_reach)
 #define P2PBUF_IOC_EXPORT	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_EXPORT, struct p2pbuf_export)
+#define P2PBUF_IOC_MAP_DMABUF	\
+	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_MAP_DMABUF, struct p2pbuf_map_dmabuf)
 #define P2PBUF_IOC_SEGMENTS	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_SEGMENTS, struct p2pbuf_segments)
 #define P2PBUF_IOC_SYNC	_IOWR(P2PBUF_IOC_MAGIC, P2PBUF_CMD_SYNC, struct p2pbuf_sync)
 
@@ -546,6 +597,8 @@ enum p2pbuf_nl_state {
  * @P2PBUF_NL_REVOKE_TARGET_USER_DRIVER: a driver that manages DMA itself
  *	(vfio-pci) is binding to the dma-sgl's target or to a function of
  *	its IOMMU group (uAPI 1.4)
+ * @P2PBUF_NL_REVOKE_EXPORTER: the exporter of an imported dma-buf
+ *	invalidated its mappings (move_notify, invalidate_mappings) (uAPI 1.6)
  */
 enum p2pbuf_nl_revoke_reason {
 	P2PBUF_NL_REVOKE_ADMIN = 1,
@@ -555,6 +608,7 @@ enum p2pbuf_nl_revoke_reason {
 	P2PBUF_NL_REVOKE_TARGET_REMOVED = 5,
 	P2PBUF_NL_REVOKE_TARGET_UNBOUND = 6,
 	P2PBUF_NL_REVOKE_TARGET_USER_DRIVER = 7,
+	P2PBUF_NL_REVOKE_EXPORTER = 8,
 };
 
 /**

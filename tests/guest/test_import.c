@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest tier: dma-buf imports (P2PBUF_IOC_MAP_DMABUF): dma-bufs of
+ * exporters no one here wrote (udmabuf, the dma-heaps system heap) and
+ * p2pbuf's own exports, mapped for the rig's edu, with data moved by edu's
+ * DMA and checked by the CPU through the exporter's memory.
+ *
+ * Kernels without a prerequisite say so and skip that part loudly:
+ * Debian's 6.1 has neither CONFIG_UDMABUF nor CONFIG_DMABUF_HEAPS (6.12 and
+ * the debug kernel have both, built in).  Kernels without
+ * CONFIG_DMABUF_MOVE_NOTIFY (Debian's) pin a dynamic exporter before a map,
+ * which p2pbuf's BAR exports refuse: there MAP_DMABUF of one fails with
+ * EOPNOTSUPP, checked as such (the test importer tells which kind of
+ * kernel this is).
+ *
+ * udmabuf and the system heap map for the importer without splitting at
+ * its maximum segment size (edu, driverless, has the PCI core's 64 KiB:
+ * the debug kernel's DMA-API debugging warns), so their dma-bufs here are
+ * 64 KiB, which no segment can exceed.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/p2pbuf.h>
+#include <linux/udmabuf.h>
+
+#include "../vm/importer/p2pbuf_test_importer.h"
+#include "util.h"
+
+#define KIB 1024ULL
+#define MIB (1024ULL * 1024)
+#define PAGE 4096ULL
+#define XFER 1024U
+#define MAX_MSGS 256
+#define MAX_SEGS 1024
+#define TI_DEV "/dev/p2pbuf_test_importer"
+
+static char edu0[RIG_BDF_LEN], edu1[RIG_BDF_LEN], iv0[RIG_BDF_LEN];
+static struct tu_nl nl;
+
+static void setup(void)
+{
+	char bdfs[4][RIG_BDF_LEN];
+
+	ck_assert_int_eq(rig_pci_find(RIG_EDU_VENDOR, RIG_EDU_DEVICE, bdfs, 4),
+			 2);
+	strcpy(edu0, bdfs[0]);
+	strcpy(edu1, bdfs[1]);
+	ck_assert_int_eq(rig_pci_find(RIG_IVSHMEM_VENDOR, RIG_IVSHMEM_DEVICE,
+				      bdfs, 4),
+			 2);
+	strcpy(iv0, bdfs[0]);
+	tu_nl_fixture_setup(&nl);
+}
+
+static void teardown(void)
+{
+	tu_nl_fixture_teardown(&nl);
+}
+
+/* --- helpers ------------------------------------------------------------ */
+
+static void mapd_init(struct p2pbuf_map_dmabuf *m, int dfd, uint64_t off,
+		      uint64_t len, const char *bdf, uint32_t dir)
+{
+	memset(m, 0, sizeof(*m));
+	m->size = sizeof(*m);
+	m->dmabuf_fd = dfd;
+	m->offset = off;
+	m->length = len;
+	m->direction = dir;
+	tu_target_of(bdf, &m->target);
+}
+
+static int mapd_call(int fd, struct p2pbuf_map_dmabuf *m)
+{
+	return ioctl(fd, P2PBUF_IOC_MAP_DMABUF, m) ? errno : 0;
+}
+
+static int mapd_try(int fd, int dfd, uint64_t off, uint64_t len,
+		    const char *bdf, struct p2pbuf_map_dmabuf *m)
+{
+	mapd_init(m, dfd, off, len, bdf, P2PBUF_DMA_BIDIRECTIONAL);
+	return mapd_call(fd, m);
+}
+
+/* MAP_DMABUF that must work: the dma-sgl's fd. */
+static int mapd(int fd, int dfd, uint64_t off, uint64_t len, const char *bdf,
+		struct p2pbuf_map_dmabuf *m)
+{
+	int err = mapd_try(fd, dfd, off, len, bdf, m);
+
+	ck_assert_msg(!err, "MAP_DMABUF: %s", strerror(err));
+	ck_assert_int_ge(m->sgl_fd, 0);
+	ck_assert_uint_ge(m->nr_segments, 1);
+	ck_assert(m->map_type == P2PBUF_MAP_TYPE_IOMMU ||
+		  m->map_type == P2PBUF_MAP_TYPE_DIRECT);
+	ck_assert_uint_eq(m->reserved0, 0);
+	return m->sgl_fd;
+}
+
+/*
+ * count pieces of XFER bytes, each inside one page at a pseudo-random
+ * place of [0, len): edu copies src to dst through the dma-sgl, the CPU
+ * checks through cpu (the exporter's memory) and fills the source.
+ */
+static void edu_roundtrips(const char *bdf, int sfd, volatile uint8_t *cpu,
+			   uint64_t len, unsigned int count, uint64_t seed)
+{
+	static struct p2pbuf_segment segs[MAX_SEGS];
+	struct p2pbuf_segments s;
+	uint32_t n = tu_segments(sfd, segs, MAX_SEGS, &s);
+	uint64_t src, dst, total = 0;
+	struct edu e;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		total += segs[i].length;
+	ck_assert_uint_eq(total, len);
+	ck_assert_int_eq(edu_open(&e, bdf), 0);
+	srandom((unsigned int)seed);
+	for (i = 0; i < count; i++) {
+		src = (random() % (len / PAGE)) * PAGE +
+		      random() % (PAGE - XFER);
+		do
+			dst = (random() % (len / PAGE)) * PAGE +
+			      random() % (PAGE - XFER);
+		while (dst + XFER > src && src + XFER > dst);
+		tu_fill(cpu + src, XFER, seed + i);
+		tu_edu_copy(&e, sfd, segs, n, src, dst, XFER);
+		tu_check_bytes(cpu + dst, XFER, seed + i, 0,
+			       "edu through import");
+	}
+	edu_close(&e);
+}
+
+static int sgl_dump_one(uint32_t id, struct tu_nl_msg *out)
+{
+	static struct tu_nl_msg l[MAX_MSGS];
+	int n = tu_nl_dump(&nl, P2PBUF_NL_CMD_SGL_GET, l, MAX_MSGS), i;
+
+	for (i = 0; i < n; i++) {
+		if (l[i].sgl_id == id) {
+			*out = l[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A memfd of len bytes (sealed against shrinking) and its udmabuf, or -1. */
+static int udmabuf_new(uint64_t len, int *memfd)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC };
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC), dfd;
+
+	if (dev < 0) {
+		ck_assert_int_eq(errno, ENOENT);
+		return -1;
+	}
+	*memfd = memfd_create("p2pbuf-import", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	ck_assert_int_ge(*memfd, 0);
+	ck_assert_int_eq(ftruncate(*memfd, (off_t)len), 0);
+	ck_assert_int_eq(fcntl(*memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	c.memfd = (uint32_t)*memfd;
+	c.size = len;
+	dfd = ioctl(dev, UDMABUF_CREATE, &c);
+	ck_assert_msg(dfd >= 0, "UDMABUF_CREATE: %s", strerror(errno));
+	close(dev);
+	return dfd;
+}
+
+static int export_ok(int fd, uint32_t handle, uint64_t off, uint64_t len,
+		     uint32_t *id)
+{
+	struct p2pbuf_export e = { .size = sizeof(e),
+				   .handle = handle,
+				   .offset = off,
+				   .length = len };
+
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_EXPORT, &e), 0);
+	if (id)
+		*id = e.id;
+	return e.dmabuf_fd;
+}
+
+/* Whether this kernel maps dynamic exporters without pinning them. */
+static bool kernel_notifies(int dfd)
+{
+	struct p2pbuf_ti_attach a = { .dmabuf_fd = dfd,
+				      .flags = P2PBUF_TI_F_PEER2PEER };
+	struct p2pbuf_ti_status st = { 0 };
+	unsigned int dom, bus, dev, fn;
+	int tfd = open(TI_DEV, O_RDWR | O_CLOEXEC);
+
+	ck_assert_msg(tfd >= 0, "%s: %s", TI_DEV, strerror(errno));
+	ck_assert_int_eq(sscanf(edu1, "%x:%x:%x.%x", &dom, &bus, &dev, &fn), 4);
+	a.domain = dom;
+	a.bus = bus;
+	a.devfn = dev << 3 | fn;
+	ck_assert_int_eq(ioctl(tfd, P2PBUF_TI_ATTACH, &a), 0);
+	st.slot = a.slot;
+	ck_assert_int_eq(ioctl(tfd, P2PBUF_TI_STATUS, &st), 0);
+	close(tfd);
+	return st.dynamic_notify;
+}
+
+/* --- tests ------------------------------------------------------------- */
+
+START_TEST(test_feature)
+{
+	struct p2pbuf_info info = { .size = sizeof(info) };
+	int fd = tu_dev_open();
+
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_INFO, &info), 0);
+	ck_assert_uint_ge(info.version_minor, 6);
+	ck_assert(info.features & P2PBUF_FEATURE_DMABUF_IMPORT);
+	close(fd);
+}
+END_TEST
+
+/*
+ * udmabuf: the dma-sgl is a normal one (SEGMENTS, fdinfo, listing, events);
+ * edu moves bytes at random places, checked through the memfd; closing
+ * the dma-buf and memfd fds keeps the mapping until the dma-sgl closes.
+ */
+START_TEST(test_udmabuf)
+{
+	static struct tu_nl_msg ev[MAX_MSGS];
+	struct p2pbuf_map_dmabuf m;
+	struct p2pbuf_segments s;
+	uint64_t len = 64 * KIB, off = 16 * KIB, mlen = 32 * KIB;
+	int fd = tu_dev_open(), memfd, dfd, sfd, n;
+	volatile uint8_t *cpu;
+	struct tu_nl_msg d;
+	uint32_t id;
+
+	dfd = udmabuf_new(len, &memfd);
+	if (dfd < 0) {
+		printf("test_udmabuf: SKIPPED: no /dev/udmabuf (CONFIG_UDMABUF "
+		       "not set in this kernel)\n");
+		close(fd);
+		return;
+	}
+	cpu = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	ck_assert((void *)cpu != MAP_FAILED);
+	tu_nl_events(&nl, ev, MAX_MSGS, 100);
+	sfd = mapd(fd, dfd, off, mlen, edu0, &m);
+	id = tu_sgl_id(sfd);
+	ck_assert_uint_gt(id, 0);
+	tu_segments(sfd, NULL, 0, &s);
+	ck_assert_uint_eq(s.state, P2PBUF_SGL_STATE_MAPPED);
+	ck_assert_uint_eq(s.generation, 1);
+	ck_assert_uint_eq(s.length, mlen);
+	ck_assert_uint_eq(s.nr_segments, m.nr_segments);
+	ck_assert_uint_eq(s.direction, P2PBUF_DMA_BIDIRECTIONAL);
+	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_NEW_NTF, id),
+			 0);
+	ck_assert_uint_eq(sgl_dump_one(id, &d), 1);
+	ck_assert_uint_eq(d.state, P2PBUF_NL_STATE_LIVE);
+	ck_assert_uint_eq(d.nr_buffer_ids, 0);
+
+	/* The dma-sgl holds the dma-buf, which holds the memfd's pages. */
+	close(dfd);
+	close(memfd);
+	edu_roundtrips(edu0, sfd, cpu + off, mlen, 8, 300);
+	close(sfd);
+	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_DEL_NTF, id),
+			 0);
+	ck_assert_uint_eq(sgl_dump_one(id, &d), 0);
+	munmap((void *)cpu, len);
+	close(fd);
+}
+END_TEST
+
+/* The system heap, where the kernel has one. */
+START_TEST(test_heap)
+{
+	struct dma_heap_allocation_data h = {
+		.len = 64 * KIB,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	struct p2pbuf_map_dmabuf m;
+	int fd, heap, sfd;
+	volatile uint8_t *cpu;
+
+	heap = open("/dev/dma_heap/system", O_RDWR | O_CLOEXEC);
+	if (heap < 0) {
+		ck_assert_int_eq(errno, ENOENT);
+		printf("test_heap: SKIPPED: no /dev/dma_heap/system "
+		       "(CONFIG_DMABUF_HEAPS_SYSTEM not set in this kernel)\n");
+		return;
+	}
+	ck_assert_int_eq(ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &h), 0);
+	close(heap);
+	cpu = mmap(NULL, h.len, PROT_READ | PROT_WRITE, MAP_SHARED, (int)h.fd,
+		   0);
+	ck_assert((void *)cpu != MAP_FAILED);
+	fd = tu_dev_open();
+	sfd = mapd(fd, (int)h.fd, 0, h.len, edu1, &m);
+	edu_roundtrips(edu1, sfd, cpu, h.len, 6, 400);
+	close(sfd);
+	munmap((void *)cpu, h.len);
+	close((int)h.fd);
+	close(fd);
+}
+END_TEST
+
+/*
+ * p2pbuf's own export of host memory, imported back: edu moves data,
+ * checked through the buffer's mapping; then BUFFER_REVOKE revokes the
+ * export, whose invalidation revokes the import (poll, state, generation,
+ * reason, and EXPORT_REVOKE before SGL_REVOKE).
+ */
+START_TEST(test_p2pbuf_host)
+{
+	static struct tu_nl_msg ev[MAX_MSGS];
+	struct p2pbuf_map_dmabuf m;
+	struct p2pbuf_alloc a;
+	volatile uint8_t *p;
+	struct tu_nl_msg d;
+	uint32_t eid, id;
+	int fd = tu_dev_open(), dfd, sfd, n, ie, is;
+
+	p = tu_alloc_map(fd, 0, 2 * MIB, &a);
+	dfd = export_ok(fd, a.handle, 0, 2 * MIB, &eid);
+	sfd = mapd(fd, dfd, 1 * MIB, 1 * MIB, edu0, &m);
+	id = tu_sgl_id(sfd);
+	close(dfd);
+	edu_roundtrips(edu0, sfd, p + 1 * MIB, 1 * MIB, 6, 500);
+
+	tu_nl_events(&nl, ev, MAX_MSGS, 100);
+	ck_assert_int_eq(tu_nl_buffer_revoke(&nl, a.handle), 0);
+	tu_assert_sgl_revoked(sfd);
+	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+	ie = tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_EXPORT_REVOKE_NTF, eid);
+	is = tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, id);
+	ck_assert_int_ge(ie, 0);
+	ck_assert_int_gt(is, ie);
+	ck_assert_uint_eq(ev[is].reason, P2PBUF_NL_REVOKE_EXPORTER);
+	ck_assert_uint_eq(ev[is].generation, 2);
+	ck_assert_uint_eq(sgl_dump_one(id, &d), 1);
+	ck_assert_uint_eq(d.state, P2PBUF_NL_STATE_REVOKED);
+	ck_assert_uint_eq(d.reason, P2PBUF_NL_REVOKE_EXPORTER);
+	close(sfd);
+	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_DEL_NTF, id),
+			 0);
+	munmap((void *)p, 2 * MIB);
+	tu_free(fd, a.handle);
+	close(fd);
+}
+END_TEST
+
+/*
+ * p2pbuf's export of BAR memory: where the kernel tells dynamic importers,
+ * imported and edu moves data (checked through the buffer's mapping);
+ * where it pins instead, refused with the exporter's EOPNOTSUPP.
+ */
+START_TEST(test_p2pbuf_bar)
+{
+	struct p2pbuf_map_dmabuf m;
+	struct p2pbuf_alloc a;
+	volatile uint8_t *p;
+	uint32_t prov = tu_nl_provider_add(&nl, iv0);
+	int fd = tu_dev_open(), dfd, sfd, err;
+
+	p = tu_alloc_map(fd, prov, 1 * MIB, &a);
+	dfd = export_ok(fd, a.handle, 0, 1 * MIB, NULL);
+	err = mapd_try(fd, dfd, 0, 1 * MIB, edu0, &m);
+	if (!kernel_notifies(dfd)) {
+		ck_assert_int_eq(err, EOPNOTSUPP);
+		printf("test_p2pbuf_bar: this kernel pins dynamic exporters "
+		       "before mapping: BAR exports cannot be imported here; "
+		       "EOPNOTSUPP checked\n");
+	} else {
+		ck_assert_msg(!err, "MAP_DMABUF of a BAR export: %s",
+			      strerror(err));
+		sfd = m.sgl_fd;
+		edu_roundtrips(edu0, sfd, p, 1 * MIB, 4, 600);
+		close(sfd);
+	}
+	close(dfd);
+	munmap((void *)p, 1 * MIB);
+	tu_free(fd, a.handle);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, false), 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_errnos)
+{
+	struct p2pbuf_map_dmabuf m;
+	struct p2pbuf_alloc a;
+	int fd = tu_dev_open(), dfd, nfd;
+	void *p;
+
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
+	dfd = export_ok(fd, a.handle, 0, 64 * KIB, NULL);
+	/* Not an open fd; not a dma-buf. */
+	ck_assert_int_eq(mapd_try(fd, -1, 0, PAGE, edu0, &m), EBADF);
+	ck_assert_int_eq(mapd_try(fd, 1000, 0, PAGE, edu0, &m), EBADF);
+	nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ck_assert_int_eq(mapd_try(fd, nfd, 0, PAGE, edu0, &m), EINVAL);
+	ck_assert_int_eq(mapd_try(fd, fd, 0, PAGE, edu0, &m), EINVAL);
+	close(nfd);
+	/* The range. */
+	ck_assert_int_eq(mapd_try(fd, dfd, 0, 0, edu0, &m), EINVAL);
+	ck_assert_int_eq(mapd_try(fd, dfd, 1, PAGE, edu0, &m), EINVAL);
+	ck_assert_int_eq(mapd_try(fd, dfd, 0, 100, edu0, &m), EINVAL);
+	ck_assert_int_eq(mapd_try(fd, dfd, UINT64_MAX & ~(PAGE - 1), 2 * PAGE,
+				  edu0, &m),
+			 EINVAL);
+	ck_assert_int_eq(mapd_try(fd, dfd, 64 * KIB, PAGE, edu0, &m), ERANGE);
+	ck_assert_int_eq(mapd_try(fd, dfd, 0, 64 * KIB + PAGE, edu0, &m),
+			 ERANGE);
+	ck_assert_int_eq(mapd_try(fd, dfd, 60 * KIB, 8 * KIB, edu0, &m),
+			 ERANGE);
+	/* Flags, direction, reserved fields, size. */
+	mapd_init(&m, dfd, 0, PAGE, edu0, P2PBUF_DMA_TO_DEVICE);
+	m.flags = 2;
+	ck_assert_int_eq(mapd_call(fd, &m), EINVAL);
+	mapd_init(&m, dfd, 0, PAGE, edu0, 0);
+	ck_assert_int_eq(mapd_call(fd, &m), EINVAL);
+	mapd_init(&m, dfd, 0, PAGE, edu0, 4);
+	ck_assert_int_eq(mapd_call(fd, &m), EINVAL);
+	mapd_init(&m, dfd, 0, PAGE, edu0, P2PBUF_DMA_TO_DEVICE);
+	m.reserved0 = 1;
+	ck_assert_int_eq(mapd_call(fd, &m), EINVAL);
+	mapd_init(&m, dfd, 0, PAGE, edu0, P2PBUF_DMA_TO_DEVICE);
+	m.reserved[1] = 1;
+	ck_assert_int_eq(mapd_call(fd, &m), EINVAL);
+	mapd_init(&m, dfd, 0, PAGE, edu0, P2PBUF_DMA_TO_DEVICE);
+	m.size = P2PBUF_MAP_DMABUF_SIZE_VER0 - 8;
+	ck_assert_int_eq(mapd_call(fd, &m), EINVAL);
+	/* A target that does not exist. */
+	mapd_init(&m, dfd, 0, PAGE, edu0, P2PBUF_DMA_TO_DEVICE);
+	m.target.bus = 0xfe;
+	ck_assert_int_eq(mapd_call(fd, &m), ENODEV);
+	/* Each direction works, with NO_CLOEXEC honoured. */
+	mapd_init(&m, dfd, 0, PAGE, edu0, P2PBUF_DMA_TO_DEVICE);
+	m.flags = P2PBUF_MAP_DMABUF_F_NO_CLOEXEC;
+	ck_assert_int_eq(mapd_call(fd, &m), 0);
+	ck_assert_int_eq(fcntl(m.sgl_fd, F_GETFD) & FD_CLOEXEC, 0);
+	close(m.sgl_fd);
+	mapd_init(&m, dfd, 0, PAGE, edu0, P2PBUF_DMA_FROM_DEVICE);
+	ck_assert_int_eq(mapd_call(fd, &m), 0);
+	ck_assert_int_ne(fcntl(m.sgl_fd, F_GETFD) & FD_CLOEXEC, 0);
+	close(m.sgl_fd);
+	/* Revoked before the map: the exporter's ENODEV. */
+	ck_assert_int_eq(tu_nl_buffer_revoke(&nl, a.handle), 0);
+	ck_assert_int_eq(mapd_try(fd, dfd, 0, PAGE, edu0, &m), ENODEV);
+	close(dfd);
+	munmap(p, 64 * KIB);
+	tu_free(fd, a.handle);
+	close(fd);
+}
+END_TEST
+
+/*
+ * max_sgls_per_fd counts imports with MAP's dma-sgls (ENOSPC); closing one
+ * frees a slot.
+ */
+START_TEST(test_limits)
+{
+	struct p2pbuf_map_dmabuf m;
+	struct p2pbuf_alloc a;
+	struct p2pbuf_map mm;
+	int fd = tu_dev_open(), dfd, sfd[2], i;
+	void *p;
+
+	p = tu_alloc_map(fd, 0, 64 * KIB, &a);
+	dfd = export_ok(fd, a.handle, 0, 64 * KIB, NULL);
+	tu_set_param("max_sgls_per_fd", "2");
+	for (i = 0; i < 2; i++)
+		sfd[i] = mapd(fd, dfd, 0, PAGE, edu0, &m);
+	ck_assert_int_eq(mapd_try(fd, dfd, 0, PAGE, edu0, &m), ENOSPC);
+	ck_assert_int_eq(tu_map_try(fd, p, PAGE, edu0, P2PBUF_DMA_TO_DEVICE, 0,
+				    &mm),
+			 ENOSPC);
+	close(sfd[0]);
+	sfd[0] = mapd(fd, dfd, 0, PAGE, edu0, &m);
+	close(sfd[0]);
+	close(sfd[1]);
+	tu_set_param("max_sgls_per_fd", "1024");
+	close(dfd);
+	munmap(p, 64 * KIB);
+	tu_free(fd, a.handle);
+	close(fd);
+}
+END_TEST
+
+static Suite *import_suite(void)
+{
+	Suite *s = suite_create("import");
+	TCase *tc = tu_tcase(s, "import", TU_VM_TIMEOUT, setup, teardown);
+
+	tcase_add_test(tc, test_feature);
+	tcase_add_test(tc, test_errnos);
+	tcase_add_test(tc, test_udmabuf);
+	tcase_add_test(tc, test_heap);
+	tcase_add_test(tc, test_p2pbuf_host);
+	tcase_add_test(tc, test_p2pbuf_bar);
+	tcase_add_test(tc, test_limits);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(import_suite());
+}
