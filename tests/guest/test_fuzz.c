@@ -266,7 +266,7 @@ static void count_mm(enum op op, long r, int e)
 #define IOCTL_ERRNOS                                                           \
 	ALLOWED(EFAULT, EINVAL, E2BIG, ENOTTY, ENOENT, ENOMEM, EDQUOT, ENOSPC, \
 		ENODEV, ENXIO, EACCES, EXDEV, EBUSY, EIO, EPERM, EMSGSIZE,     \
-		ERANGE, EMFILE)
+		ERANGE, EMFILE, EBADF, EOPNOTSUPP)
 
 /* --- the arena ------------------------------------------------------------------ */
 
@@ -386,6 +386,7 @@ union arg {
 	struct p2pbuf_segments segs;
 	struct p2pbuf_sync sync;
 	struct p2pbuf_export exp;
+	struct p2pbuf_map_dmabuf imp;
 	uint8_t raw[512];
 };
 
@@ -577,21 +578,26 @@ static void fill_sync(union arg *u)
 static void do_ioctl(enum op op, int fd, int dev)
 {
 	/* The device's commands first, then the dma-sgl fd's. */
-	static const uint8_t nrs[] = { P2PBUF_CMD_INFO,	    P2PBUF_CMD_ALLOC,
-				       P2PBUF_CMD_FREE,	    P2PBUF_CMD_MAP,
-				       P2PBUF_CMD_REACH,    P2PBUF_CMD_EXPORT,
-				       P2PBUF_CMD_SEGMENTS, P2PBUF_CMD_SYNC };
-	static const uint32_t fulls[] = {
-		sizeof(struct p2pbuf_info),	sizeof(struct p2pbuf_alloc),
-		sizeof(struct p2pbuf_free),	sizeof(struct p2pbuf_map),
-		sizeof(struct p2pbuf_reach),	sizeof(struct p2pbuf_export),
-		sizeof(struct p2pbuf_segments), sizeof(struct p2pbuf_sync)
+	static const uint8_t nrs[] = {
+		P2PBUF_CMD_INFO,       P2PBUF_CMD_ALLOC,    P2PBUF_CMD_FREE,
+		P2PBUF_CMD_MAP,	       P2PBUF_CMD_REACH,    P2PBUF_CMD_EXPORT,
+		P2PBUF_CMD_MAP_DMABUF, P2PBUF_CMD_SEGMENTS, P2PBUF_CMD_SYNC
 	};
+	static const uint32_t fulls[] = { sizeof(struct p2pbuf_info),
+					  sizeof(struct p2pbuf_alloc),
+					  sizeof(struct p2pbuf_free),
+					  sizeof(struct p2pbuf_map),
+					  sizeof(struct p2pbuf_reach),
+					  sizeof(struct p2pbuf_export),
+					  sizeof(struct p2pbuf_map_dmabuf),
+					  sizeof(struct p2pbuf_segments),
+					  sizeof(struct p2pbuf_sync) };
 	static const uint32_t ver0s[] = {
-		P2PBUF_INFO_SIZE_VER0,	   P2PBUF_ALLOC_SIZE_VER0,
-		P2PBUF_FREE_SIZE_VER0,	   P2PBUF_MAP_SIZE_VER0,
-		P2PBUF_REACH_SIZE_VER0,	   P2PBUF_EXPORT_SIZE_VER0,
-		P2PBUF_SEGMENTS_SIZE_VER0, P2PBUF_SYNC_SIZE_VER0
+		P2PBUF_INFO_SIZE_VER0,	     P2PBUF_ALLOC_SIZE_VER0,
+		P2PBUF_FREE_SIZE_VER0,	     P2PBUF_MAP_SIZE_VER0,
+		P2PBUF_REACH_SIZE_VER0,	     P2PBUF_EXPORT_SIZE_VER0,
+		P2PBUF_MAP_DMABUF_SIZE_VER0, P2PBUF_SEGMENTS_SIZE_VER0,
+		P2PBUF_SYNC_SIZE_VER0
 	};
 	union arg u;
 	unsigned int k;
@@ -604,11 +610,11 @@ static void do_ioctl(enum op op, int fd, int dev)
 	memset(&u, 0, sizeof(u));
 	/* The sgl fd's commands mostly on an sgl fd, the others on the device. */
 	if (op == OP_IOCTL_SGL)
-		k = 6 + (unsigned int)below(2);
+		k = 7 + (unsigned int)below(2);
 	else
-		k = (unsigned int)below(6);
+		k = (unsigned int)below(7);
 	if (one_in(10))
-		k = (unsigned int)below(8);
+		k = (unsigned int)below(9);
 	cmd = _IOWR(P2PBUF_IOC_MAGIC, nrs[k], union arg);
 	cmd = (cmd & ~((unsigned long)_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
 	      ((unsigned long)fulls[k] << _IOC_SIZESHIFT);
@@ -634,6 +640,16 @@ static void do_ioctl(enum op op, int fd, int dev)
 		break;
 	case P2PBUF_CMD_EXPORT:
 		fill_export(&u, dev);
+		break;
+	case P2PBUF_CMD_MAP_DMABUF:
+		/* Whatever fd: not a dma-buf here (test_import has those). */
+		u.imp.dmabuf_fd = (int32_t)below(64) - 2;
+		u.imp.offset = below(4) * 4096;
+		u.imp.length = below(4) * 4096 + (one_in(8) ? 1 : 0);
+		u.imp.direction = (uint32_t)below(4);
+		pick_target(&u.imp.target);
+		if (one_in(8))
+			u.imp.flags = (uint32_t)any64();
 		break;
 	case P2PBUF_CMD_SEGMENTS:
 		fill_segments(&u);
@@ -665,9 +681,9 @@ static void do_ioctl(enum op op, int fd, int dev)
 			    union arg);
 		break;
 	}
-	/* MAP and EXPORT must land in u: their fds are the fuzzer's to close. */
+	/* Those that make fds must land in u: the fuzzer closes them. */
 	if (one_in(24) && nrs[k] != P2PBUF_CMD_MAP &&
-	    nrs[k] != P2PBUF_CMD_EXPORT)
+	    nrs[k] != P2PBUF_CMD_EXPORT && nrs[k] != P2PBUF_CMD_MAP_DMABUF)
 		arg = odd_pointer();
 	else if (one_in(64))
 		arg = one_in(2) ? NULL : (void *)1;
@@ -713,6 +729,8 @@ static void do_ioctl(enum op op, int fd, int dev)
 			}
 	} else if (_IOC_NR(cmd) == P2PBUF_CMD_EXPORT && dev >= 0) {
 		use_dmabuf(u.exp.dmabuf_fd, u.exp.length);
+	} else if (_IOC_NR(cmd) == P2PBUF_CMD_MAP_DMABUF && dev >= 0) {
+		close(u.imp.sgl_fd);
 	} else if (_IOC_NR(cmd) == P2PBUF_CMD_MAP && dev >= 0) {
 		int slot = free_sgl_slot();
 
