@@ -929,6 +929,32 @@ static int p2pbuf_sgl_commit(struct file *file)
 	return ret;
 }
 
+/*
+ * Give @sgl its file and a reserved fd (close-on-exec if @cloexec), both
+ * left for the dispatcher to install or put; the file's release undoes
+ * everything from here on.  Return: the fd, or a negative errno.
+ */
+static int p2pbuf_sgl_file(struct p2pbuf_sgl *sgl, struct p2pbuf_file *pf,
+			   bool cloexec, struct file **filep)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(cloexec ? O_CLOEXEC : 0);
+	if (fd < 0)
+		return fd;
+	file = anon_inode_getfile("[p2pbuf-sgl]", &p2pbuf_sgl_fops, sgl,
+				  O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	get_file(pf->file);
+	sgl->pf_file = pf->file;
+	*filep = file;
+	return fd;
+}
+
 /**
  * p2pbuf_ioctl_map() - handle %P2PBUF_IOC_MAP: make a dma-sgl
  * @call: the call; its context is the caller's struct p2pbuf_file.  The
@@ -980,22 +1006,12 @@ int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 	if (ret)
 		goto err_count;
 
-	fd = get_unused_fd_flags(m->flags & P2PBUF_MAP_F_NO_CLOEXEC ?
-				 0 : O_CLOEXEC);
+	fd = p2pbuf_sgl_file(sgl, pf, !(m->flags & P2PBUF_MAP_F_NO_CLOEXEC),
+			     &file);
 	if (fd < 0) {
 		ret = fd;
 		goto err_count;
 	}
-	file = anon_inode_getfile("[p2pbuf-sgl]", &p2pbuf_sgl_fops, sgl,
-				  O_RDWR);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		put_unused_fd(fd);
-		goto err_count;
-	}
-	/* The file's release undoes everything from here on. */
-	get_file(pf->file);
-	sgl->pf_file = pf->file;
 
 	mutex_lock(&sgl->lock);
 	ret = p2pbuf_sgl_build(sgl, host_bridge_p2p);
@@ -1164,22 +1180,13 @@ int p2pbuf_ioctl_map_dmabuf(struct p2pbuf_ioctl_call *call, void *arg)
 		ret = -ENOSPC;
 		goto err_count;
 	}
-	fd = get_unused_fd_flags(m->flags & P2PBUF_MAP_DMABUF_F_NO_CLOEXEC ?
-				 0 : O_CLOEXEC);
+	fd = p2pbuf_sgl_file(sgl, pf,
+			     !(m->flags & P2PBUF_MAP_DMABUF_F_NO_CLOEXEC),
+			     &file);
 	if (fd < 0) {
 		ret = fd;
 		goto err_count;
 	}
-	file = anon_inode_getfile("[p2pbuf-sgl]", &p2pbuf_sgl_fops, sgl,
-				  O_RDWR);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		put_unused_fd(fd);
-		goto err_count;
-	}
-	/* The file's release undoes everything from here on. */
-	get_file(pf->file);
-	sgl->pf_file = pf->file;
 
 	/* No lock held: this asks the IOMMU group (see the file's comment). */
 	ret = p2pbuf_target_attach(sgl->target, &sgl->tcons);

@@ -42,26 +42,16 @@
 #define MAX_MSGS 256
 #define TI_DEV "/dev/p2pbuf_test_importer"
 
-enum iommu_mode { IOMMU_ON, IOMMU_OFF, IOMMU_PT };
-
-static enum iommu_mode mode;
+static enum tu_iommu_mode mode;
 static char edu0[RIG_BDF_LEN], edu1[RIG_BDF_LEN], iv0[RIG_BDF_LEN],
 	iv1[RIG_BDF_LEN];
 static struct tu_nl nl;
 
 static void setup(void)
 {
-	const char *m = getenv("P2PBUF_VM_IOMMU");
 	char bdfs[4][RIG_BDF_LEN];
 
-	if (!m || !strcmp(m, "on"))
-		mode = IOMMU_ON;
-	else if (!strcmp(m, "off"))
-		mode = IOMMU_OFF;
-	else if (!strcmp(m, "pt"))
-		mode = IOMMU_PT;
-	else
-		ck_abort_msg("P2PBUF_VM_IOMMU=%s: want on, off or pt", m);
+	mode = tu_iommu_mode();
 	ck_assert_int_eq(rig_pci_find(RIG_EDU_VENDOR, RIG_EDU_DEVICE, bdfs, 4),
 			 2);
 	strcpy(edu0, bdfs[0]);
@@ -254,18 +244,9 @@ static int module_refcnt(void)
 	return n;
 }
 
-static uint32_t export_dump_one(uint32_t id, struct tu_nl_msg *out)
+static int export_dump_one(uint32_t id, struct tu_nl_msg *out)
 {
-	static struct tu_nl_msg l[MAX_MSGS];
-	int n = tu_nl_dump(&nl, P2PBUF_NL_CMD_EXPORT_GET, l, MAX_MSGS), i;
-
-	for (i = 0; i < n; i++) {
-		if (l[i].export_id == id) {
-			*out = l[i];
-			return 1;
-		}
-	}
-	return 0;
+	return tu_nl_dump_one(&nl, P2PBUF_NL_CMD_EXPORT_GET, id, out);
 }
 
 /* --- tests ------------------------------------------------------------- */
@@ -465,7 +446,7 @@ START_TEST(test_bar)
 	}
 	ck_assert_int_eq(err, 0);
 	ck_assert_uint_eq(m->page_less, 1);
-	if (mode == IOMMU_ON) {
+	if (mode == TU_IOMMU_ON) {
 		ck_assert_int_eq(rig_pci_resource(iv0, 2, &start, &size), 0);
 		ck_assert_msg(m->segs[0].dma_addr < start ||
 				      m->segs[0].dma_addr >= start + size,
@@ -489,7 +470,7 @@ START_TEST(test_bar)
 	for (i = 0, at = start; i < m->nr_segs; at += m->segs[i++].length)
 		ck_assert_uint_eq(m->segs[i].dma_addr, at);
 	ck_assert_uint_eq(at, start + 1 * MIB);
-	if (mode != IOMMU_ON) {
+	if (mode != TU_IOMMU_ON) {
 		ti_edu_copy(edu1, d1, m, 3000, 256 * KIB);
 		tu_check_bytes(p1 + 256 * KIB, XFER, 42, 3000,
 			       "BAR behind the switch through export");
@@ -568,7 +549,7 @@ START_TEST(test_revoke_bar)
 			 MAP_FAILED);
 	ck_assert_int_eq(errno, ENODEV);
 
-	if (mapped && mode == IOMMU_ON) {
+	if (mapped && mode == TU_IOMMU_ON) {
 		/* The old IOVA faults: edu reads zeros, not the BAR. */
 		kmsg = rig_kmsg_open();
 		ck_assert_int_ge(kmsg, 0);
@@ -685,14 +666,14 @@ START_TEST(test_told_first)
 	notify = dynamic_notify(tfd, slot);
 	ck_assert_int_eq(ti_map_try(tfd, slot, m), 0);
 	ti_status(tfd, slot, &st);
-	ck_assert_uint_eq(st.live_now, mode == IOMMU_ON ? 1 : 2);
+	ck_assert_uint_eq(st.live_now, mode == TU_IOMMU_ON ? 1 : 2);
 	tu_nl_events(&nl, ev, MAX_MSGS, 200);
 
 	ck_assert_int_eq(tu_nl_buffer_revoke(&nl, a.handle), 0);
 	ti_status(tfd, slot, &st);
 	ck_assert_uint_eq(st.invalidations, 1);
 	ck_assert_uint_eq(st.mapped, 1);
-	if (mode == IOMMU_ON) {
+	if (mode == TU_IOMMU_ON) {
 		ck_assert_uint_eq(st.live_at_invalidate, 1);
 		ck_assert_uint_eq(st.live_now, notify ? 0 : 1);
 	}

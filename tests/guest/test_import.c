@@ -150,16 +150,7 @@ static void edu_roundtrips(const char *bdf, int sfd, volatile uint8_t *cpu,
 
 static int sgl_dump_one(uint32_t id, struct tu_nl_msg *out)
 {
-	static struct tu_nl_msg l[MAX_MSGS];
-	int n = tu_nl_dump(&nl, P2PBUF_NL_CMD_SGL_GET, l, MAX_MSGS), i;
-
-	for (i = 0; i < n; i++) {
-		if (l[i].sgl_id == id) {
-			*out = l[i];
-			return 1;
-		}
-	}
-	return 0;
+	return tu_nl_dump_one(&nl, P2PBUF_NL_CMD_SGL_GET, id, out);
 }
 
 /* A memfd of len bytes (sealed against shrinking) and its udmabuf, or -1. */

@@ -49,10 +49,8 @@
 #define XFER 2000 /* bytes per edu transfer, < EDU_DMA_MAX */
 #define MAXSEG 64
 
-enum iommu_mode { IOMMU_ON, IOMMU_OFF, IOMMU_PT };
-
 static struct p2pbuf_ctl *ctl;
-static enum iommu_mode mode;
+static enum tu_iommu_mode mode;
 /* Rig devices: [0] on the root bus, [1] behind the switch. */
 static char edu_bdf[2][RIG_BDF_LEN], iv_bdf[2][RIG_BDF_LEN];
 static struct edu edu[2];
@@ -113,26 +111,18 @@ static void reach_ok(uint32_t prov, const char *bdf, struct p2pbuf_reach *r)
 /* The map type the DMA API gives for edu in this boot mode. */
 static uint32_t api_type(void)
 {
-	return mode == IOMMU_ON ? P2PBUF_MAP_TYPE_IOMMU :
-				  P2PBUF_MAP_TYPE_DIRECT;
+	return mode == TU_IOMMU_ON ? P2PBUF_MAP_TYPE_IOMMU :
+				     P2PBUF_MAP_TYPE_DIRECT;
 }
 
 /* --- fixture ----------------------------------------------------------- */
 
 static void setup(void)
 {
-	const char *m = getenv("P2PBUF_VM_IOMMU");
 	char bdfs[4][RIG_BDF_LEN];
 	int i;
 
-	if (!m || !strcmp(m, "on"))
-		mode = IOMMU_ON;
-	else if (!strcmp(m, "off"))
-		mode = IOMMU_OFF;
-	else if (!strcmp(m, "pt"))
-		mode = IOMMU_PT;
-	else
-		ck_abort_msg("P2PBUF_VM_IOMMU=%s: want on, off or pt", m);
+	mode = tu_iommu_mode();
 
 	ck_assert_int_eq(rig_pci_find(RIG_EDU_VENDOR, RIG_EDU_DEVICE, bdfs, 4),
 			 2);
@@ -188,7 +178,7 @@ START_TEST(test_info)
 	ck_assert_uint_ge(info.max_sgls_per_fd, 1);
 	ck_assert_uint_ge(info.max_sgl_segments, 1);
 	ck_assert_int_eq(!!(info.features & P2PBUF_FEATURE_IOMMU),
-			 mode == IOMMU_ON);
+			 mode == TU_IOMMU_ON);
 	close(fd);
 }
 END_TEST
@@ -226,7 +216,7 @@ START_TEST(test_sysmem_edu)
 	ck_assert_uint_eq(s.target.bus, 0);
 	ck_assert_uint_eq(s.target.devfn, 3 << 3);
 	/* Under the IOMMU host memory is one IOVA-contiguous segment. */
-	if (mode == IOMMU_ON)
+	if (mode == TU_IOMMU_ON)
 		ck_assert_uint_eq(n, 1);
 	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		uint64_t src = offs[i][0], dst = offs[i][1], avail;
@@ -330,7 +320,7 @@ START_TEST(test_ivshmem_edu)
 	/* One contiguous BAR range is one segment. */
 	ck_assert_uint_eq(m.nr_segments, 1);
 	n = segments_ok(sfd, segs, &s);
-	if (mode != IOMMU_ON) {
+	if (mode != TU_IOMMU_ON) {
 		/* Untranslated: the BAR's own (bus = CPU physical) address. */
 		ck_assert_uint_ge(segs[0].dma_addr, start);
 		ck_assert_uint_lt(segs[0].dma_addr, start + size);
@@ -340,7 +330,7 @@ START_TEST(test_ivshmem_edu)
 	tu_edu_copy(&edu[0], sfd, segs, n, 1 * MIB - XFER, 4096, XFER);
 	tu_check_bytes(p + 4096, XFER, 3, 1 * MIB - XFER, "BAR, end of buffer");
 	/* The same bytes through the independent sysfs mapping. */
-	if (mode != IOMMU_ON)
+	if (mode != TU_IOMMU_ON)
 		tu_check_bytes(res + (segs[0].dma_addr - start) + 4096, XFER, 3,
 			       1 * MIB - XFER, "BAR via resource2");
 	close(sfd);
@@ -397,7 +387,7 @@ START_TEST(test_switch)
 	/* x86: PCI bus addresses are CPU physical addresses. */
 	ck_assert_uint_ge(segs[0].dma_addr, start);
 	ck_assert_uint_le(segs[0].dma_addr + 256 * KIB, start + size);
-	if (mode == IOMMU_ON) {
+	if (mode == TU_IOMMU_ON) {
 		/*
 		 * edu reads the bus address into its buffer (the IOMMU
 		 * refuses: zeros or nothing arrive), then writes its buffer
@@ -883,8 +873,8 @@ START_TEST(test_fdinfo)
 	ck_assert_msg(strstr(text, "target:\t0000:03:00.0\n"), "%s", text);
 	ck_assert_msg(strstr(text, "direction:\tfrom-device\n"), "%s", text);
 	ck_assert_msg(strstr(text, "length:\t65536\n"), "%s", text);
-	ck_assert_msg(strstr(text, mode == IOMMU_ON ? "map-type:\tiommu\n" :
-						      "map-type:\tdirect\n"),
+	ck_assert_msg(strstr(text, mode == TU_IOMMU_ON ? "map-type:\tiommu\n" :
+							 "map-type:\tdirect\n"),
 		      "%s", text);
 	close(sfd);
 	munmap(p, 64 * KIB);

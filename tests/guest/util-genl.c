@@ -234,6 +234,25 @@ int tu_nl_events(struct tu_nl *nl, struct tu_nl_msg *out, int max, int ms)
 	return n;
 }
 
+int tu_nl_dump_one(struct tu_nl *nl, uint8_t cmd, uint32_t id,
+		   struct tu_nl_msg *out)
+{
+	static struct tu_nl_msg l[256];
+	int n = tu_nl_dump(nl, cmd, l, 256), i;
+	uint32_t v;
+
+	for (i = 0; i < n; i++) {
+		v = cmd == P2PBUF_NL_CMD_SGL_GET    ? l[i].sgl_id :
+		    cmd == P2PBUF_NL_CMD_EXPORT_GET ? l[i].export_id :
+						      l[i].buffer_id;
+		if (v == id) {
+			*out = l[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int tu_nl_find_ev(const struct tu_nl_msg *e, int n, uint8_t cmd, uint32_t id)
 {
 	int i;

@@ -433,6 +433,20 @@ void tu_rig_ivshmem(char bdf[RIG_BDF_LEN], uint64_t *bar2_size)
 	ck_assert_int_eq(rig_pci_resource(bdf, 2, &start, bar2_size), 0);
 }
 
+enum tu_iommu_mode tu_iommu_mode(void)
+{
+	const char *m = getenv("P2PBUF_VM_IOMMU");
+
+	if (!m || !strcmp(m, "on"))
+		return TU_IOMMU_ON;
+	if (!strcmp(m, "off"))
+		return TU_IOMMU_OFF;
+	if (!strcmp(m, "pt"))
+		return TU_IOMMU_PT;
+	ck_abort_msg("P2PBUF_VM_IOMMU=%s: want on, off or pt", m);
+	return TU_IOMMU_ON;
+}
+
 bool tu_rig_is(const char *rig)
 {
 	const char *booted = getenv("P2PBUF_VM_RIG");

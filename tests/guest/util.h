@@ -185,6 +185,10 @@ void tu_check_bytes(const volatile uint8_t *p, uint64_t len, uint64_t seed,
 
 /* --- the rig -------------------------------------------------------------- */
 
+/* How the VM tier booted the guest's IOMMU (P2PBUF_VM_IOMMU; unset: on). */
+enum tu_iommu_mode { TU_IOMMU_ON, TU_IOMMU_OFF, TU_IOMMU_PT };
+enum tu_iommu_mode tu_iommu_mode(void);
+
 /* The first ivshmem (BDF into bdf) and the size of its BAR 2. */
 void tu_rig_ivshmem(char bdf[RIG_BDF_LEN], uint64_t *bar2_size);
 /*
@@ -254,6 +258,13 @@ int tu_nl_buffer_revoke(struct tu_nl *nl, uint32_t id);
  * the count.
  */
 int tu_nl_dump(struct tu_nl *nl, uint8_t cmd, struct tu_nl_msg *out, int max);
+/*
+ * The entry of a dump of cmd (SGL_GET: by sgl_id, EXPORT_GET: by
+ * export_id, BUFFER_GET: by buffer_id) whose id is id, into *out: 1, or 0
+ * when there is none.
+ */
+int tu_nl_dump_one(struct tu_nl *nl, uint8_t cmd, uint32_t id,
+		   struct tu_nl_msg *out);
 /*
  * The events received so far (up to max, into out[]), waiting up to ms for
  * the first and then until none comes for 200 ms: their count.

@@ -46,7 +46,8 @@
 #   (sysbus)   intel-iommu, intremap=on   guest: intel_iommu=on iommu.strict=1
 #              (--iommu pt: also iommu=pt; --iommu off: neither)
 #   guest command line also: [console=ttyS2] console=ttyS0 panic=-1
-#              loglevel=5 log_buf_len=4M softlockup_panic=1 no_timer_check
+#              loglevel=5 printk.time=1 log_buf_len=4M softlockup_panic=1
+#              no_timer_check
 #              (see below), then --append.  loglevel=5: the consoles print
 #              warnings and worse (every splat: WARNING, BUG, KASAN, lockdep,
 #              Call Trace...), not the info lines (provider registrations),
@@ -149,7 +150,7 @@ esac
 # works; the check would only measure the host's speed.
 klog_con=
 [ -z "$klog" ] || klog_con="console=ttyS2"
-cmdline="$klog_con console=ttyS0 panic=-1 $iommu_args loglevel=5 log_buf_len=4M"
+cmdline="$klog_con console=ttyS0 panic=-1 $iommu_args loglevel=5 printk.time=1 log_buf_len=4M"
 cmdline="$cmdline softlockup_panic=1 no_timer_check $append"
 
 if [ "$interactive" = 1 ]; then
