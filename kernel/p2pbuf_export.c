@@ -105,7 +105,7 @@ struct p2pbuf_exp {
 	u64 offset;
 	u64 length;
 	u32 id;
-	unsigned long ino;
+	u64 ino;
 	struct pid *owner;
 	kuid_t uid;
 	char comm[TASK_COMM_LEN];

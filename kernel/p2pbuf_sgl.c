@@ -834,8 +834,8 @@ static void p2pbuf_sgl_show_fdinfo(struct seq_file *m, struct file *file)
 		   sgl->state == P2PBUF_SGL_STATE_MAPPED ? "mapped" : "revoked");
 	seq_printf(m, "generation:\t%u\n", sgl->generation);
 	if (sgl->dmabuf)
-		seq_printf(m, "dmabuf-inode:\t%lu\n",
-			   file_inode(sgl->dmabuf->file)->i_ino);
+		seq_printf(m, "dmabuf-inode:\t%llu\n",
+			   (unsigned long long)file_inode(sgl->dmabuf->file)->i_ino);
 	mutex_unlock(&sgl->lock);
 }
 
