@@ -848,28 +848,44 @@ static const struct file_operations p2pbuf_sgl_fops = {
 	.show_fdinfo = p2pbuf_sgl_show_fdinfo,
 };
 
+/*
+ * The DMA direction of enum p2pbuf_dma_dir @udir, and in *@need (if not
+ * NULL) the VMA protection a range must have for it.  -EINVAL if unknown.
+ */
+static int p2pbuf_dma_dir(u32 udir, enum dma_data_direction *dir,
+			  unsigned long *need)
+{
+	unsigned long prot;
+
+	switch (udir) {
+	case P2PBUF_DMA_TO_DEVICE:
+		prot = VM_READ;
+		*dir = DMA_TO_DEVICE;
+		break;
+	case P2PBUF_DMA_FROM_DEVICE:
+		prot = VM_WRITE;
+		*dir = DMA_FROM_DEVICE;
+		break;
+	case P2PBUF_DMA_BIDIRECTIONAL:
+		prot = VM_READ | VM_WRITE;
+		*dir = DMA_BIDIRECTIONAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (need)
+		*need = prot;
+	return 0;
+}
+
 static int p2pbuf_map_check(const struct p2pbuf_map *m, unsigned long *need,
 			    enum dma_data_direction *dir)
 {
 	if (m->flags & ~P2PBUF_MAP_F_NO_CLOEXEC ||
 	    memchr_inv(m->reserved, 0, sizeof(m->reserved)))
 		return -EINVAL;
-	switch (m->direction) {
-	case P2PBUF_DMA_TO_DEVICE:
-		*need = VM_READ;
-		*dir = DMA_TO_DEVICE;
-		break;
-	case P2PBUF_DMA_FROM_DEVICE:
-		*need = VM_WRITE;
-		*dir = DMA_FROM_DEVICE;
-		break;
-	case P2PBUF_DMA_BIDIRECTIONAL:
-		*need = VM_READ | VM_WRITE;
-		*dir = DMA_BIDIRECTIONAL;
-		break;
-	default:
+	if (p2pbuf_dma_dir(m->direction, dir, need))
 		return -EINVAL;
-	}
 	if (!m->length || !PAGE_ALIGNED(m->addr) || !PAGE_ALIGNED(m->length) ||
 	    m->addr + m->length < m->addr)
 		return -EINVAL;
@@ -1104,19 +1120,8 @@ static int p2pbuf_map_dmabuf_check(const struct p2pbuf_map_dmabuf *m,
 	if (m->flags & ~P2PBUF_MAP_DMABUF_F_NO_CLOEXEC || m->reserved0 ||
 	    memchr_inv(m->reserved, 0, sizeof(m->reserved)))
 		return -EINVAL;
-	switch (m->direction) {
-	case P2PBUF_DMA_TO_DEVICE:
-		*dir = DMA_TO_DEVICE;
-		break;
-	case P2PBUF_DMA_FROM_DEVICE:
-		*dir = DMA_FROM_DEVICE;
-		break;
-	case P2PBUF_DMA_BIDIRECTIONAL:
-		*dir = DMA_BIDIRECTIONAL;
-		break;
-	default:
+	if (p2pbuf_dma_dir(m->direction, dir, NULL))
 		return -EINVAL;
-	}
 	if (!m->length || !PAGE_ALIGNED(m->offset) ||
 	    !PAGE_ALIGNED(m->length) ||
 	    check_add_overflow(m->offset, m->length, &end))
