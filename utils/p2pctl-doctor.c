@@ -634,31 +634,13 @@ static int doctor_print(FILE *out, const struct doctor *d, bool json)
 static int cmd_doctor(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		      int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	struct doctor d = { .p = p, .device = P2PBUF_DEFAULT_DEVICE };
 	bool json = p->json;
-	int c, ret;
+	int ret;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'd':
-			d.device = optarg;
-			break;
-		default:
-			return p2pctl_opt_other(p, cmd, c, argv);
-		}
-	}
-	ret = p2pctl_no_more_args(p, cmd, argc, argv);
-	if (ret)
+	ret = p2pctl_json_device_args(p, cmd, ":h", argc, argv, &json,
+				      &d.device);
+	if (ret >= 0)
 		return ret;
 	ret = p2pctl_topo_scan(p, "doctor", &d.fns, &d.nfns);
 	if (ret)

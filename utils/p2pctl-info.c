@@ -82,33 +82,15 @@ int p2pctl_print_info(FILE *out, const char *device,
 static int cmd_info(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		    int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	const char *device = P2PBUF_DEFAULT_DEVICE;
 	struct p2pbuf_driver_info info;
 	struct p2pbuf_ctx *ctx;
 	bool json = p->json;
-	int c, ret;
+	int ret;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'd':
-			device = optarg;
-			break;
-		default:
-			return p2pctl_opt_other(p, cmd, c, argv);
-		}
-	}
-	ret = p2pctl_no_more_args(p, cmd, argc, argv);
-	if (ret)
+	ret = p2pctl_json_device_args(p, cmd, "+:h", argc, argv, &json,
+				      &device);
+	if (ret >= 0)
 		return ret;
 
 	ret = p2pctl_open(p, device, &ctx);

@@ -99,6 +99,36 @@ int p2pctl_no_more_args(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 	return 0;
 }
 
+int p2pctl_json_device_args(const struct p2pctl *p,
+			    const struct p2pctl_cmd *cmd, const char *optstring,
+			    int argc, char **argv, bool *json,
+			    const char **device)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			*json = true;
+			break;
+		case 'd':
+			*device = optarg;
+			break;
+		default:
+			return p2pctl_opt_other(p, cmd, c, argv);
+		}
+	}
+	c = p2pctl_no_more_args(p, cmd, argc, argv);
+	return c ? c : -1;
+}
+
 int p2pctl_open(const struct p2pctl *p, const char *device,
 		struct p2pbuf_ctx **ctxp)
 {

@@ -40,6 +40,18 @@ int p2pctl_opt_other(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 int p2pctl_no_more_args(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 			int argc, char **argv);
 
+/*
+ * The options of a command that takes only --json, --device PATH and
+ * --help (getopt_long() with optstring, ":h" or "+:h"), and no argument:
+ * *json and *device are set from them (the caller presets the defaults).
+ * Returns -1 to go on, or the exit status to end with (0 after --help, 2
+ * for a usage error).
+ */
+int p2pctl_json_device_args(const struct p2pctl *p,
+			    const struct p2pctl_cmd *cmd, const char *optstring,
+			    int argc, char **argv, bool *json,
+			    const char **device);
+
 /* "noun" or "noun verb". */
 void p2pctl_cmd_name(FILE *out, const struct p2pctl_cmd *cmd);
 
