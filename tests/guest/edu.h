@@ -25,6 +25,13 @@
 #define RIG_EDU_DEVICE 0x11e8
 #define RIG_IVSHMEM_VENDOR 0x1af4
 #define RIG_IVSHMEM_DEVICE 0x1110
+/*
+ * The debug rig's QEMU NVMe controller, whose 64 MiB controller memory
+ * buffer the nvme driver registers as p2pmem (CONFIG_PCI_P2PDMA kernels).
+ */
+#define RIG_NVME_VENDOR 0x1b36
+#define RIG_NVME_DEVICE 0x0010
+#define RIG_NVME_CMB_SIZE (64ULL << 20)
 #define RIG_BDF_LEN 32 /* "0000:00:03.0" */
 
 #define EDU_REG_IDENT 0x00

@@ -314,12 +314,9 @@ END_TEST
 
 /*
  * The debug rig (P2PBUF_VM_RIG=debug, the self-built CONFIG_PCI_P2PDMA
- * kernel) adds a QEMU NVMe controller (1b36:0010) with a 64 MiB controller
+ * kernel) adds a QEMU NVMe controller (RIG_NVME_*) with a 64 MiB controller
  * memory buffer, which the nvme driver registers as p2pmem.
  */
-#define RIG_NVME_VENDOR 0x1b36
-#define RIG_NVME_DEVICE 0x0010
-#define RIG_NVME_CMB_SIZE (64ULL << 20)
 
 START_TEST(test_nvme_cmb_p2pmem)
 {

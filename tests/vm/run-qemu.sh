@@ -20,7 +20,8 @@
 #   --rig standard|debug|hotplug
 #                          debug adds an NVMe controller with a 64 MiB CMB
 #                          (00:06.0), which a CONFIG_PCI_P2PDMA kernel
-#                          registers as p2pmem; hotplug adds two hot-pluggable
+#                          registers as p2pmem (with --nvme-image, its
+#                          namespace 1 is that file); hotplug adds two hot-pluggable
 #                          root ports with an ivshmem and an edu (below), for
 #                          hot-unplug tests driven through --qmp
 #   --iommu on|off|pt      the IOMMU (default: on):
@@ -35,6 +36,9 @@
 #                               interrupt remapping) and no IOMMU options on
 #                               the guest command line: no IOMMU groups, DMA
 #                               address = physical address
+#   --nvme-image FILE      debug rig: raw image backing the NVMe's namespace
+#                          (vm_nvme_image in vm-lib.sh writes the pattern the
+#                          guest tests expect); without it the NVMe has none
 #   --qmp PATH             QMP server on the unix socket PATH (not waited
 #                          for), for host-side tests (e.g. hot-unplug)
 # Exit status: QEMU's (0 after the guest's poweroff), 124 on timeout, 125 when
@@ -90,7 +94,7 @@
 set -eu
 
 kernel='' initrd='' accel=tcg append='' console='' results='' klog='' timeout=0 interactive=0
-boot_timeout=0 rig=standard iommu=on qmp=''
+boot_timeout=0 rig=standard iommu=on qmp='' nvme_image=''
 qemu=${QEMU:-qemu-system-x86_64}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -108,6 +112,7 @@ while [ $# -gt 0 ]; do
 	--rig) rig=$2; shift ;;
 	--iommu) iommu=$2; shift ;;
 	--qmp) qmp=$2; shift ;;
+	--nvme-image) nvme_image=$2; shift ;;
 	*) echo "run-qemu.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -175,7 +180,12 @@ klog_opts=
 
 case $rig in
 standard) rig_opts= ;;
-debug) rig_opts="-device nvme,id=nvme0,serial=p2pbufcmb,cmb_size_mb=64,bus=pcie.0,addr=06.0" ;;
+debug)
+	rig_opts="-device nvme,id=nvme0,serial=p2pbufcmb,cmb_size_mb=64,bus=pcie.0,addr=06.0"
+	[ -z "$nvme_image" ] ||
+		rig_opts="-drive file=$nvme_image,if=none,id=nvm0,format=raw,cache=writethrough
+			${rig_opts},drive=nvm0"
+	;;
 hotplug)
 	rig_opts="-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off
 		-object memory-backend-ram,id=shm2,size=64M
@@ -192,7 +202,7 @@ qmp_opts=
 
 # Word splitting of the option strings is intended (no spaces in the paths
 # we generate; the caller's paths are checked below).
-case "$kernel$initrd$console$results$klog$qmp" in
+case "$kernel$initrd$console$results$klog$qmp$nvme_image" in
 *[[:space:]]*) echo "run-qemu.sh: paths must not contain white space" >&2; exit 2 ;;
 esac
 

@@ -260,6 +260,18 @@ vm_build_module() {
 	echo "$_bld/kernel/p2pbuf.ko"
 }
 
+# The debug rig's NVMe namespace (run-qemu.sh --nvme-image): 96 MiB of the
+# line "p2pbuf nvme pattern 0123456789" repeated (31 bytes with its newline,
+# so neighbouring pages and sectors start differently), which
+# tests/guest/test_p2pdma.c reads back.  Written fresh for every boot: the
+# tests write to it.
+VM_NVME_PATTERN='p2pbuf nvme pattern 0123456789'
+
+# vm_nvme_image FILE: (re)write the debug rig's namespace image.
+vm_nvme_image() {
+	yes "$VM_NVME_PATTERN" | head -c $((96 * 1024 * 1024)) >"$1"
+}
+
 # vm_importer_rig_module KO OUTDIR: copy the test importer built beside
 # module KO (vm_build_importer) into OUTDIR as 99-p2pbuf_test_importer.ko,
 # loaded after the kernel's rig modules, and print its path; nothing when

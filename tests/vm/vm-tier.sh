@@ -475,6 +475,12 @@ EOF
 			qmp_agent "$qmpdir/qmp.sock" "$d/results.log" "$d/qmp.log" $$ &
 			agentpid=$!
 		fi
+		# The debug rig's NVMe namespace, fresh for every boot.
+		nvmeopts=''
+		if [ "$rig" = debug ]; then
+			vm_nvme_image "$d/nvme.img"
+			nvmeopts="--nvme-image $d/nvme.img"
+		fi
 		# shellcheck disable=SC2086 # $qmpopts: options, split on purpose
 		sh "$VM_DIR/run-qemu.sh" --qemu "$qemu" --accel "$accel" \
 			--kernel "$image" --rig "$rig" --iommu "$iommu" \
@@ -482,8 +488,9 @@ EOF
 			--console "$d/console.log" --results "$d/results.log" \
 			--klog "$d/kernel.log" \
 			--timeout "$timeout_s" --boot-timeout "$boot_to" \
-			$qmpopts 2>"$d/qemu.err"
+			$qmpopts $nvmeopts 2>"$d/qemu.err"
 		qrc=$?
+		rm -f "$d/nvme.img"
 		wall=$(($(date +%s) - t0))
 		[ "${P2PBUF_VM_VERBOSE:-0}" = 1 ] && kill "$tailpid" 2>/dev/null
 		if [ -n "$agentpid" ]; then
