@@ -111,9 +111,9 @@ struct p2pbuf_provider_info {
 	uint32_t buffers; /* buffers allocated from it */
 	uint32_t flags; /* P2PBUF_NL_PROVIDER_F_* from <linux/p2pbuf.h> */
 	int32_t numa_node; /* -1: none */
-	/* pcibar providers only; 0 and "" for the others */
-	uint32_t bar;
-	uint64_t offset; /* of the range in the BAR */
+	/* pcibar and p2pdma providers only; 0 and "" for the others */
+	uint32_t bar; /* p2pdma: the BAR holding the device's p2pmem */
+	uint64_t offset; /* of the range in the BAR (p2pdma: 0) */
 	char pci_addr[P2PBUF_PCI_ADDR_STRLEN]; /* "DDDD:BB:DD.F" */
 };
 
@@ -128,6 +128,18 @@ int p2pbuf_provider_add(struct p2pbuf_ctl *ctl, const char *pci_addr,
 			unsigned int bar, uint64_t offset, uint64_t size,
 			unsigned int flags, struct p2pbuf_provider_info *info,
 			size_t info_size);
+/*
+ * Register the peer-to-peer memory that the driver of PCI device pci_addr
+ * published (an NVMe controller's CMB...) as a p2pdma provider: buffers
+ * are pages of it, which O_DIRECT I/O may target (LIBP2PBUF_9, uAPI 1.7
+ * kernels with P2PBUF_FEATURE_P2PDMA_PROVIDER; -EOPNOTSUPP elsewhere).
+ * flags: 0 or P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P.  info (may be NULL)
+ * receives the new provider.
+ */
+int p2pbuf_provider_add_p2pdma(struct p2pbuf_ctl *ctl, const char *pci_addr,
+			       unsigned int flags,
+			       struct p2pbuf_provider_info *info,
+			       size_t info_size);
 /*
  * p2pbuf_provider_del() flag (LIBP2PBUF_5, uAPI 1.3 kernels): revoke the
  * provider's buffers and their dma-sgls instead of failing with -EBUSY.

@@ -213,6 +213,10 @@ struct p2pbuf_provider_ops {
  * @numa_node: NUMA node of the memory, %NUMA_NO_NODE if none
  * @devmem: the provider is device memory at CPU physical addresses
  *	[@phys, @phys + @size), which registrations must not overlap
+ * @pages: the memory has struct pages (p2pdma): user mappings carry the
+ *	pages (pinnable by P2PDMA-aware callers), DMA mappings go through
+ *	the DMA API with the pages unless the administrator's host bridge
+ *	permission is what makes the path (p2pbuf_dma.c)
  * @phys: see @devmem
  * @pdev: for device memory, the PCI function whose BAR @bar holds it (the
  *	kind's constructor holds the reference); NULL for host memory
@@ -241,6 +245,7 @@ struct p2pbuf_provider {
 	u32 flags;
 	int numa_node;
 	bool devmem;
+	bool pages;
 	phys_addr_t phys;
 	struct pci_dev *pdev;
 	u32 bar;
@@ -262,6 +267,8 @@ struct p2pbuf_provider {
  * @size: size of the range; page aligned; 0 means up to the end of the BAR
  * @flags: P2PBUF_NL_PROVIDER_F_* bits the administrator asked for
  *	(%P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P)
+ *
+ * A p2pdma registration (p2pbuf_p2pdma_add()) uses the device and @flags.
  */
 struct p2pbuf_pcibar_params {
 	u32 domain;
@@ -289,6 +296,9 @@ int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *params,
 int p2pbuf_pcibar_describe(const struct p2pbuf_pci_target *dev, u32 bar,
 			   struct p2pbuf_provider *prov);
 void p2pbuf_pcibar_undescribe(struct p2pbuf_provider *prov);
+int p2pbuf_p2pdma_add(const struct p2pbuf_pcibar_params *params,
+		      struct netlink_ext_ack *extack,
+		      struct p2pbuf_provider **provp);
 struct p2pbuf_provider *p2pbuf_provider_unregister(u32 id, bool force,
 						   struct netlink_ext_ack *extack,
 						   int *err);

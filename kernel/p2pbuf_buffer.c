@@ -30,6 +30,13 @@
  * addresses are both 2 MiB aligned is left to the huge fault handler,
  * which maps it with one special PMD.  See p2pbuf(4) and the README's
  * performance section.
+ *
+ * Buffers of a p2pdma provider are the exception: their memory has struct
+ * pages, and their mappings carry the pages (VM_MIXEDMAP, vm_insert_page()
+ * from the same fault handlers, never huge), so that O_DIRECT I/O can pin
+ * them (FOLL_PCI_P2PDMA), as the kernel's own p2pmem/allocate mappings.  A
+ * pin keeps its page out of the pool after revocation zapped the mappings
+ * (p2pbuf_provider.c).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -820,6 +827,28 @@ static unsigned long p2pbuf_huge_blocks(struct p2pbuf_mapping *m,
 }
 
 /*
+ * Map one page of a buffer at @addr: its pfn (special VMA), or for memory
+ * with struct pages (p2pdma) the page itself, which the mapping then
+ * references and get_user_pages() callers asking for P2PDMA pages may pin.
+ * vm_insert_page() needs VM_MIXEDMAP set at mmap() time (it sets it itself
+ * only under the mmap lock held for writing) and leaves an entry already
+ * there alone (-EBUSY), as vmf_insert_pfn() does.
+ */
+static vm_fault_t p2pbuf_vma_insert_one(struct p2pbuf_buffer *buf,
+					struct vm_area_struct *vma,
+					unsigned long addr, unsigned long pfn)
+{
+	int err;
+
+	if (!buf->prov->pages)
+		return vmf_insert_pfn(vma, addr, pfn);
+	err = vm_insert_page(vma, addr, pfn_to_page(pfn));
+	if (!err || err == -EBUSY)
+		return VM_FAULT_NOPAGE;
+	return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+}
+
+/*
  * Insert [@addr, @end) mapping @phys on, page by page, keeping entries
  * already there (vmf_insert_pfn() leaves them alone).  Stops at the first
  * failure, or when the task is being killed.
@@ -827,12 +856,13 @@ static unsigned long p2pbuf_huge_blocks(struct p2pbuf_mapping *m,
 static int p2pbuf_vma_insert(struct vm_area_struct *vma, unsigned long addr,
 			     unsigned long end, phys_addr_t phys)
 {
+	struct p2pbuf_mapping *m = vma->vm_private_data;
 	unsigned long pfn = PHYS_PFN(phys);
 	unsigned int n = 0;
 	vm_fault_t ret;
 
 	for (; addr < end; addr += PAGE_SIZE, pfn++) {
-		ret = vmf_insert_pfn(vma, addr, pfn);
+		ret = p2pbuf_vma_insert_one(m->buf, vma, addr, pfn);
 		if (ret != VM_FAULT_NOPAGE)
 			return -EFAULT;
 		if (++n % P2PBUF_POPULATE_BATCH == 0) {
@@ -905,7 +935,7 @@ static vm_fault_t p2pbuf_vm_fault(struct vm_fault *vmf)
 		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
-	ret = vmf_insert_pfn(vma, addr, PHYS_PFN(phys));
+	ret = p2pbuf_vma_insert_one(buf, vma, addr, PHYS_PFN(phys));
 	if (ret == VM_FAULT_NOPAGE && m->prefault)
 		p2pbuf_vma_populate(m, vma);
 out:
@@ -1033,10 +1063,21 @@ int p2pbuf_buffer_mmap(struct p2pbuf_buffer *buf, u64 base,
 	m->buf = buf;
 	m->base = base;
 	m->prefault = READ_ONCE(prefault);
-	m->huge = P2PBUF_HAVE_HUGE_PFNMAP && READ_ONCE(huge);
+	m->huge = P2PBUF_HAVE_HUGE_PFNMAP && READ_ONCE(huge) &&
+		  !buf->prov->pages;
 
-	p2pbuf_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
-				 VM_DONTDUMP | VM_DONTCOPY);
+	/*
+	 * Memory with struct pages (p2pdma) is mapped with its pages
+	 * (VM_MIXEDMAP, no VM_IO) so that O_DIRECT I/O can pin them, as the
+	 * kernel's p2pmem/allocate mappings; everything else is a special
+	 * VMA that get_user_pages() refuses.
+	 */
+	if (buf->prov->pages)
+		p2pbuf_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
+					 VM_DONTDUMP | VM_DONTCOPY);
+	else
+		p2pbuf_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
+					 VM_DONTDUMP | VM_DONTCOPY);
 	/*
 	 * Ask for huge mappings as MADV_HUGEPAGE would: some kernels (6.12
 	 * among them) call ->huge_fault only when the THP policy is

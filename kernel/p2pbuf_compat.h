@@ -187,6 +187,31 @@ static inline int p2pbuf_follow_pfnmap(struct vm_area_struct *vma,
 #endif
 
 /*
+ * The p2pdma provider: user mappings of P2PDMA pages that get_user_pages()
+ * callers may pin (FOLL_PCI_P2PDMA, 6.2), with CONFIG_PCI_P2PDMA.
+ */
+#ifdef HAVE_P2PDMA_USER_PAGES
+#define P2PBUF_HAVE_P2PDMA_PROVIDER true
+#else
+#define P2PBUF_HAVE_P2PDMA_PROVIDER false
+#endif
+
+/*
+ * A page fresh from pci_alloc_p2pmem() becomes the caller's: its reference
+ * count is 0 since commit b7e282378773 ("mm/mm_init: move p2pdma page
+ * refcount initialisation to p2pdma"; p2pmem_alloc_mmap() sets it to 1)
+ * and 1 before it (the count an idle ZONE_DEVICE page kept).  Either way
+ * the caller then holds the one reference whose put_page() hands the page
+ * back to the pool (p2pdma's page_free).  Decided by the count itself, as
+ * the change is not visible to a compile test.
+ */
+static inline void p2pbuf_p2pmem_page_own(struct page *page)
+{
+	if (!page_ref_count(page))
+		set_page_count(page, 1);
+}
+
+/*
  * A driver that manages its device's DMA itself (vfio-pci):
  * pci_driver.driver_managed_dma, 5.19 (512881eacfa7).  Before it VFIO is
  * recognised by its domain only (p2pbuf_iommu_domain_is_dma_api()), once

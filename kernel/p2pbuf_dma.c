@@ -3,9 +3,11 @@
  * p2pbuf_dma.c - DMA mappings of buffers, one per (device, direction).
  *
  * A buffer's memory is mapped for a device the way p2pbuf_reach() decided:
- * host memory through the DMA API as a scatterlist (IOVAs under an IOMMU),
- * device memory through the host bridge with dma_map_resource(), device
- * memory below a common switch by bus address (nothing to map).  The whole
+ * host memory and p2pdma pages through the DMA API as a scatterlist (IOVAs
+ * under an IOMMU; for p2pdma pages the DMA API asks p2pdma, which may give
+ * bus addresses), device memory through the host bridge with
+ * dma_map_resource(), device memory below a common switch by bus address
+ * (nothing to map).  The whole
  * buffer is mapped once per (device, direction, map type) and shared by
  * every consumer that needs it (struct p2pbuf_dmamap, reference counted
  * under the buffer's dma_lock): ten dma-sgls of one buffer for one device
@@ -66,8 +68,8 @@ struct p2pbuf_dmaseg {
  * @map_type: enum p2pbuf_map_type
  * @writable: counted in &p2pbuf_buffer.nr_wmaps
  * @sgt: host memory: the mapped scatterlist (@sgt.sgl NULL otherwise)
- * @resource: device memory through the host bridge: mapped with
- *	dma_map_resource() at @segs[0].dma
+ * @resource: device memory through the host bridge: each of @segs was
+ *	mapped with dma_map_resource()
  * @segs: @nr_segs DMA segments covering the buffer in order
  * @nr_segs: see @segs
  *
@@ -126,6 +128,9 @@ static int p2pbuf_dmamap_host(struct p2pbuf_dmamap *map)
 	if (ret) {
 		sg_free_table(&map->sgt);
 		map->sgt.sgl = NULL;
+		/* -EREMOTEIO: p2pdma refused the peer-to-peer path. */
+		if (ret == -EREMOTEIO)
+			return -EXDEV;
 		return ret == -ENOMEM ? -ENOMEM : -EIO;
 	}
 	/* The cache maintenance the mapping skipped. */
@@ -154,41 +159,52 @@ static int p2pbuf_dmamap_host_segs(struct p2pbuf_dmamap *map)
 	return 0;
 }
 
-/* Device memory: one chunk, one segment (mapped, or at its bus address). */
+/*
+ * Device memory without the DMA API's page handling: one segment per chunk
+ * (pcibar: one chunk), mapped through the host bridge with
+ * dma_map_resource(), or at its bus address.
+ */
 static int p2pbuf_dmamap_devmem(struct p2pbuf_dmamap *map)
 {
-	struct p2pbuf_buffer *buf = map->buf;
+	const struct p2pbuf_extent *ext = &map->buf->ext;
+	struct p2pbuf_dmaseg *seg;
 	phys_addr_t phys;
 	dma_addr_t dma;
-	u64 len;
+	unsigned int i;
+	u64 off = 0;
 
-	phys = p2pbuf_buffer_phys(buf, 0, &len);
-	if (WARN_ON_ONCE(len < buf->size))
-		return -EINVAL;
-	map->segs = kmalloc(sizeof(*map->segs), GFP_KERNEL);
+	map->segs = kvmalloc_array(ext->nr, sizeof(*map->segs), GFP_KERNEL);
 	if (!map->segs)
 		return -ENOMEM;
-	if (map->map_type == P2PBUF_MAP_TYPE_BUS_ADDR) {
-		dma = p2pbuf_bus_addr(buf->prov, phys);
-		if (dma + buf->size - 1 > dma_get_mask(map->dev))
-			return -EXDEV;
-	} else {
-		dma = dma_map_resource(map->dev, phys, buf->size, map->dir,
-				       DMA_ATTR_SKIP_CPU_SYNC);
-		if (dma_mapping_error(map->dev, dma))
-			return -EIO;
-		map->resource = true;
+	map->resource = map->map_type != P2PBUF_MAP_TYPE_BUS_ADDR;
+	for (i = 0; i < ext->nr; i++) {
+		phys = ext->chunks[i].phys;
+		seg = &map->segs[i];
+		if (!map->resource) {
+			dma = p2pbuf_bus_addr(map->buf->prov, phys);
+			if (dma + ext->chunks[i].len - 1 > dma_get_mask(map->dev))
+				return -EXDEV;
+		} else {
+			dma = dma_map_resource(map->dev, phys, ext->chunks[i].len,
+					       map->dir, DMA_ATTR_SKIP_CPU_SYNC);
+			if (dma_mapping_error(map->dev, dma))
+				return -EIO;
+		}
+		seg->off = off;
+		seg->dma = dma;
+		seg->len = ext->chunks[i].len;
+		off += seg->len;
+		/* Counted as mapped only now, for p2pbuf_dmamap_free(). */
+		map->nr_segs = i + 1;
 	}
-	map->segs[0].off = 0;
-	map->segs[0].dma = dma;
-	map->segs[0].len = buf->size;
-	map->nr_segs = 1;
 	return 0;
 }
 
 /* Undo p2pbuf_dmamap_host()/_devmem() and free @map. */
 static void p2pbuf_dmamap_free(struct p2pbuf_dmamap *map)
 {
+	unsigned int i;
+
 	if (map->sgt.sgl) {
 		if (map->dir != DMA_TO_DEVICE)
 			dma_sync_sgtable_for_cpu(map->dev, &map->sgt, map->dir);
@@ -196,8 +212,8 @@ static void p2pbuf_dmamap_free(struct p2pbuf_dmamap *map)
 				  DMA_ATTR_SKIP_CPU_SYNC);
 		sg_free_table(&map->sgt);
 	}
-	if (map->resource)
-		dma_unmap_resource(map->dev, map->segs[0].dma, map->buf->size,
+	for (i = 0; map->resource && i < map->nr_segs; i++)
+		dma_unmap_resource(map->dev, map->segs[i].dma, map->segs[i].len,
 				   map->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	kvfree(map->segs);
 	put_device(map->dev);
@@ -253,7 +269,15 @@ int p2pbuf_dmamap_get(struct p2pbuf_buffer *buf, struct device *dev,
 		ret = -EBUSY;
 		goto err_free;
 	}
-	if (buf->prov->devmem) {
+	/*
+	 * p2pdma pages go through the DMA API, which asks p2pdma how the
+	 * device reaches them (bus address or IOMMU), unless p2pdma refused
+	 * and only the administrator's host bridge permission allows the
+	 * path: then they are device memory like a pcibar provider's.
+	 */
+	if (buf->prov->devmem &&
+	    (!buf->prov->pages ||
+	     path->reason == P2PBUF_REACH_HOST_BRIDGE_ADMIN)) {
 		ret = p2pbuf_dmamap_devmem(map);
 	} else {
 		ret = p2pbuf_dmamap_host(map);

@@ -95,6 +95,8 @@ static int p2pbuf_ioctl_info(struct p2pbuf_ioctl_call *call, void *arg)
 	info->version_minor = P2PBUF_UAPI_VERSION_MINOR;
 	if (P2PBUF_HAVE_PCI_P2PDMA)
 		info->features |= P2PBUF_FEATURE_PCI_P2PDMA;
+	if (P2PBUF_HAVE_P2PDMA_PROVIDER)
+		info->features |= P2PBUF_FEATURE_P2PDMA_PROVIDER;
 	if (p2pbuf_iommu_translates())
 		info->features |= P2PBUF_FEATURE_IOMMU;
 	info->features |= P2PBUF_FEATURE_BUFFERS | P2PBUF_FEATURE_DMA_SGL |

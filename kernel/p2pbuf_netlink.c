@@ -199,17 +199,30 @@ static int p2pbuf_nl_provider_add(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	int ret;
 
+	u32 kind;
+
 	if (p2pbuf_nl_missing(info, P2PBUF_NL_A_PROVIDER_KIND,
 			      "missing provider kind") ||
 	    p2pbuf_nl_missing(info, P2PBUF_NL_A_PROVIDER_PCI_ADDR,
-			      "missing PCI address") ||
+			      "missing PCI address"))
+		return -EINVAL;
+	kind = nla_get_u32(tb[P2PBUF_NL_A_PROVIDER_KIND]);
+	if (kind != P2PBUF_NL_PROVIDER_KIND_PCIBAR &&
+	    kind != P2PBUF_NL_PROVIDER_KIND_P2PDMA) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[P2PBUF_NL_A_PROVIDER_KIND],
+				    "only pcibar and p2pdma providers can be added");
+		return -EINVAL;
+	}
+	if (kind == P2PBUF_NL_PROVIDER_KIND_PCIBAR &&
 	    p2pbuf_nl_missing(info, P2PBUF_NL_A_PROVIDER_BAR,
 			      "missing BAR index"))
 		return -EINVAL;
-	if (nla_get_u32(tb[P2PBUF_NL_A_PROVIDER_KIND]) !=
-	    P2PBUF_NL_PROVIDER_KIND_PCIBAR) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[P2PBUF_NL_A_PROVIDER_KIND],
-				    "only pcibar providers can be added");
+	/* A p2pdma provider is the device's whole pool, wherever it is. */
+	if (kind == P2PBUF_NL_PROVIDER_KIND_P2PDMA &&
+	    (tb[P2PBUF_NL_A_PROVIDER_BAR] || tb[P2PBUF_NL_A_PROVIDER_OFFSET] ||
+	     tb[P2PBUF_NL_A_PROVIDER_SIZE])) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a p2pdma provider takes no BAR, offset or size");
 		return -EINVAL;
 	}
 	if (p2pbuf_nl_parse_pci_addr(nla_data(tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR]),
@@ -219,7 +232,8 @@ static int p2pbuf_nl_provider_add(struct sk_buff *skb, struct genl_info *info)
 				    "PCI address is not DDDD:BB:DD.F");
 		return -EINVAL;
 	}
-	params.bar = nla_get_u32(tb[P2PBUF_NL_A_PROVIDER_BAR]);
+	if (tb[P2PBUF_NL_A_PROVIDER_BAR])
+		params.bar = nla_get_u32(tb[P2PBUF_NL_A_PROVIDER_BAR]);
 	if (tb[P2PBUF_NL_A_PROVIDER_OFFSET])
 		params.offset = nla_get_u64(tb[P2PBUF_NL_A_PROVIDER_OFFSET]);
 	if (tb[P2PBUF_NL_A_PROVIDER_SIZE])
@@ -234,7 +248,10 @@ static int p2pbuf_nl_provider_add(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 
-	ret = p2pbuf_pcibar_add(&params, info->extack, &prov);
+	if (kind == P2PBUF_NL_PROVIDER_KIND_P2PDMA)
+		ret = p2pbuf_p2pdma_add(&params, info->extack, &prov);
+	else
+		ret = p2pbuf_pcibar_add(&params, info->extack, &prov);
 	if (ret)
 		return ret;
 	/*

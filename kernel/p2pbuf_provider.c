@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * p2pbuf_provider.c - the provider registry and the sysmem and pcibar kinds.
+ * p2pbuf_provider.c - the provider registry and the sysmem, pcibar and
+ * p2pdma kinds.
  *
  * A provider is a source of buffer memory (struct p2pbuf_provider in
  * p2pbuf.h documents its fields, reference counting and locking).  The
  * registry maps ids to providers: sysmem is registered at module load with
- * id %P2PBUF_PROVIDER_ID_SYSMEM (0) and cannot be removed; pcibar providers
- * are registered and removed by the administrator through the netlink
+ * id %P2PBUF_PROVIDER_ID_SYSMEM (0) and cannot be removed; pcibar and p2pdma
+ * providers are registered and removed by the administrator through the netlink
  * family (p2pbuf_netlink.c) and get ids from 1 up.
  */
 
@@ -21,6 +22,7 @@
 #include <linux/netlink.h>
 #include <linux/numa.h>
 #include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 #include <net/netlink.h>
@@ -208,12 +210,15 @@ void p2pbuf_provider_free(struct p2pbuf_provider *prov,
  * p2pbuf_provider_cache_mode() - CPU caching for mappings of @prov's memory
  * @prov: the provider
  *
- * Return: %P2PBUF_CACHE_WB for host RAM, %P2PBUF_CACHE_WC for prefetchable
- * device memory, %P2PBUF_CACHE_UC for other device memory.
+ * Return: %P2PBUF_CACHE_WB for host RAM and for p2pdma pages (mapped as
+ * the kernel's p2pmem/allocate maps them: with the default protection, the
+ * memory type the kernel gave the range when it created the pages
+ * applying), %P2PBUF_CACHE_WC for other prefetchable device memory,
+ * %P2PBUF_CACHE_UC for the rest.
  */
 u32 p2pbuf_provider_cache_mode(struct p2pbuf_provider *prov)
 {
-	if (!prov->devmem)
+	if (!prov->devmem || prov->pages)
 		return P2PBUF_CACHE_WB;
 	if (prov->flags & P2PBUF_NL_PROVIDER_F_PREFETCHABLE)
 		return P2PBUF_CACHE_WC;
@@ -595,6 +600,42 @@ static struct p2pbuf_provider *p2pbuf_provider_overlap(phys_addr_t start,
 	return NULL;
 }
 
+/*
+ * Give @prov (device memory: its range must not overlap a registered
+ * provider's) an id and put it in the registry, which keeps the initial
+ * reference; the caller gets one more.  Sends PROVIDER_ADD_NTF.
+ *
+ * Return: 0; -EEXIST on overlap; -ENOSPC when the id space is exhausted;
+ * -ENOMEM.
+ */
+static int p2pbuf_provider_register(struct p2pbuf_provider *prov,
+				    struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	mutex_lock(&p2pbuf_providers_lock);
+	if (p2pbuf_provider_overlap(prov->phys, prov->size)) {
+		NL_SET_ERR_MSG(extack,
+			       "range overlaps a registered provider");
+		ret = -EEXIST;
+		goto out;
+	}
+	ret = xa_alloc_cyclic(&p2pbuf_providers, &prov->id, prov,
+			      XA_LIMIT(1, INT_MAX), &p2pbuf_providers_next,
+			      GFP_KERNEL);
+	if (ret < 0) {
+		if (ret == -EBUSY)
+			ret = -ENOSPC;
+		goto out;
+	}
+	ret = 0;
+	kref_get(&prov->ref);
+	p2pbuf_event(P2PBUF_NL_CMD_PROVIDER_ADD_NTF, prov);
+out:
+	mutex_unlock(&p2pbuf_providers_lock);
+	return ret;
+}
+
 /**
  * p2pbuf_pcibar_add() - register a PCI BAR range as a provider
  * @p: device, BAR and range
@@ -700,25 +741,9 @@ int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *p,
 		}
 	}
 
-	mutex_lock(&p2pbuf_providers_lock);
-	if (p2pbuf_provider_overlap(start, size)) {
-		NL_SET_ERR_MSG(extack,
-			       "range overlaps a registered provider");
-		ret = -EEXIST;
-		goto err_unlock;
-	}
-	ret = xa_alloc_cyclic(&p2pbuf_providers, &pb->prov.id, &pb->prov,
-			      XA_LIMIT(1, INT_MAX), &p2pbuf_providers_next,
-			      GFP_KERNEL);
-	if (ret < 0) {
-		if (ret == -EBUSY)
-			ret = -ENOSPC;
-		goto err_unlock;
-	}
-	/* The registry's reference is the initial one; this is the caller's. */
-	kref_get(&pb->prov.ref);
-	p2pbuf_event(P2PBUF_NL_CMD_PROVIDER_ADD_NTF, &pb->prov);
-	mutex_unlock(&p2pbuf_providers_lock);
+	ret = p2pbuf_provider_register(&pb->prov, extack);
+	if (ret)
+		goto err_memtype;
 
 	pci_info(pdev, "p2pbuf: provider %u: BAR %u [%#llx-%#llx]%s\n",
 		 pb->prov.id, pb->bar, (unsigned long long)start,
@@ -728,14 +753,257 @@ int p2pbuf_pcibar_add(const struct p2pbuf_pcibar_params *p,
 	*provp = &pb->prov;
 	return 0;
 
-err_unlock:
-	mutex_unlock(&p2pbuf_providers_lock);
+err_memtype:
 	if (pb->prov.flags & P2PBUF_NL_PROVIDER_F_PREFETCHABLE)
 		arch_io_free_memtype_wc(start, size);
 err_destroy_pool:
 	gen_pool_destroy(pb->pool);
 err_free:
 	kfree(pb);
+err_put_dev:
+	pci_dev_put(pdev);
+	return ret;
+}
+
+/* --- p2pdma: a device's published peer-to-peer memory ------------------ */
+
+/**
+ * struct p2pbuf_p2pdma - a p2pdma provider
+ * @prov: the generic part; @prov.phys and @prov.size are the BAR that
+ *	holds the device's p2pmem (for the overlap check with pcibar
+ *	providers and for bus addresses), @prov.pages is set
+ * @used: bytes of p2pmem p2pbuf's buffers hold (atomic)
+ *
+ * The memory is the device's p2pmem pool (pci_p2pdma_add_resource() by its
+ * driver), shared with its other users (the driver itself, nvmet, the
+ * sysfs p2pmem/allocate file): a buffer takes pages with
+ * pci_alloc_p2pmem(), one page each, so that every page carries the one
+ * pool reference that p2pdma's page_free callback returns when the page's
+ * last reference goes.  The buffer holds one page reference per page; user
+ * mappings and pins (O_DIRECT I/O) hold theirs, so a page goes back to the
+ * pool only when the last of them is dropped, as for p2pmem/allocate.
+ */
+struct p2pbuf_p2pdma {
+	struct p2pbuf_provider prov;
+	atomic64_t used;
+};
+
+static struct p2pbuf_p2pdma *to_p2pdma(struct p2pbuf_provider *prov)
+{
+	return container_of(prov, struct p2pbuf_p2pdma, prov);
+}
+
+/* An upper bound: the pool is shared with the device's other users. */
+static u64 p2pbuf_p2pdma_free_bytes(struct p2pbuf_provider *prov)
+{
+	s64 used = atomic64_read(&to_p2pdma(prov)->used);
+
+	return prov->size - min_t(u64, used, prov->size);
+}
+
+static int p2pbuf_p2pdma_fill_nl(struct p2pbuf_provider *prov,
+				 struct sk_buff *skb)
+{
+	/* Offset 0: the pool lies somewhere in the BAR, as p2pdma placed it. */
+	if (nla_put_string(skb, P2PBUF_NL_A_PROVIDER_PCI_ADDR,
+			   pci_name(prov->pdev)) ||
+	    nla_put_u32(skb, P2PBUF_NL_A_PROVIDER_BAR, prov->bar) ||
+	    nla_put_u64_64bit(skb, P2PBUF_NL_A_PROVIDER_OFFSET, 0,
+			      P2PBUF_NL_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static void p2pbuf_p2pdma_release(struct p2pbuf_provider *prov)
+{
+	pci_dev_put(prov->pdev);
+	kfree(to_p2pdma(prov));
+}
+
+/*
+ * Drop the buffer's reference on each page of @ext: p2pdma's page_free
+ * puts a page back in the pool now, or when the last mapping or pin of it
+ * goes.
+ */
+static void p2pbuf_p2pdma_free(struct p2pbuf_provider *prov,
+			       struct p2pbuf_extent *ext)
+{
+	unsigned long pfn, end;
+	unsigned int i;
+	u64 bytes = 0;
+
+	for (i = 0; i < ext->nr; i++) {
+		pfn = PHYS_PFN(ext->chunks[i].phys);
+		end = pfn + (ext->chunks[i].len >> PAGE_SHIFT);
+		for (; pfn < end; pfn++)
+			put_page(pfn_to_page(pfn));
+		bytes += ext->chunks[i].len;
+		cond_resched();
+	}
+	ext->nr = 0;
+	atomic64_sub(bytes, &to_p2pdma(prov)->used);
+}
+
+/*
+ * Page by page from the pool; physically adjacent pages make one chunk.
+ * The pages are zeroed: p2pmem may hold a previous user's data.
+ */
+static int p2pbuf_p2pdma_alloc(struct p2pbuf_provider *prov, u64 size,
+			       struct p2pbuf_extent *ext)
+{
+	struct p2pbuf_chunk *last;
+	struct page *page;
+	phys_addr_t phys;
+	void *kaddr;
+	u64 done;
+	int ret;
+
+	atomic64_add(size, &to_p2pdma(prov)->used);
+	for (done = 0; done < size; done += PAGE_SIZE) {
+		kaddr = pci_alloc_p2pmem(prov->pdev, PAGE_SIZE);
+		if (!kaddr) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		page = virt_to_page(kaddr);
+		p2pbuf_p2pmem_page_own(page);
+		memset(kaddr, 0, PAGE_SIZE);
+		phys = page_to_phys(page);
+		last = ext->nr ? &ext->chunks[ext->nr - 1] : NULL;
+		if (last && last->phys + last->len == phys) {
+			last->len += PAGE_SIZE;
+		} else {
+			ret = p2pbuf_extent_add(ext, phys, PAGE_SIZE);
+			if (ret) {
+				put_page(page);
+				goto err;
+			}
+		}
+		if (!(done & (SZ_1M - 1)))
+			cond_resched();
+	}
+	return 0;
+
+err:
+	/* What was taken so far goes back; the rest was never taken. */
+	atomic64_sub(size - done, &to_p2pdma(prov)->used);
+	p2pbuf_p2pdma_free(prov, ext);
+	return ret;
+}
+
+static const struct p2pbuf_provider_ops p2pbuf_p2pdma_ops = {
+	.kind = P2PBUF_NL_PROVIDER_KIND_P2PDMA,
+	.name = "p2pdma",
+	.free_bytes = p2pbuf_p2pdma_free_bytes,
+	.fill_nl = p2pbuf_p2pdma_fill_nl,
+	.release = p2pbuf_p2pdma_release,
+	.alloc = p2pbuf_p2pdma_alloc,
+	.free = p2pbuf_p2pdma_free,
+};
+
+/*
+ * The BAR of @pdev that holds its p2pmem: where a page of it is.  (The
+ * pool does not say; one page is taken and given back.)  -ENOMEM if the
+ * device has no p2pmem or none free.
+ */
+static int p2pbuf_p2pdma_find_bar(struct pci_dev *pdev, u32 *bar)
+{
+	phys_addr_t phys;
+	void *kaddr;
+	u32 i;
+
+	kaddr = pci_alloc_p2pmem(pdev, PAGE_SIZE);
+	if (!kaddr)
+		return -ENOMEM;
+	phys = virt_to_phys(kaddr);
+	pci_free_p2pmem(pdev, kaddr, PAGE_SIZE);
+	for (i = 0; i <= PCI_STD_RESOURCE_END; i++) {
+		if ((pci_resource_flags(pdev, i) & IORESOURCE_MEM) &&
+		    pci_resource_len(pdev, i) &&
+		    phys >= pci_resource_start(pdev, i) &&
+		    phys <= pci_resource_end(pdev, i)) {
+			*bar = i;
+			return 0;
+		}
+	}
+	return -ENXIO;
+}
+
+/**
+ * p2pbuf_p2pdma_add() - register a device's p2pmem as a provider
+ * @p: the device (domain, bus, devfn) and @p->flags; the BAR, offset and
+ *	size must be 0 (the whole pool is used)
+ * @extack: where to report why a request was refused
+ * @provp: on success, the new provider with a reference for the caller
+ *
+ * Holds a reference on the device until the provider is released.  The
+ * provider goes when the device loses its driver (the driver's p2pmem goes
+ * with it): its buffers are revoked first.  Sends a
+ * %P2PBUF_NL_CMD_PROVIDER_ADD_NTF event.
+ *
+ * Return: 0; -EOPNOTSUPP if the kernel has no p2pdma user mappings
+ * (CONFIG_PCI_P2PDMA and FOLL_PCI_P2PDMA, 6.2); -ENODEV if there is no such
+ * device; -ENXIO if it published no p2pmem (or none is free: a page is
+ * needed to find its BAR); -EEXIST if its BAR overlaps a registered provider; -ENOMEM;
+ * -ENOSPC when the id space is exhausted.
+ */
+int p2pbuf_p2pdma_add(const struct p2pbuf_pcibar_params *p,
+		      struct netlink_ext_ack *extack,
+		      struct p2pbuf_provider **provp)
+{
+	struct p2pbuf_p2pdma *pd;
+	struct pci_dev *pdev;
+	u32 bar = 0;
+	int ret;
+
+	if (!P2PBUF_HAVE_P2PDMA_PROVIDER) {
+		NL_SET_ERR_MSG(extack,
+			       "kernel has no p2pdma user mappings (CONFIG_PCI_P2PDMA, 6.2)");
+		return -EOPNOTSUPP;
+	}
+	pdev = pci_get_domain_bus_and_slot(p->domain, p->bus, p->devfn);
+	if (!pdev) {
+		NL_SET_ERR_MSG(extack, "no PCI device at this address");
+		return -ENODEV;
+	}
+	ret = p2pbuf_p2pdma_find_bar(pdev, &bar);
+	if (ret == -ENOMEM)
+		NL_SET_ERR_MSG(extack,
+			       "device has published no p2pmem, or none is free");
+	else if (ret)
+		NL_SET_ERR_MSG(extack, "device's p2pmem lies in none of its BARs");
+	if (ret) {
+		ret = -ENXIO;
+		goto err_put_dev;
+	}
+	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
+	if (!pd) {
+		ret = -ENOMEM;
+		goto err_put_dev;
+	}
+	p2pbuf_provider_init(&pd->prov, &p2pbuf_p2pdma_ops);
+	atomic64_set(&pd->used, 0);
+	pd->prov.pdev = pdev;
+	pd->prov.bar = bar;
+	pd->prov.devmem = true;
+	pd->prov.pages = true;
+	pd->prov.phys = pci_resource_start(pdev, bar);
+	pd->prov.size = pci_resource_len(pdev, bar);
+	pd->prov.numa_node = dev_to_node(&pdev->dev);
+	pd->prov.flags = p->flags & P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P;
+	if (pci_resource_flags(pdev, bar) & IORESOURCE_PREFETCH)
+		pd->prov.flags |= P2PBUF_NL_PROVIDER_F_PREFETCHABLE;
+
+	ret = p2pbuf_provider_register(&pd->prov, extack);
+	if (ret)
+		goto err_free;
+	pci_info(pdev, "p2pbuf: provider %u: p2pmem in BAR %u\n", pd->prov.id,
+		 bar);
+	*provp = &pd->prov;
+	return 0;
+
+err_free:
+	kfree(pd);
 err_put_dev:
 	pci_dev_put(pdev);
 	return ret;

@@ -216,6 +216,8 @@ P2PBUF_EXPORT const char *p2pbuf_feature_name(uint64_t bit)
 		return "dmabuf_export";
 	case P2PBUF_FEATURE_DMABUF_IMPORT:
 		return "dmabuf_import";
+	case P2PBUF_FEATURE_P2PDMA_PROVIDER:
+		return "p2pdma_provider";
 	default:
 		return NULL;
 	}

@@ -279,7 +279,8 @@ int p2pbuf_nl_parse_provider(struct nlmsghdr *nlh,
 	    get_u32(tb, P2PBUF_NL_A_PROVIDER_NUMA_NODE, &numa_node))
 		return -EPROTO;
 	info->numa_node = (int32_t)numa_node;
-	if (info->kind != P2PBUF_NL_PROVIDER_KIND_PCIBAR)
+	if (info->kind != P2PBUF_NL_PROVIDER_KIND_PCIBAR &&
+	    info->kind != P2PBUF_NL_PROVIDER_KIND_P2PDMA)
 		return 0;
 	/* A non-empty NUL-terminated string that fits. */
 	if (get_u32(tb, P2PBUF_NL_A_PROVIDER_BAR, &info->bar) ||
@@ -792,13 +793,13 @@ static int check_info_size(struct p2pbuf_ctl *ctl, size_t info_size)
 	return -EINVAL;
 }
 
-P2PBUF_EXPORT int p2pbuf_provider_add(struct p2pbuf_ctl *ctl,
-				      const char *pci_addr, unsigned int bar,
-				      uint64_t offset, uint64_t size,
-				      unsigned int flags,
-				      struct p2pbuf_provider_info *info,
-				      size_t info_size)
+/* PROVIDER_ADD of a pcibar (bar, offset, size) or p2pdma provider. */
+static int provider_add(struct p2pbuf_ctl *ctl, uint32_t kind,
+			const char *pci_addr, unsigned int bar, uint64_t offset,
+			uint64_t size, unsigned int flags,
+			struct p2pbuf_provider_info *info, size_t info_size)
 {
+	bool pcibar = kind == P2PBUF_NL_PROVIDER_KIND_PCIBAR;
 	struct request rq;
 	struct nl_msg *msg;
 	int ret;
@@ -823,11 +824,10 @@ P2PBUF_EXPORT int p2pbuf_provider_add(struct p2pbuf_ctl *ctl,
 	if (ret)
 		return ret;
 	/* The kernel validates the address, the BAR and the range. */
-	if (nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND,
-			P2PBUF_NL_PROVIDER_KIND_PCIBAR) ||
+	if (nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_KIND, kind) ||
 	    nla_put_string(msg, P2PBUF_NL_A_PROVIDER_PCI_ADDR, pci_addr) ||
-	    nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, bar) ||
-	    nla_put_u64(msg, P2PBUF_NL_A_PROVIDER_OFFSET, offset) ||
+	    (pcibar && nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_BAR, bar)) ||
+	    (pcibar && nla_put_u64(msg, P2PBUF_NL_A_PROVIDER_OFFSET, offset)) ||
 	    (size && nla_put_u64(msg, P2PBUF_NL_A_PROVIDER_SIZE, size)) ||
 	    /* Only when set: kernels before uAPI 1.2 refuse the attribute. */
 	    (flags && nla_put_u32(msg, P2PBUF_NL_A_PROVIDER_FLAGS, flags))) {
@@ -837,6 +837,27 @@ P2PBUF_EXPORT int p2pbuf_provider_add(struct p2pbuf_ctl *ctl,
 		return -EINVAL;
 	}
 	return one_provider(&rq, msg, info, info_size);
+}
+
+P2PBUF_EXPORT int p2pbuf_provider_add(struct p2pbuf_ctl *ctl,
+				      const char *pci_addr, unsigned int bar,
+				      uint64_t offset, uint64_t size,
+				      unsigned int flags,
+				      struct p2pbuf_provider_info *info,
+				      size_t info_size)
+{
+	return provider_add(ctl, P2PBUF_NL_PROVIDER_KIND_PCIBAR, pci_addr, bar,
+			    offset, size, flags, info, info_size);
+}
+
+P2PBUF_EXPORT int p2pbuf_provider_add_p2pdma(struct p2pbuf_ctl *ctl,
+					     const char *pci_addr,
+					     unsigned int flags,
+					     struct p2pbuf_provider_info *info,
+					     size_t info_size)
+{
+	return provider_add(ctl, P2PBUF_NL_PROVIDER_KIND_P2PDMA, pci_addr, 0, 0,
+			    0, flags, info, info_size);
 }
 
 /* Send a request whose only answer is the ack: 0 or its errno. */

@@ -18,6 +18,7 @@ dist_man_MANS = \
 	man/p2pbuf_ctl_free.3 \
 	man/p2pbuf_ctl_last_error.3 \
 	man/p2pbuf_provider_add.3 \
+	man/p2pbuf_provider_add_p2pdma.3 \
 	man/p2pbuf_provider_del.3 \
 	man/p2pbuf_provider_get.3 \
 	man/p2pbuf_provider_list.3 \

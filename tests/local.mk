@@ -258,6 +258,30 @@ tests_guest_test_import_LDADD = $(guest_genl_ldadd)
 
 VM_GUEST_PROGS += tests/guest/test_import
 
+# p2pdma providers (issue 17): the debug rig's NVMe CMB, O_DIRECT I/O.
+check_PROGRAMS += tests/guest/test_p2pdma
+tests_guest_test_p2pdma_SOURCES = \
+	tests/guest/test_p2pdma.c \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_p2pdma_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_p2pdma_LDFLAGS = $(guest_ldflags)
+tests_guest_test_p2pdma_LDADD = $(guest_genl_ldadd) -lpthread
+
+VM_GUEST_PROGS += tests/guest/test_p2pdma
+
+# Benchmark of p2pdma buffers (reported, not a test):
+# scripts/p2pbuf-vm --kernel 'build:*' -- bench_p2pdma
+check_PROGRAMS += tests/guest/bench_p2pdma
+tests_guest_bench_p2pdma_SOURCES = \
+	tests/guest/bench_p2pdma.c \
+	$(guest_util_sources)
+tests_guest_bench_p2pdma_CFLAGS = $(guest_cflags)
+tests_guest_bench_p2pdma_LDFLAGS = $(guest_ldflags)
+tests_guest_bench_p2pdma_LDADD = $(guest_lib_ldadd)
+
+VM_GUEST_PROGS += tests/guest/bench_p2pdma
+
 # A target whose DMA a userspace driver owns (issue 12): vfio-pci bound to
 # edu, a VFIO type1 user mapping its own memory.  Needs the IOMMU on.
 check_PROGRAMS += tests/guest/test_vfio

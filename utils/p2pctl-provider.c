@@ -23,6 +23,8 @@ const char *p2pctl_provider_kind_name(uint32_t kind)
 		return "sysmem";
 	case P2PBUF_NL_PROVIDER_KIND_PCIBAR:
 		return "pcibar";
+	case P2PBUF_NL_PROVIDER_KIND_P2PDMA:
+		return "p2pdma";
 	default:
 		return NULL;
 	}
@@ -51,7 +53,8 @@ static const struct pr_column provider_cols[] = {
 static void provider_view(struct pr *pr, const struct p2pbuf_provider_info *p)
 {
 	const char *kind = p2pctl_provider_kind_name(p->kind);
-	bool pcibar = p->kind == P2PBUF_NL_PROVIDER_KIND_PCIBAR;
+	bool pcibar = p->kind == P2PBUF_NL_PROVIDER_KIND_PCIBAR ||
+		      p->kind == P2PBUF_NL_PROVIDER_KIND_P2PDMA;
 	bool any_bridge = p->flags & P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P;
 	char kbuf[P2PCTL_NAME_STRLEN];
 
@@ -118,7 +121,7 @@ int p2pctl_print_provider(FILE *out, const struct p2pbuf_provider_info *p,
 
 /* Options of the provider commands: which ones each takes is in allowed. */
 struct provider_opts {
-	bool json, bytes, has_bar, allow_host_bridge, force;
+	bool json, bytes, has_bar, allow_host_bridge, force, p2pmem;
 	uint32_t bar;
 	uint64_t offset, size;
 	const char *positional;
@@ -137,6 +140,7 @@ static int provider_opts(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		{ "size", required_argument, NULL, 's' },
 		{ "allow-host-bridge", no_argument, NULL, 'A' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "p2pmem", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -166,6 +170,9 @@ static int provider_opts(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 			break;
 		case 'f':
 			o->force = true;
+			break;
+		case 'P':
+			o->p2pmem = true;
 			break;
 		case 'B':
 			if (p2pctl_parse_u32(optarg, &o->bar))
@@ -220,24 +227,36 @@ static int cmd_provider_add(const struct p2pctl *p,
 	struct p2pbuf_provider_info info;
 	struct provider_opts o;
 	struct p2pbuf_ctl *ctl;
+	unsigned int flags;
 	int ret;
 
-	PROVIDER_OPTS(p, cmd, argc, argv, "jbBosA", "PCI address", &o);
+	PROVIDER_OPTS(p, cmd, argc, argv, "jbBosAP", "PCI address", &o);
 	ret = p2pctl_pci_addr_arg(p, cmd, o.positional, addr);
 	if (ret)
 		return ret;
-	if (!o.has_bar)
-		return p2pctl_usage_error(p, cmd, "missing --bar");
+	if (o.p2pmem && (o.has_bar || o.offset || o.size))
+		return p2pctl_usage_error(
+			p, cmd, "--p2pmem takes no --bar, --offset or --size");
+	if (!o.p2pmem && !o.has_bar)
+		return p2pctl_usage_error(p, cmd,
+					  "missing --bar (or --p2pmem)");
 	ret = p2pctl_open_ctl(p, &ctl);
 	if (ret)
 		return ret;
-	ret = p2pbuf_provider_add(
-		ctl, addr, o.bar, o.offset, o.size,
-		o.allow_host_bridge ? P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P : 0,
-		&info, sizeof(info));
+	flags = o.allow_host_bridge ? P2PBUF_NL_PROVIDER_F_HOST_BRIDGE_P2P : 0;
+	if (o.p2pmem)
+		ret = p2pbuf_provider_add_p2pdma(ctl, addr, flags, &info,
+						 sizeof(info));
+	else
+		ret = p2pbuf_provider_add(ctl, addr, o.bar, o.offset, o.size,
+					  flags, &info, sizeof(info));
 	if (ret) {
-		snprintf(what, sizeof(what), "provider add %s BAR %" PRIu32,
-			 addr, o.bar);
+		if (o.p2pmem)
+			snprintf(what, sizeof(what), "provider add %s --p2pmem",
+				 addr);
+		else
+			snprintf(what, sizeof(what),
+				 "provider add %s BAR %" PRIu32, addr, o.bar);
 		ret = p2pctl_request_failed(p, ctl, ret, what);
 	} else {
 		ret = show(p, &info, &o);
@@ -340,13 +359,17 @@ static const struct p2pctl_cmd provider_cmds[] = {
 		.noun = "provider",
 		.verb = "add",
 		.run = cmd_provider_add,
-		.args = "PCI-ADDRESS --bar N [--offset SIZE] [--size SIZE] [--allow-host-bridge] [--json] [--bytes]",
+		.args = "PCI-ADDRESS {--bar N [--offset SIZE] [--size SIZE] | --p2pmem} [--allow-host-bridge] [--json] [--bytes]",
 		.summary =
-			"Register a PCI BAR (or a page-aligned part of it) as a provider",
+			"Register a PCI BAR (or a page-aligned part of it), or a device's p2pmem, as a provider",
 		.options =
 			"  --bar N        BAR index of the device (0-5)\n"
 			"  --offset SIZE  start of the range in the BAR (default 0)\n"
 			"  --size SIZE    length of the range (default: to the end of the BAR)\n"
+			"  --p2pmem       a p2pdma provider: the peer-to-peer memory the\n"
+			"                 device's driver published (an NVMe CMB...); its\n"
+			"                 buffers can be the target of O_DIRECT I/O.  Needs a\n"
+			"                 kernel with the p2pdma_provider feature\n"
 			"  --allow-host-bridge\n"
 			"                 allow peer-to-peer DMA to this memory through host\n"
 			"                 bridges the kernel does not know to forward it\n"
@@ -393,7 +416,7 @@ static const struct p2pctl_cmd provider_cmds[] = {
 const struct p2pctl_noun p2pctl_noun_provider = {
 	.name = "provider",
 	.summary =
-		"Providers: the memory buffers are allocated from (host RAM, PCI BARs)",
+		"Providers: the memory buffers are allocated from (host RAM, PCI BARs, p2pmem)",
 	.cmds = provider_cmds,
 	.nr_cmds = ARRAY_SIZE(provider_cmds),
 };

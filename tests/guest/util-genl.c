@@ -56,6 +56,12 @@ void tu_nl_parse(struct nlmsghdr *nlh, struct tu_nl_msg *m)
 		case P2PBUF_NL_A_PROVIDER_ID:
 			m->provider_id = nla_get_u32(a);
 			break;
+		case P2PBUF_NL_A_PROVIDER_KIND:
+			m->prov_kind = nla_get_u32(a);
+			break;
+		case P2PBUF_NL_A_PROVIDER_BAR:
+			m->prov_bar = nla_get_u32(a);
+			break;
 		case P2PBUF_NL_A_REASON:
 			m->reason = nla_get_u32(a);
 			break;

@@ -228,6 +228,8 @@ struct tu_nl_msg {
 	/* PROVIDER_SIZE, PROVIDER_FREE, PROVIDER_BUFFERS, PROVIDER_SGLS */
 	uint64_t prov_size, prov_free;
 	uint32_t prov_buffers, prov_sgls;
+	/* PROVIDER_KIND, PROVIDER_BAR */
+	uint32_t prov_kind, prov_bar;
 	char target[32], device[32], comm[32];
 	bool has_owner;
 };

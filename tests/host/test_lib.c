@@ -155,13 +155,13 @@ START_TEST(test_version_mismatch)
 	expect_new_fails(FAKE_DEV, -P2PBUF_E_VERSION);
 	ck_assert_str_eq(
 		p2pbuf_strerror(-P2PBUF_E_VERSION),
-		"Driver uAPI 2.3 is incompatible with libp2pbuf uAPI 1.6");
+		"Driver uAPI 2.3 is incompatible with libp2pbuf uAPI 1.7");
 
 	fake_info.reply.version_major = 0;
 	expect_new_fails(FAKE_DEV, -P2PBUF_E_VERSION);
 	ck_assert_str_eq(
 		p2pbuf_strerror(-P2PBUF_E_VERSION),
-		"Driver uAPI 0.3 is incompatible with libp2pbuf uAPI 1.6");
+		"Driver uAPI 0.3 is incompatible with libp2pbuf uAPI 1.7");
 }
 END_TEST
 
@@ -329,10 +329,12 @@ START_TEST(test_feature_names)
 			 "dmabuf_export");
 	ck_assert_str_eq(p2pbuf_feature_name(P2PBUF_FEATURE_DMABUF_IMPORT),
 			 "dmabuf_import");
+	ck_assert_str_eq(p2pbuf_feature_name(P2PBUF_FEATURE_P2PDMA_PROVIDER),
+			 "p2pdma_provider");
 	ck_assert_ptr_null(p2pbuf_feature_name(0));
 	ck_assert_ptr_null(p2pbuf_feature_name(P2PBUF_FEATURE_PCI_P2PDMA |
 					       P2PBUF_FEATURE_IOMMU));
-	for (i = 7; i < 64; i++)
+	for (i = 8; i < 64; i++)
 		ck_assert_ptr_null(p2pbuf_feature_name(1ULL << i));
 }
 END_TEST

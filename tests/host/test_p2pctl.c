@@ -250,12 +250,12 @@ START_TEST(test_version_mismatch)
 	ck_assert_str_eq(res.out, "");
 	ck_assert_str_eq(
 		res.err,
-		"p2pctl: /dev/null: Driver uAPI 2.1 is incompatible with libp2pbuf uAPI 1.6\n");
+		"p2pctl: /dev/null: Driver uAPI 2.1 is incompatible with libp2pbuf uAPI 1.7\n");
 }
 END_TEST
 
 static const char fake_table[] = "device:              /dev/null\n"
-				 "uAPI version:        1.6\n"
+				 "uAPI version:        1.7\n"
 				 "driver version:      0.1.0-fake\n"
 				 "library version:     " PACKAGE_VERSION "\n"
 				 "page size:           4096\n"
@@ -266,7 +266,7 @@ static const char fake_table[] = "device:              /dev/null\n"
 
 static const char fake_json[] = "{\n"
 				"  \"device\": \"/dev/null\",\n"
-				"  \"uapi_version\": \"1.6\",\n"
+				"  \"uapi_version\": \"1.7\",\n"
 				"  \"driver_version\": \"0.1.0-fake\",\n"
 				"  \"library_version\": \"" PACKAGE_VERSION
 				"\",\n"
@@ -661,7 +661,7 @@ START_TEST(test_provider_usage)
 	ck_assert_int_eq(run("provider", "add", "0000:00:04.0"), 2);
 	ck_assert_str_eq(
 		res.err,
-		"p2pctl: provider add: missing --bar (see 'p2pctl provider add --help')\n");
+		"p2pctl: provider add: missing --bar (or --p2pmem) (see 'p2pctl provider add --help')\n");
 	ck_assert_int_eq(run("provider", "add", "0000:00:4.0.1", "--bar", "2"),
 			 2);
 	ck_assert_ptr_nonnull(
@@ -677,6 +677,15 @@ START_TEST(test_provider_usage)
 			     "--offset", "1Q"),
 			 2);
 	ck_assert_ptr_nonnull(strstr(res.err, "invalid offset '1Q'"));
+	ck_assert_int_eq(
+		run("provider", "add", "00:06.0", "--p2pmem", "--bar", "2"), 2);
+	ck_assert_str_eq(
+		res.err,
+		"p2pctl: provider add: --p2pmem takes no --bar, --offset or --size (see 'p2pctl provider add --help')\n");
+	ck_assert_int_eq(run("provider", "add", "--p2pmem", "00:06.0", "--size",
+			     "4K"),
+			 2);
+	ck_assert_ptr_nonnull(strstr(res.err, "--p2pmem takes no --bar"));
 	ck_assert_int_eq(run("provider", "del"), 2);
 	ck_assert_int_eq(run("provider", "del", "-1"), 2);
 	ck_assert_int_eq(run("provider", "del", "4294967296"), 2);
@@ -1967,7 +1976,7 @@ START_TEST(test_noun_help)
 	ck_assert_int_eq(run("buffer", "--help"), 0);
 	ck_assert_str_eq(res.out, buffer_help);
 	ck_assert_int_eq(run("provider", "--help"), 0);
-	ck_assert_ptr_nonnull(strstr(res.out, "\n  add PCI-ADDRESS --bar N "));
+	ck_assert_ptr_nonnull(strstr(res.out, "\n  add PCI-ADDRESS {--bar N "));
 	ck_assert_ptr_nonnull(strstr(res.out, "\n  del ID [--force]\n"));
 	ck_assert_ptr_nonnull(strstr(res.out, "\n  list [--json] [--bytes]\n"));
 	ck_assert_ptr_nonnull(

@@ -29,7 +29,7 @@
 
 /* A change of major version means an incompatible uAPI. */
 #define P2PBUF_UAPI_VERSION_MAJOR	1
-#define P2PBUF_UAPI_VERSION_MINOR	6
+#define P2PBUF_UAPI_VERSION_MINOR	7
 
 /* ioctl type; not claimed in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define P2PBUF_IOC_MAGIC	0xB7
@@ -53,6 +53,12 @@
 #define P2PBUF_FEATURE_DMABUF_EXPORT	_BITULL(5)
 /* dma-buf import: P2PBUF_IOC_MAP_DMABUF makes a dma-sgl of any dma-buf (uAPI 1.6). */
 #define P2PBUF_FEATURE_DMABUF_IMPORT	_BITULL(6)
+/*
+ * p2pdma providers (uAPI 1.7): buffers of a device's published p2pmem
+ * (struct pages), whose mappings O_DIRECT I/O may target.  Set only on
+ * kernels with CONFIG_PCI_P2PDMA and FOLL_PCI_P2PDMA (6.2).
+ */
+#define P2PBUF_FEATURE_P2PDMA_PROVIDER	_BITULL(7)
 
 #define P2PBUF_DRIVER_VERSION_LEN	32
 
@@ -554,10 +560,15 @@ enum {
  * @P2PBUF_NL_PROVIDER_KIND_SYSMEM: host RAM (the built-in provider)
  * @P2PBUF_NL_PROVIDER_KIND_PCIBAR: a memory BAR (or a page-aligned part of
  *	it) of a PCI device, memory without struct page
+ * @P2PBUF_NL_PROVIDER_KIND_P2PDMA: the peer-to-peer memory a PCI device's
+ *	driver published (pci_p2pdma_add_resource(): an NVMe CMB...), pages
+ *	allocated with pci_alloc_p2pmem(); memory with struct page (uAPI 1.7,
+ *	%P2PBUF_FEATURE_P2PDMA_PROVIDER)
  */
 enum p2pbuf_nl_provider_kind {
 	P2PBUF_NL_PROVIDER_KIND_SYSMEM = 1,
 	P2PBUF_NL_PROVIDER_KIND_PCIBAR = 2,
+	P2PBUF_NL_PROVIDER_KIND_P2PDMA = 3,
 
 	/* private: */
 	__P2PBUF_NL_PROVIDER_KIND_MAX,
