@@ -185,6 +185,14 @@ void tu_check_bytes(const volatile uint8_t *p, uint64_t len, uint64_t seed,
 
 /* --- the rig -------------------------------------------------------------- */
 
+/*
+ * Remove the PCI function bdf through sysfs (the kernel's hot-unplug path:
+ * its driver unbinds, p2pbuf revokes what used it), which must be gone
+ * then; rescan the bus, after which bdf must be back.
+ */
+void tu_pci_remove(const char *bdf);
+void tu_pci_rescan(const char *bdf);
+
 /* How the VM tier booted the guest's IOMMU (P2PBUF_VM_IOMMU; unset: on). */
 enum tu_iommu_mode { TU_IOMMU_ON, TU_IOMMU_OFF, TU_IOMMU_PT };
 enum tu_iommu_mode tu_iommu_mode(void);
