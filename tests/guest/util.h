@@ -321,14 +321,17 @@ void tu_monitor_start(struct tu_monitor *mon, int family, int max);
  */
 void tu_monitor_stop(struct tu_monitor *mon);
 void tu_monitor_free(struct tu_monitor *mon);
+/* The kinds of objects whose events tu_event_order() checks. */
+enum tu_ev_kind { TU_EV_BUFFER, TU_EV_SGL, TU_EV_EXPORT };
 /*
- * Assert the per-object order of the dma-sgl (sgl) or buffer events the
- * monitor saw: NEW, at most one REVOKE, one DEL; nothing before NEW or
- * after DEL (until a NEW of a new object with that id).  Returns the NEW
- * events; *left (if not NULL) gets the objects announced and never
+ * Assert the per-object order of the buffer, dma-sgl or dma-buf export
+ * events the monitor saw: NEW, at most one REVOKE, one DEL; nothing before
+ * NEW or after DEL (until a NEW of a new object with that id).  Returns
+ * the NEW events; *left (if not NULL) gets the objects announced and never
  * deleted.
  */
-int tu_event_order(const struct tu_monitor *mon, bool sgl, int *left);
+int tu_event_order(const struct tu_monitor *mon, enum tu_ev_kind kind,
+		   int *left);
 
 /* --- util-lib.c: providers through libp2pbuf ------------------------------ */
 
