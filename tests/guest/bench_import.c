@@ -171,8 +171,7 @@ int main(void)
 	fd = open(TU_DEV, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		tu_die("open " TU_DEV, errno);
-	printf("bench_import: 64 MiB, target edu %s, pairs interleaved\n",
-	       EDU);
+	printf("bench_import: 64 MiB, target edu %s, pairs interleaved\n", EDU);
 
 	ret = p2pbuf_ctl_new(&ctl);
 	if (ret)

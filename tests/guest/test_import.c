@@ -590,9 +590,8 @@ START_TEST(test_e2big)
 			ck_assert_int_eq(mapd_try(fd, dfd, 0, len, edu0, &m),
 					 E2BIG);
 		n = tu_nl_events(&nl, ev, MAX_MSGS, 300);
-		ck_assert_int_lt(tu_nl_find_ev(ev, n,
-					       P2PBUF_NL_CMD_SGL_NEW_NTF, 0),
-				 0);
+		ck_assert_int_lt(
+			tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_NEW_NTF, 0), 0);
 		ck_assert_int_eq(tu_nl_dump(&nl, P2PBUF_NL_CMD_SGL_GET, ev,
 					    MAX_MSGS),
 				 0);

@@ -443,20 +443,22 @@ int tu_event_order(const struct tu_monitor *mon, enum tu_ev_kind kind,
 		ck_assert_uint_lt(id, sizeof(state));
 		if (e->cmd == new_cmd) {
 			ck_assert_msg(state[id] == GONE,
-				      "event %d: %s NEW of live id %u", i,
-				      name, id);
+				      "event %d: %s NEW of live id %u", i, name,
+				      id);
 			state[id] = LIVE;
 			news++;
 			live++;
 		} else if (e->cmd == rev_cmd) {
-			ck_assert_msg(state[id] == LIVE,
-				      "event %d: %s REVOKE of id %u in state %d",
-				      i, name, id, state[id]);
+			ck_assert_msg(
+				state[id] == LIVE,
+				"event %d: %s REVOKE of id %u in state %d", i,
+				name, id, state[id]);
 			state[id] = REVOKED;
 		} else {
-			ck_assert_msg(state[id] != GONE,
-				      "event %d: %s DEL of id %u never announced",
-				      i, name, id);
+			ck_assert_msg(
+				state[id] != GONE,
+				"event %d: %s DEL of id %u never announced", i,
+				name, id);
 			state[id] = GONE;
 			live--;
 		}
