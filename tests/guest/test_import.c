@@ -413,19 +413,21 @@ END_TEST
 
 /*
  * p2pbuf's export of BAR memory: where the kernel tells dynamic importers,
- * imported and edu moves data (checked through the buffer's mapping);
- * where it pins instead, refused with the exporter's EOPNOTSUPP.
+ * imported and edu moves data (checked through the buffer's mapping) with
+ * the dma-buf's fd already closed; where it pins instead, refused with the
+ * exporter's EOPNOTSUPP.
  */
 START_TEST(test_p2pbuf_bar)
 {
 	struct p2pbuf_map_dmabuf m;
 	struct p2pbuf_alloc a;
 	volatile uint8_t *p;
-	uint32_t prov = tu_nl_provider_add(&nl, iv0);
+	uint32_t prov = tu_nl_provider_add(&nl, iv0), eid;
+	struct tu_nl_msg d;
 	int fd = tu_dev_open(), dfd, sfd, err;
 
 	p = tu_alloc_map(fd, prov, 1 * MIB, &a);
-	dfd = export_ok(fd, a.handle, 0, 1 * MIB, NULL);
+	dfd = export_ok(fd, a.handle, 0, 1 * MIB, &eid);
 	err = mapd_try(fd, dfd, 0, 1 * MIB, edu0, &m);
 	if (!kernel_notifies(dfd)) {
 		ck_assert_int_eq(err, EOPNOTSUPP);
@@ -436,10 +438,19 @@ START_TEST(test_p2pbuf_bar)
 		ck_assert_msg(!err, "MAP_DMABUF of a BAR export: %s",
 			      strerror(err));
 		sfd = m.sgl_fd;
+		/*
+		 * The dma-sgl holds the dma-buf: its fd closed, the import
+		 * works, and the export goes with the dma-sgl.
+		 */
+		close(dfd);
+		dfd = -1;
 		edu_roundtrips(edu0, sfd, p, 1 * MIB, 4, 600);
+		ck_assert_uint_eq(export_dump_one(eid, &d), 1);
 		close(sfd);
+		ck_assert_uint_eq(export_dump_one(eid, &d), 0);
 	}
-	close(dfd);
+	if (dfd >= 0)
+		close(dfd);
 	munmap((void *)p, 1 * MIB);
 	tu_free(fd, a.handle);
 	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, false), 0);
