@@ -221,6 +221,29 @@ static void p2pbuf_exp_notify(struct p2pbuf_exp *exp)
 	p2pbuf_dma_resv_wait_all(exp->dmabuf->resv);
 }
 
+/*
+ * Tell only the dynamic importer of @att (its device is going), then wait
+ * for the DMA still in flight.  The dma-buf's other importers keep their
+ * mappings: dma_buf_move_notify() would tell them all, and an importer
+ * that takes the notice as final (p2pbuf's own MAP_DMABUF) would lose an
+ * import for a device that stays.  An attachment is in the dma-buf's
+ * list, and alive, while the reservation lock is held.
+ */
+static void p2pbuf_exp_notify_att(struct p2pbuf_exp *exp,
+				  struct p2pbuf_exp_att *att)
+{
+	struct dma_buf_attachment *attach;
+
+	lockdep_assert_held(&exp->lock);
+	dma_resv_assert_held(exp->dmabuf->resv);
+	list_for_each_entry(attach, &exp->dmabuf->attachments, node) {
+		if (attach->priv == att &&
+		    p2pbuf_dma_buf_attach_notified(attach))
+			attach->importer_ops->P2PBUF_ATTACH_OPS_INVALIDATE(attach);
+	}
+	p2pbuf_dma_resv_wait_all(exp->dmabuf->resv);
+}
+
 /* --- revocation: the buffer's consumer ---------------------------------- */
 
 static bool p2pbuf_exp_get(struct p2pbuf_consumer *c)
@@ -318,7 +341,7 @@ static void p2pbuf_exp_att_revoke(struct p2pbuf_consumer *c, u32 reason)
 	if (exp->dmabuf && !exp->released) {
 		dma_resv_lock(exp->dmabuf->resv, NULL);
 		att->gone = true;
-		p2pbuf_exp_notify(exp);
+		p2pbuf_exp_notify_att(exp, att);
 		p2pbuf_exp_drop_maps(exp, att);
 		dma_resv_unlock(exp->dmabuf->resv);
 	}

@@ -245,6 +245,18 @@ tests_guest_bench_export_LDADD = $(guest_lib_ldadd)
 
 VM_GUEST_PROGS += tests/guest/bench_export
 
+# Benchmark of dma-buf imports (reported, not a test):
+# scripts/p2pbuf-vm --kernel 'build:*' -- bench_import
+check_PROGRAMS += tests/guest/bench_import
+tests_guest_bench_import_SOURCES = \
+	tests/guest/bench_import.c \
+	$(guest_util_sources)
+tests_guest_bench_import_CFLAGS = $(guest_cflags)
+tests_guest_bench_import_LDFLAGS = $(guest_ldflags)
+tests_guest_bench_import_LDADD = $(guest_lib_ldadd)
+
+VM_GUEST_PROGS += tests/guest/bench_import
+
 # dma-buf imports (issue 15): udmabuf, the system heap, p2pbuf's exports.
 check_PROGRAMS += tests/guest/test_import
 tests_guest_test_import_SOURCES = \

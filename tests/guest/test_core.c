@@ -233,9 +233,9 @@ START_TEST(test_event_order)
 	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, true), 0);
 	tu_monitor_stop(&mon);
 
-	news = tu_event_order(&mon, true, NULL);
+	news = tu_event_order(&mon, TU_EV_SGL, NULL);
 	ck_assert_int_eq(news, host[0].maps + host[1].maps + bar.maps);
-	ck_assert_int_ge(tu_event_order(&mon, false, NULL), 2 + 200);
+	ck_assert_int_ge(tu_event_order(&mon, TU_EV_BUFFER, NULL), 2 + 200);
 	tu_monitor_free(&mon);
 }
 END_TEST

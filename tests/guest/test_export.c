@@ -708,7 +708,6 @@ START_TEST(test_revoke_remove)
 	struct p2pbuf_export e;
 	struct p2pbuf_alloc a;
 	struct tu_nl_msg d;
-	char path[128];
 	uint32_t prov = tu_nl_provider_add(&nl, iv1), slot;
 	int fd = tu_dev_open(), tfd = ti_open(), dfd;
 	void *p;
@@ -716,8 +715,7 @@ START_TEST(test_revoke_remove)
 	p = tu_alloc_map(fd, prov, 64 * KIB, &a);
 	dfd = export_ok(fd, a.handle, 0, 64 * KIB, &e);
 	slot = ti_attach(tfd, dfd, edu1, P2PBUF_TI_F_PEER2PEER);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", iv1);
-	tu_write_file(path, "1");
+	tu_pci_remove(iv1);
 	ti_status(tfd, slot, &st);
 	ck_assert_uint_eq(st.invalidations, 1);
 	ck_assert_uint_eq(export_dump_one(e.id, &d), 1);
@@ -728,9 +726,7 @@ START_TEST(test_revoke_remove)
 	close(dfd);
 	munmap(p, 64 * KIB);
 	close(fd);
-	tu_write_file("/sys/bus/pci/rescan", "1");
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", iv1);
-	ck_assert_msg(access(path, F_OK) == 0, "%s did not come back", iv1);
+	tu_pci_rescan(iv1);
 }
 END_TEST
 

@@ -56,6 +56,8 @@ static void setup(void)
 {
 	char bdfs[4][RIG_BDF_LEN];
 
+	/* A failed test_target_removed may have left edu1 removed. */
+	tu_write_file("/sys/bus/pci/rescan", "1");
 	ck_assert_int_eq(rig_pci_find(RIG_EDU_VENDOR, RIG_EDU_DEVICE, bdfs, 4),
 			 2);
 	strcpy(edu0, bdfs[0]);
@@ -65,6 +67,9 @@ static void setup(void)
 			 2);
 	strcpy(iv0, bdfs[0]);
 	tu_nl_fixture_setup(&nl);
+	/* What a failed test may have left lowered. */
+	tu_set_param("max_sgl_segments", "65536");
+	tu_set_param("max_sgls_per_fd", "1024");
 }
 
 static void teardown(void)
@@ -208,6 +213,52 @@ static bool kernel_notifies(int dfd)
 	ck_assert_int_eq(ioctl(tfd, P2PBUF_TI_STATUS, &st), 0);
 	close(tfd);
 	return st.dynamic_notify;
+}
+
+static int export_dump_one(uint32_t id, struct tu_nl_msg *out)
+{
+	return tu_nl_dump_one(&nl, P2PBUF_NL_CMD_EXPORT_GET, id, out);
+}
+
+/*
+ * A dma-buf of len bytes to import and the CPU's view of its memory:
+ * kind 0 is p2pbuf's own export of a host buffer (everywhere; *handle and
+ * *eid name the buffer and the export), kind 1 a udmabuf (*handle and
+ * *eid 0). -1 where the kernel has no such exporter (said loudly).
+ */
+static int dmabuf_of_kind(int kind, int fd, uint64_t len,
+			  volatile uint8_t **cpu, uint32_t *handle,
+			  uint32_t *eid, const char *test)
+{
+	struct p2pbuf_alloc a;
+	int memfd, dfd;
+
+	*handle = *eid = 0;
+	if (kind == 0) {
+		*cpu = tu_alloc_map(fd, 0, len, &a);
+		*handle = a.handle;
+		return export_ok(fd, a.handle, 0, len, eid);
+	}
+	dfd = udmabuf_new(len, &memfd);
+	if (dfd < 0) {
+		printf("%s: udmabuf part SKIPPED: no /dev/udmabuf "
+		       "(CONFIG_UDMABUF not set in this kernel)\n",
+		       test);
+		return -1;
+	}
+	*cpu = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	ck_assert((void *)*cpu != MAP_FAILED);
+	close(memfd);
+	return dfd;
+}
+
+static void dmabuf_of_kind_free(int fd, int dfd, volatile uint8_t *cpu,
+				uint64_t len, uint32_t handle)
+{
+	close(dfd);
+	munmap((void *)cpu, len);
+	if (handle)
+		tu_free(fd, handle);
 }
 
 /* --- tests ------------------------------------------------------------- */
@@ -362,19 +413,21 @@ END_TEST
 
 /*
  * p2pbuf's export of BAR memory: where the kernel tells dynamic importers,
- * imported and edu moves data (checked through the buffer's mapping);
- * where it pins instead, refused with the exporter's EOPNOTSUPP.
+ * imported and edu moves data (checked through the buffer's mapping) with
+ * the dma-buf's fd already closed; where it pins instead, refused with the
+ * exporter's EOPNOTSUPP.
  */
 START_TEST(test_p2pbuf_bar)
 {
 	struct p2pbuf_map_dmabuf m;
 	struct p2pbuf_alloc a;
 	volatile uint8_t *p;
-	uint32_t prov = tu_nl_provider_add(&nl, iv0);
+	uint32_t prov = tu_nl_provider_add(&nl, iv0), eid;
+	struct tu_nl_msg d;
 	int fd = tu_dev_open(), dfd, sfd, err;
 
 	p = tu_alloc_map(fd, prov, 1 * MIB, &a);
-	dfd = export_ok(fd, a.handle, 0, 1 * MIB, NULL);
+	dfd = export_ok(fd, a.handle, 0, 1 * MIB, &eid);
 	err = mapd_try(fd, dfd, 0, 1 * MIB, edu0, &m);
 	if (!kernel_notifies(dfd)) {
 		ck_assert_int_eq(err, EOPNOTSUPP);
@@ -385,10 +438,19 @@ START_TEST(test_p2pbuf_bar)
 		ck_assert_msg(!err, "MAP_DMABUF of a BAR export: %s",
 			      strerror(err));
 		sfd = m.sgl_fd;
+		/*
+		 * The dma-sgl holds the dma-buf: its fd closed, the import
+		 * works, and the export goes with the dma-sgl.
+		 */
+		close(dfd);
+		dfd = -1;
 		edu_roundtrips(edu0, sfd, p, 1 * MIB, 4, 600);
+		ck_assert_uint_eq(export_dump_one(eid, &d), 1);
 		close(sfd);
+		ck_assert_uint_eq(export_dump_one(eid, &d), 0);
 	}
-	close(dfd);
+	if (dfd >= 0)
+		close(dfd);
 	munmap((void *)p, 1 * MIB);
 	tu_free(fd, a.handle);
 	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, false), 0);
@@ -498,6 +560,158 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/*
+ * More segments than max_sgl_segments: E2BIG, and nothing is left of the
+ * refused import (no listing, no event, not counted in the file's
+ * max_sgls_per_fd, the exporter's attachment gone).  The limit is set
+ * from the segments a first import of the range had: one under it
+ * refuses, exactly it works.  With the IOMMU the range of either dma-buf
+ * is one IOVA-contiguous segment for edu (no driver: no segment limit),
+ * so the refusing limit is 0.  udmabuf's map does not look at the limit:
+ * p2pbuf's own check refuses; p2pbuf's export honours it in its map too
+ * (64 KiB here: its one entry fits whenever the import's segment does),
+ * and refuses first with the same errno.
+ */
+START_TEST(test_e2big)
+{
+	static struct tu_nl_msg ev[MAX_MSGS];
+	struct p2pbuf_map_dmabuf m;
+	uint64_t len = 64 * KIB;
+	volatile uint8_t *cpu;
+	struct tu_nl_msg d;
+	uint32_t handle, eid, nseg;
+	char val[16];
+	int fd = tu_dev_open(), dfd, sfd, kind, n, i;
+
+	for (kind = 0; kind < 2; kind++) {
+		dfd = dmabuf_of_kind(kind, fd, len, &cpu, &handle, &eid,
+				     "test_e2big");
+		if (dfd < 0)
+			continue;
+		sfd = mapd(fd, dfd, 0, len, edu0, &m);
+		nseg = m.nr_segments;
+		close(sfd);
+		tu_nl_events(&nl, ev, MAX_MSGS, 100);
+
+		/* One dma-sgl per file: a refused import must not count. */
+		tu_set_param("max_sgls_per_fd", "1");
+		snprintf(val, sizeof(val), "%u", nseg - 1);
+		tu_set_param("max_sgl_segments", val);
+		for (i = 0; i < 3; i++)
+			ck_assert_int_eq(mapd_try(fd, dfd, 0, len, edu0, &m),
+					 E2BIG);
+		n = tu_nl_events(&nl, ev, MAX_MSGS, 300);
+		ck_assert_int_lt(
+			tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_NEW_NTF, 0), 0);
+		ck_assert_int_eq(tu_nl_dump(&nl, P2PBUF_NL_CMD_SGL_GET, ev,
+					    MAX_MSGS),
+				 0);
+		if (eid) {
+			ck_assert_uint_eq(export_dump_one(eid, &d), 1);
+			ck_assert_uint_eq(d.attachments, 0);
+			ck_assert_uint_eq(d.state, P2PBUF_NL_STATE_LIVE);
+		}
+
+		/* Exactly the limit: mapped, and edu moves data through it. */
+		snprintf(val, sizeof(val), "%u", nseg);
+		tu_set_param("max_sgl_segments", val);
+		sfd = mapd(fd, dfd, 0, len, edu0, &m);
+		ck_assert_uint_eq(m.nr_segments, nseg);
+		edu_roundtrips(edu0, sfd, cpu, len, 2, 700 + kind);
+		close(sfd);
+		tu_set_param("max_sgl_segments", "65536");
+		tu_set_param("max_sgls_per_fd", "1024");
+		dmabuf_of_kind_free(fd, dfd, cpu, len, handle);
+	}
+	close(fd);
+}
+END_TEST
+
+/*
+ * The import's target goes away (sysfs removal, the hot-unplug path): the
+ * import for it is revoked with the target's reason (poll wakes with
+ * EPOLLERR | EPOLLPRI, SGL_REVOKE, the listing), an import of the same
+ * dma-buf for another target and the dma-buf itself are untouched (edu0
+ * still moves data; p2pbuf's export stays live, with no EXPORT_REVOKE);
+ * once the target is back the same dma-buf fd imports for it again and
+ * edu moves data through it.  For p2pbuf's own export and for a udmabuf.
+ */
+START_TEST(test_target_removed)
+{
+	static struct tu_nl_msg ev[MAX_MSGS];
+	struct p2pbuf_map_dmabuf m;
+	struct p2pbuf_segments s;
+	uint64_t len = 64 * KIB;
+	volatile uint8_t *cpu;
+	struct tu_nl_msg d;
+	uint32_t handle, eid, id1;
+	int fd = tu_dev_open(), dfd, sfd0, sfd1, kind, n, i;
+
+	for (kind = 0; kind < 2; kind++) {
+		dfd = dmabuf_of_kind(kind, fd, len, &cpu, &handle, &eid,
+				     "test_target_removed");
+		if (dfd < 0)
+			continue;
+		sfd1 = mapd(fd, dfd, 0, len, edu1, &m);
+		id1 = tu_sgl_id(sfd1);
+		sfd0 = mapd(fd, dfd, 0, len, edu0, &m);
+		if (eid) {
+			ck_assert_uint_eq(export_dump_one(eid, &d), 1);
+			ck_assert_uint_eq(d.attachments, 2);
+		}
+		tu_nl_events(&nl, ev, MAX_MSGS, 100);
+
+		tu_pci_remove(edu1);
+		tu_assert_sgl_revoked(sfd1);
+		n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+		i = tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, id1);
+		ck_assert_int_ge(i, 0);
+		ck_assert_uint_eq(ev[i].reason,
+				  P2PBUF_NL_REVOKE_TARGET_REMOVED);
+		ck_assert_uint_eq(ev[i].generation, 2);
+		ck_assert_uint_eq(sgl_dump_one(id1, &d), 1);
+		ck_assert_uint_eq(d.state, P2PBUF_NL_STATE_REVOKED);
+		ck_assert_uint_eq(d.reason, P2PBUF_NL_REVOKE_TARGET_REMOVED);
+		/* Only that import: one SGL_REVOKE, the export untouched. */
+		ck_assert_int_eq(tu_nl_find_ev(ev + i + 1, n - i - 1,
+					       P2PBUF_NL_CMD_SGL_REVOKE_NTF, 0),
+				 -1);
+		ck_assert_int_lt(tu_nl_find_ev(ev, n,
+					       P2PBUF_NL_CMD_EXPORT_REVOKE_NTF,
+					       0),
+				 0);
+		tu_segments(sfd0, NULL, 0, &s);
+		ck_assert_uint_eq(s.state, P2PBUF_SGL_STATE_MAPPED);
+		ck_assert_uint_eq(s.generation, 1);
+		edu_roundtrips(edu0, sfd0, cpu, len, 2, 800 + kind);
+		if (eid) {
+			ck_assert_uint_eq(export_dump_one(eid, &d), 1);
+			ck_assert_uint_eq(d.state, P2PBUF_NL_STATE_LIVE);
+		}
+		close(sfd1);
+		n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+		ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_DEL_NTF,
+					       id1),
+				 0);
+		ck_assert_uint_eq(sgl_dump_one(id1, &d), 0);
+
+		/* The target back: the same dma-buf fd imports for it. */
+		tu_pci_rescan(edu1);
+		sfd1 = mapd(fd, dfd, 0, len, edu1, &m);
+		edu_roundtrips(edu1, sfd1, cpu, len, 2, 810 + kind);
+		close(sfd1);
+		close(sfd0);
+		if (eid) {
+			ck_assert_uint_eq(export_dump_one(eid, &d), 1);
+			ck_assert_uint_eq(d.attachments, 0);
+		}
+		dmabuf_of_kind_free(fd, dfd, cpu, len, handle);
+	}
+	close(fd);
+	tu_nl_assert_providers_whole(&nl);
+}
+END_TEST
+
 static Suite *import_suite(void)
 {
 	Suite *s = suite_create("import");
@@ -510,6 +724,8 @@ static Suite *import_suite(void)
 	tcase_add_test(tc, test_p2pbuf_host);
 	tcase_add_test(tc, test_p2pbuf_bar);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_e2big);
+	tcase_add_test(tc, test_target_removed);
 	return s;
 }
 

@@ -62,26 +62,6 @@ static void teardown(void)
 	tu_nl_fixture_teardown(&nl);
 }
 
-/* Remove a PCI function (the kernel's hot-unplug path) and rescan. */
-static void pci_remove(const char *bdf)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", bdf);
-	tu_write_file(path, "1");
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
-	ck_assert_int_ne(access(path, F_OK), 0);
-}
-
-static void pci_rescan(const char *bdf)
-{
-	char path[128];
-
-	tu_write_file("/sys/bus/pci/rescan", "1");
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
-	ck_assert_msg(access(path, F_OK) == 0, "%s did not come back", bdf);
-}
-
 /* --- tests ------------------------------------------------------------- */
 
 START_TEST(test_feature)
@@ -302,7 +282,7 @@ START_TEST(test_remove_provider_device)
 		     NULL);
 	tu_nl_events(&nl, e, MAX_MSGS, 0);
 
-	pci_remove(iv1);
+	tu_pci_remove(iv1);
 	ck_assert_int_eq(tu_touch(p), SIGBUS);
 	tu_assert_sgl_revoked(sfd);
 	n = tu_nl_events(&nl, e, MAX_MSGS, 1000);
@@ -319,7 +299,7 @@ START_TEST(test_remove_provider_device)
 	munmap((void *)p, 2 * MIB);
 	close(fd);
 
-	pci_rescan(iv1);
+	tu_pci_rescan(iv1);
 	prov = tu_nl_provider_add(&nl, iv1);
 	fd = tu_dev_open();
 	p = tu_alloc_map(fd, prov, 2 * MIB, &a);
@@ -350,7 +330,7 @@ START_TEST(test_remove_target_device)
 	sfd0 = tu_map(fd, (void *)p, 64 * KIB, edu0, P2PBUF_DMA_BIDIRECTIONAL,
 		      NULL);
 	tu_nl_events(&nl, e, MAX_MSGS, 0);
-	pci_remove(edu1);
+	tu_pci_remove(edu1);
 	tu_assert_sgl_revoked(sfd);
 	/* The other target's dma-sgl and the CPU mapping are untouched. */
 	tu_segments(sfd0, NULL, 0, &s);
@@ -363,7 +343,7 @@ START_TEST(test_remove_target_device)
 	ck_assert_uint_eq(e[i].reason, P2PBUF_NL_REVOKE_TARGET_REMOVED);
 	close(sfd);
 	close(sfd0);
-	pci_rescan(edu1);
+	tu_pci_rescan(edu1);
 	/* Usable again once back. */
 	sfd = tu_map(fd, (void *)p, 64 * KIB, edu1, P2PBUF_DMA_BIDIRECTIONAL,
 		     NULL);

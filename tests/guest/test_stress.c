@@ -5,8 +5,13 @@
  *    it) of THREADS threads each, every thread ITERS rounds of: allocate a
  *    buffer from host RAM or one of two BAR providers, mmap it, write and
  *    read every page, MAP it for edu (or a second buffer with it, adjacent
- *    VMAs), read its segments, sync, poll, close, unmap, free -- every
- *    step allowed to fail only with the errno of a revocation, a removed
+ *    VMAs), read its segments, sync, poll, close, unmap, free; in half the
+ *    rounds also export the buffer as a dma-buf (P2PBUF_IOC_EXPORT) and
+ *    import a random range of it for edu (P2PBUF_IOC_MAP_DMABUF: p2pbuf
+ *    attaches to its own export), read, sync, poll and close that
+ *    dma-sgl and the dma-buf in a random order; in a quarter, where the
+ *    kernel has udmabuf, import the thread's own udmabuf -- every step
+ *    allowed to fail only with the errno of a revocation, a removed
  *    provider or a limit being changed;
  *  - a chaos process, CHAOS_ROUNDS rounds of: force-remove a BAR provider
  *    and add it again, revoke a random listed buffer (BUFFER_REVOKE),
@@ -15,7 +20,8 @@
  *  - a monitor of the events group watching the whole run.
  * Bounded by operation counts, never by time.  Then: every buffer and
  * dma-sgl gone from the listings, every provider with all its space free
- * (and removable without force), uid 65534 uncharged, and the events in
+ * (and removable without force), no export left, uid 65534 uncharged,
+ * and the events of buffers, dma-sgls (imports included) and exports in
  * per-object order (NEW, at most one REVOKE, one DEL) with every announced
  * object deleted.  The kernel log scans (KASAN, lockdep on the debug
  * kernel), kmemleak and the module's unload are the VM tier's.
@@ -41,6 +47,7 @@
 #include <unistd.h>
 
 #include <linux/p2pbuf.h>
+#include <linux/udmabuf.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
@@ -55,6 +62,7 @@
 #define MAX_EVENTS 400000
 #define PAGE 4096UL
 #define NOBODY 65534
+#define UDMABUF_LEN (16 * PAGE)
 
 static const char edu0[] = "0000:00:03.0";
 static const char edu1[] = "0000:03:00.0";
@@ -63,6 +71,7 @@ static const char edu1[] = "0000:03:00.0";
 struct shared {
 	volatile uint32_t prov[2];
 	volatile unsigned long ops; /* summed by the workers at their end */
+	volatile unsigned long exports, imports; /* the same */
 };
 
 static struct shared *sh;
@@ -76,7 +85,8 @@ struct worker {
 	int fd;
 	bool user;
 	uint64_t rng;
-	unsigned long ops, iters;
+	int udmabuf; /* a UDMABUF_LEN udmabuf, or -1 */
+	unsigned long ops, iters, exports, imports;
 	char err[256]; /* the first unexpected result */
 };
 
@@ -109,6 +119,111 @@ static bool bad(struct worker *w, const char *what, int err, const int *ok,
 		(int)(sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
 
 /*
+ * Read a dma-sgl's segments (their lengths must add up to total while it is
+ * mapped), sync it and poll it: a revoked one answers too.
+ */
+static void sgl_use(struct worker *w, int sfd, uint64_t total)
+{
+	struct p2pbuf_segment segs[64];
+	struct p2pbuf_segments s;
+	struct p2pbuf_sync y;
+
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.segments = (uintptr_t)segs;
+	s.capacity = 64;
+	s.flags = w->user ? P2PBUF_SEGMENTS_F_LENGTHS_ONLY : 0;
+	w->ops++;
+	if (ioctl(sfd, P2PBUF_IOC_SEGMENTS, &s)) {
+		bad(w, "SEGMENTS", errno, OK(EMSGSIZE));
+	} else if (s.state == P2PBUF_SGL_STATE_MAPPED) {
+		uint64_t sum = 0;
+		uint32_t k;
+
+		for (k = 0; k < s.nr_segments && k < 64; k++)
+			sum += segs[k].length;
+		if (sum != total || s.length != total)
+			bad(w, "SEGMENTS lengths", EILSEQ, OK(0));
+	}
+	memset(&y, 0, sizeof(y));
+	y.size = sizeof(y);
+	y.flags = rnd(&w->rng) % 2 ? P2PBUF_SYNC_F_FOR_CPU :
+				     P2PBUF_SYNC_F_FOR_DEVICE;
+	w->ops++;
+	if (ioctl(sfd, P2PBUF_IOC_SYNC, &y))
+		bad(w, "SYNC", errno, OK(ENODEV));
+	{
+		struct pollfd p = { .fd = sfd, .events = POLLIN | POLLPRI };
+
+		w->ops++;
+		if (poll(&p, 1, 0) < 0)
+			bad(w, "poll", errno, OK(0));
+	}
+}
+
+/*
+ * MAP_DMABUF of [off, off + len) of dfd for a random edu, used and closed;
+ * with close_dfd the dma-buf is closed too, before the dma-sgl half of the
+ * time (the dma-sgl holds it).  Refused only as MAP is under the chaos,
+ * or by p2pbuf's exporter: revoked (ENODEV), the limits (E2BIG: the
+ * exporter honours max_sgl_segments too; ENOSPC), host bridge p2p off for
+ * a BAR (EXDEV), a BAR export on a kernel that pins dynamic exporters
+ * (EOPNOTSUPP).
+ */
+static void import_one(struct worker *w, int dfd, uint64_t off, uint64_t len,
+		       bool close_dfd)
+{
+	struct p2pbuf_map_dmabuf m;
+	bool dfd_first = close_dfd && rnd(&w->rng) % 2;
+
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.dmabuf_fd = dfd;
+	m.offset = off;
+	m.length = len;
+	m.direction = P2PBUF_DMA_BIDIRECTIONAL;
+	tu_target_of(rnd(&w->rng) % 2 ? edu0 : edu1, &m.target);
+	w->ops++;
+	if (ioctl(w->fd, P2PBUF_IOC_MAP_DMABUF, &m)) {
+		bad(w, "MAP_DMABUF", errno,
+		    OK(ENODEV, E2BIG, ENOSPC, EXDEV, EOPNOTSUPP));
+		if (close_dfd)
+			close(dfd);
+		return;
+	}
+	w->imports++;
+	if (dfd_first)
+		close(dfd);
+	sgl_use(w, m.sgl_fd, len);
+	close(m.sgl_fd);
+	w->ops++;
+	if (close_dfd && !dfd_first)
+		close(dfd);
+}
+
+/* EXPORT of a buffer of len bytes, and an import of a random range of it. */
+static void export_import(struct worker *w, uint32_t handle, uint64_t len)
+{
+	struct p2pbuf_export e;
+	uint64_t off, mlen;
+
+	memset(&e, 0, sizeof(e));
+	e.size = sizeof(e);
+	e.handle = handle;
+	e.length = len;
+	w->ops++;
+	if (ioctl(w->fd, P2PBUF_IOC_EXPORT, &e)) {
+		/* Revoked already (BUFFER_REVOKE, its provider removed). */
+		bad(w, "EXPORT", errno, OK(ENODEV));
+		return;
+	}
+	w->exports++;
+	off = rnd(&w->rng) % (len / PAGE) * PAGE;
+	mlen = (1 + rnd(&w->rng) % ((len - off) / PAGE)) * PAGE;
+	import_one(w, e.dmabuf_fd, off, mlen, true);
+}
+
+/*
  * One round: a buffer (two, a quarter of the time, mapped side by side),
  * its pages written and read, a dma-sgl of it read, synced, polled and
  * closed, everything unmapped and freed.
@@ -117,9 +232,6 @@ static void round_once(struct worker *w)
 {
 	struct p2pbuf_alloc a[2];
 	struct p2pbuf_map m;
-	struct p2pbuf_segment segs[64];
-	struct p2pbuf_segments s;
-	struct p2pbuf_sync y;
 	uint64_t len[2], total = 0, off;
 	uint8_t *area;
 	int nbuf = rnd(&w->rng) % 4 ? 1 : 2, i, err, sfd = -1, got = 0;
@@ -194,42 +306,16 @@ static void round_once(struct worker *w)
 		goto out_unmap;
 	}
 	sfd = m.sgl_fd;
-	memset(&s, 0, sizeof(s));
-	s.size = sizeof(s);
-	s.segments = (uintptr_t)segs;
-	s.capacity = 64;
-	s.flags = w->user ? P2PBUF_SEGMENTS_F_LENGTHS_ONLY : 0;
-	w->ops++;
-	if (ioctl(sfd, P2PBUF_IOC_SEGMENTS, &s)) {
-		bad(w, "SEGMENTS", errno, OK(EMSGSIZE));
-	} else if (s.state == P2PBUF_SGL_STATE_MAPPED) {
-		uint64_t sum = 0;
-		uint32_t k;
-
-		for (k = 0; k < s.nr_segments && k < 64; k++)
-			sum += segs[k].length;
-		if (sum != total || s.length != total)
-			bad(w, "SEGMENTS lengths", EILSEQ, OK(0));
-	}
-	memset(&y, 0, sizeof(y));
-	y.size = sizeof(y);
-	y.flags = rnd(&w->rng) % 2 ? P2PBUF_SYNC_F_FOR_CPU :
-				     P2PBUF_SYNC_F_FOR_DEVICE;
-	w->ops++;
-	if (ioctl(sfd, P2PBUF_IOC_SYNC, &y))
-		bad(w, "SYNC", errno, OK(ENODEV));
-	{
-		struct pollfd p = { .fd = sfd, .events = POLLIN | POLLPRI };
-
-		w->ops++;
-		if (poll(&p, 1, 0) < 0)
-			bad(w, "poll", errno, OK(0));
-	}
+	sgl_use(w, sfd, total);
 out_unmap:
 	if (sfd >= 0) {
 		close(sfd);
 		w->ops++;
 	}
+	if (rnd(&w->rng) % 2)
+		export_import(w, a[0].handle, len[0]);
+	if (w->udmabuf >= 0 && !(rnd(&w->rng) % 4))
+		import_one(w, w->udmabuf, 0, UDMABUF_LEN, false);
 	pthread_mutex_lock(&layout_lock);
 	munmap(area, total);
 	pthread_mutex_unlock(&layout_lock);
@@ -255,6 +341,28 @@ static void *worker_thread(void *arg)
 	return NULL;
 }
 
+/* A memfd's udmabuf of UDMABUF_LEN bytes, or -1 without /dev/udmabuf. */
+static int udmabuf_new(void)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC,
+				    .size = UDMABUF_LEN };
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC), memfd, dfd;
+
+	if (dev < 0)
+		return -1;
+	memfd = memfd_create("stress", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, UDMABUF_LEN) ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+		_exit(2);
+	c.memfd = (uint32_t)memfd;
+	dfd = ioctl(dev, UDMABUF_CREATE, &c);
+	if (dfd < 0)
+		_exit(2);
+	close(memfd);
+	close(dev);
+	return dfd;
+}
+
 /*
  * A worker process: THREADS threads, each on its own file; exit status 0,
  * or 1 after printing the first unexpected result.
@@ -263,7 +371,7 @@ static void worker_process(int idx, bool user, unsigned long iters)
 {
 	struct worker w[THREADS];
 	pthread_t t[THREADS];
-	unsigned long ops = 0;
+	unsigned long ops = 0, exports = 0, imports = 0;
 	int i, fails = 0;
 
 	for (i = 0; i < THREADS; i++) {
@@ -273,6 +381,7 @@ static void worker_process(int idx, bool user, unsigned long iters)
 			_exit(2);
 		w[i].user = user;
 		w[i].iters = iters;
+		w[i].udmabuf = udmabuf_new();
 		w[i].rng = 0x1234567ULL * (uint64_t)(idx * THREADS + i + 1);
 	}
 	if (user) {
@@ -290,6 +399,10 @@ static void worker_process(int idx, bool user, unsigned long iters)
 	for (i = 0; i < THREADS; i++) {
 		pthread_join(t[i], NULL);
 		ops += w[i].ops;
+		exports += w[i].exports;
+		imports += w[i].imports;
+		if (w[i].udmabuf >= 0)
+			close(w[i].udmabuf);
 		if (w[i].err[0]) {
 			printf("stress worker %d.%d%s: %s\n", idx, i,
 			       user ? " (uid 65534)" : "", w[i].err);
@@ -298,6 +411,8 @@ static void worker_process(int idx, bool user, unsigned long iters)
 		close(w[i].fd);
 	}
 	__atomic_add_fetch(&sh->ops, ops, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&sh->exports, exports, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&sh->imports, imports, __ATOMIC_SEQ_CST);
 	fflush(stdout);
 	_exit(fails ? 1 : 0);
 }
@@ -371,7 +486,8 @@ START_TEST(test_stress)
 	pid_t pids[WORKERS];
 	uint64_t rng = 42;
 	double t0;
-	int st, k, n, left_sgl, left_buf, sgls, bufs;
+	int st, k, n, left_sgl, left_buf, left_exp, sgls, bufs, exps;
+	bool udmabuf = access("/dev/udmabuf", F_OK) == 0;
 
 	ck_assert_int_eq(rig_pci_find(0x1af4, 0x1110, ivshmem, 2), 2);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
@@ -412,16 +528,20 @@ START_TEST(test_stress)
 		ck_assert_msg(WIFEXITED(st) && !WEXITSTATUS(st),
 			      "worker %d: status %#x (see its output)", k, st);
 	}
-	printf("stress: %lu worker operations, %lu chaos rounds (%lu provider "
-	       "removals, %lu revocations, %lu parameter changes) in %.1f s\n",
-	       sh->ops, rounds, removed, revoked, params,
-	       (tu_now_ms() - t0) / 1000);
+	printf("stress: %lu worker operations (%lu exports, %lu imports%s), "
+	       "%lu chaos rounds (%lu provider removals, %lu revocations, %lu "
+	       "parameter changes) in %.1f s\n",
+	       sh->ops, sh->exports, sh->imports,
+	       udmabuf ? ", udmabuf included" :
+			 "; udmabuf part SKIPPED: no /dev/udmabuf",
+	       rounds, removed, revoked, params, (tu_now_ms() - t0) / 1000);
 	fflush(stdout);
 	params_default();
 
 	/* Everything went back. */
 	ck_assert_int_eq(tu_nl_dump(&nl, P2PBUF_NL_CMD_BUFFER_GET, p, 16), 0);
 	ck_assert_int_eq(tu_nl_dump(&nl, P2PBUF_NL_CMD_SGL_GET, p, 16), 0);
+	ck_assert_int_eq(tu_nl_dump(&nl, P2PBUF_NL_CMD_EXPORT_GET, p, 16), 0);
 	tu_nl_assert_providers_whole(&nl);
 	n = tu_nl_dump(&nl, P2PBUF_NL_CMD_PROVIDER_GET, p, 16);
 	ck_assert_int_eq(n, 3);
@@ -433,15 +553,21 @@ START_TEST(test_stress)
 	tu_assert_memlock_uncharged(NOBODY);
 
 	tu_monitor_stop(&mon);
-	sgls = tu_event_order(&mon, true, &left_sgl);
-	bufs = tu_event_order(&mon, false, &left_buf);
-	printf("stress: %d events in order: %d dma-sgls, %d buffers announced\n",
-	       mon.n, sgls, bufs);
+	sgls = tu_event_order(&mon, TU_EV_SGL, &left_sgl);
+	bufs = tu_event_order(&mon, TU_EV_BUFFER, &left_buf);
+	exps = tu_event_order(&mon, TU_EV_EXPORT, &left_exp);
+	printf("stress: %d events in order: %d dma-sgls, %d buffers, %d "
+	       "exports announced\n",
+	       mon.n, sgls, bufs, exps);
 	fflush(stdout);
-	ck_assert_msg(!left_sgl && !left_buf,
-		      "announced and never deleted: %d dma-sgls, %d buffers",
-		      left_sgl, left_buf);
+	ck_assert_msg(!left_sgl && !left_buf && !left_exp,
+		      "announced and never deleted: %d dma-sgls, %d buffers, "
+		      "%d exports",
+		      left_sgl, left_buf, left_exp);
 	ck_assert_int_gt(sgls, 0);
+	/* Every export that worked was announced; some imports worked. */
+	ck_assert_int_eq(exps, (int)sh->exports);
+	ck_assert_uint_gt(sh->imports, 0);
 	tu_monitor_free(&mon);
 	munmap(sh, sizeof(*sh));
 }

@@ -411,29 +411,46 @@ void tu_monitor_free(struct tu_monitor *mon)
 
 enum obj_state { GONE, LIVE, REVOKED };
 
-int tu_event_order(const struct tu_monitor *mon, bool sgl, int *left)
+static const char *const tu_ev_names[] = {
+	[TU_EV_BUFFER] = "buffer",
+	[TU_EV_SGL] = "sgl",
+	[TU_EV_EXPORT] = "export",
+};
+
+int tu_event_order(const struct tu_monitor *mon, enum tu_ev_kind kind,
+		   int *left)
 {
-	const uint8_t new_cmd = sgl ? P2PBUF_NL_CMD_SGL_NEW_NTF :
-				      P2PBUF_NL_CMD_BUFFER_NEW_NTF;
-	const uint8_t rev_cmd = sgl ? P2PBUF_NL_CMD_SGL_REVOKE_NTF :
-				      P2PBUF_NL_CMD_BUFFER_REVOKE_NTF;
-	const uint8_t del_cmd = sgl ? P2PBUF_NL_CMD_SGL_DEL_NTF :
-				      P2PBUF_NL_CMD_BUFFER_DEL_NTF;
+	static const uint8_t cmds[][3] = {
+		[TU_EV_BUFFER] = { P2PBUF_NL_CMD_BUFFER_NEW_NTF,
+				   P2PBUF_NL_CMD_BUFFER_REVOKE_NTF,
+				   P2PBUF_NL_CMD_BUFFER_DEL_NTF },
+		[TU_EV_SGL] = { P2PBUF_NL_CMD_SGL_NEW_NTF,
+				P2PBUF_NL_CMD_SGL_REVOKE_NTF,
+				P2PBUF_NL_CMD_SGL_DEL_NTF },
+		[TU_EV_EXPORT] = { P2PBUF_NL_CMD_EXPORT_NEW_NTF,
+				   P2PBUF_NL_CMD_EXPORT_REVOKE_NTF,
+				   P2PBUF_NL_CMD_EXPORT_DEL_NTF },
+	};
+	const uint8_t new_cmd = cmds[kind][0], rev_cmd = cmds[kind][1],
+		      del_cmd = cmds[kind][2];
+	const char *name = tu_ev_names[kind];
 	static uint8_t state[1 << 20];
 	int i, news = 0, live = 0;
 
 	memset(state, GONE, sizeof(state));
 	for (i = 0; i < mon->n; i++) {
 		const struct tu_nl_msg *e = &mon->ev[i];
-		uint32_t id = sgl ? e->sgl_id : e->buffer_id;
+		uint32_t id = kind == TU_EV_SGL	   ? e->sgl_id :
+			      kind == TU_EV_EXPORT ? e->export_id :
+						     e->buffer_id;
 
 		if (e->cmd != new_cmd && e->cmd != rev_cmd && e->cmd != del_cmd)
 			continue;
 		ck_assert_uint_lt(id, sizeof(state));
 		if (e->cmd == new_cmd) {
 			ck_assert_msg(state[id] == GONE,
-				      "event %d: %s NEW of live id %u", i,
-				      sgl ? "sgl" : "buffer", id);
+				      "event %d: %s NEW of live id %u", i, name,
+				      id);
 			state[id] = LIVE;
 			news++;
 			live++;
@@ -441,13 +458,13 @@ int tu_event_order(const struct tu_monitor *mon, bool sgl, int *left)
 			ck_assert_msg(
 				state[id] == LIVE,
 				"event %d: %s REVOKE of id %u in state %d", i,
-				sgl ? "sgl" : "buffer", id, state[id]);
+				name, id, state[id]);
 			state[id] = REVOKED;
 		} else {
 			ck_assert_msg(
 				state[id] != GONE,
 				"event %d: %s DEL of id %u never announced", i,
-				sgl ? "sgl" : "buffer", id);
+				name, id);
 			state[id] = GONE;
 			live--;
 		}

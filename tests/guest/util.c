@@ -433,6 +433,25 @@ void tu_rig_ivshmem(char bdf[RIG_BDF_LEN], uint64_t *bar2_size)
 	ck_assert_int_eq(rig_pci_resource(bdf, 2, &start, bar2_size), 0);
 }
 
+void tu_pci_remove(const char *bdf)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", bdf);
+	tu_write_file(path, "1");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	ck_assert_msg(access(path, F_OK) != 0, "%s is still there", bdf);
+}
+
+void tu_pci_rescan(const char *bdf)
+{
+	char path[128];
+
+	tu_write_file("/sys/bus/pci/rescan", "1");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	ck_assert_msg(access(path, F_OK) == 0, "%s did not come back", bdf);
+}
+
 enum tu_iommu_mode tu_iommu_mode(void)
 {
 	const char *m = getenv("P2PBUF_VM_IOMMU");

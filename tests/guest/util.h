@@ -185,6 +185,14 @@ void tu_check_bytes(const volatile uint8_t *p, uint64_t len, uint64_t seed,
 
 /* --- the rig -------------------------------------------------------------- */
 
+/*
+ * Remove the PCI function bdf through sysfs (the kernel's hot-unplug path:
+ * its driver unbinds, p2pbuf revokes what used it), which must be gone
+ * then; rescan the bus, after which bdf must be back.
+ */
+void tu_pci_remove(const char *bdf);
+void tu_pci_rescan(const char *bdf);
+
 /* How the VM tier booted the guest's IOMMU (P2PBUF_VM_IOMMU; unset: on). */
 enum tu_iommu_mode { TU_IOMMU_ON, TU_IOMMU_OFF, TU_IOMMU_PT };
 enum tu_iommu_mode tu_iommu_mode(void);
@@ -315,14 +323,17 @@ void tu_monitor_start(struct tu_monitor *mon, int family, int max);
  */
 void tu_monitor_stop(struct tu_monitor *mon);
 void tu_monitor_free(struct tu_monitor *mon);
+/* The kinds of objects whose events tu_event_order() checks. */
+enum tu_ev_kind { TU_EV_BUFFER, TU_EV_SGL, TU_EV_EXPORT };
 /*
- * Assert the per-object order of the dma-sgl (sgl) or buffer events the
- * monitor saw: NEW, at most one REVOKE, one DEL; nothing before NEW or
- * after DEL (until a NEW of a new object with that id).  Returns the NEW
- * events; *left (if not NULL) gets the objects announced and never
+ * Assert the per-object order of the buffer, dma-sgl or dma-buf export
+ * events the monitor saw: NEW, at most one REVOKE, one DEL; nothing before
+ * NEW or after DEL (until a NEW of a new object with that id).  Returns
+ * the NEW events; *left (if not NULL) gets the objects announced and never
  * deleted.
  */
-int tu_event_order(const struct tu_monitor *mon, bool sgl, int *left);
+int tu_event_order(const struct tu_monitor *mon, enum tu_ev_kind kind,
+		   int *left);
 
 /* --- util-lib.c: providers through libp2pbuf ------------------------------ */
 
