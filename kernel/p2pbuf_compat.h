@@ -12,6 +12,7 @@
 
 #include <linux/compat.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/fs.h>
 #include <linux/iommu.h>
@@ -185,6 +186,35 @@ static inline int p2pbuf_follow_pfnmap(struct vm_area_struct *vma,
 #else
 #define P2PBUF_HAVE_PCI_P2PDMA false
 #endif
+
+/*
+ * Peer-to-peer memory through the host bridge (or an IOMMU), by CPU
+ * physical address: dma_map_phys() with DMA_ATTR_MMIO since 6.18 (no
+ * struct page, no cache maintenance), dma_map_resource() before.
+ */
+static inline dma_addr_t p2pbuf_dma_map_mmio(struct device *dev,
+					     phys_addr_t phys, size_t size,
+					     enum dma_data_direction dir,
+					     unsigned long attrs)
+{
+#ifdef HAVE_DMA_MAP_PHYS_MMIO
+	return dma_map_phys(dev, phys, size, dir, attrs | DMA_ATTR_MMIO);
+#else
+	return dma_map_resource(dev, phys, size, dir, attrs);
+#endif
+}
+
+static inline void p2pbuf_dma_unmap_mmio(struct device *dev, dma_addr_t addr,
+					 size_t size,
+					 enum dma_data_direction dir,
+					 unsigned long attrs)
+{
+#ifdef HAVE_DMA_MAP_PHYS_MMIO
+	dma_unmap_phys(dev, addr, size, dir, attrs | DMA_ATTR_MMIO);
+#else
+	dma_unmap_resource(dev, addr, size, dir, attrs);
+#endif
+}
 
 /*
  * The p2pdma provider: user mappings of P2PDMA pages that get_user_pages()

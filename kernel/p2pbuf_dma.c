@@ -6,8 +6,9 @@
  * host memory and p2pdma pages through the DMA API as a scatterlist (IOVAs
  * under an IOMMU; for p2pdma pages the DMA API asks p2pdma, which may give
  * bus addresses), device memory through the host bridge with
- * dma_map_resource(), device memory below a common switch by bus address
- * (nothing to map).  The whole
+ * dma_map_phys(DMA_ATTR_MMIO) (dma_map_resource() before 6.18:
+ * p2pbuf_dma_map_mmio()), device memory below a common switch by bus
+ * address (nothing to map).  The whole
  * buffer is mapped once per (device, direction, map type) and shared by
  * every consumer that needs it (struct p2pbuf_dmamap, reference counted
  * under the buffer's dma_lock): ten dma-sgls of one buffer for one device
@@ -69,7 +70,7 @@ struct p2pbuf_dmaseg {
  * @writable: counted in &p2pbuf_buffer.nr_wmaps
  * @sgt: host memory: the mapped scatterlist (@sgt.sgl NULL otherwise)
  * @resource: device memory through the host bridge: each of @segs was
- *	mapped with dma_map_resource()
+ *	mapped with p2pbuf_dma_map_mmio()
  * @segs: @nr_segs DMA segments covering the buffer in order
  * @nr_segs: see @segs
  *
@@ -162,7 +163,7 @@ static int p2pbuf_dmamap_host_segs(struct p2pbuf_dmamap *map)
 /*
  * Device memory without the DMA API's page handling: one segment per chunk
  * (pcibar: one chunk), mapped through the host bridge with
- * dma_map_resource(), or at its bus address.
+ * p2pbuf_dma_map_mmio(), or at its bus address.
  */
 static int p2pbuf_dmamap_devmem(struct p2pbuf_dmamap *map)
 {
@@ -185,8 +186,9 @@ static int p2pbuf_dmamap_devmem(struct p2pbuf_dmamap *map)
 			if (dma + ext->chunks[i].len - 1 > dma_get_mask(map->dev))
 				return -EXDEV;
 		} else {
-			dma = dma_map_resource(map->dev, phys, ext->chunks[i].len,
-					       map->dir, DMA_ATTR_SKIP_CPU_SYNC);
+			dma = p2pbuf_dma_map_mmio(map->dev, phys,
+						  ext->chunks[i].len, map->dir,
+						  DMA_ATTR_SKIP_CPU_SYNC);
 			if (dma_mapping_error(map->dev, dma))
 				return -EIO;
 		}
@@ -213,8 +215,9 @@ static void p2pbuf_dmamap_free(struct p2pbuf_dmamap *map)
 		sg_free_table(&map->sgt);
 	}
 	for (i = 0; map->resource && i < map->nr_segs; i++)
-		dma_unmap_resource(map->dev, map->segs[i].dma, map->segs[i].len,
-				   map->dir, DMA_ATTR_SKIP_CPU_SYNC);
+		p2pbuf_dma_unmap_mmio(map->dev, map->segs[i].dma,
+				      map->segs[i].len, map->dir,
+				      DMA_ATTR_SKIP_CPU_SYNC);
 	kvfree(map->segs);
 	put_device(map->dev);
 	kfree(map);
