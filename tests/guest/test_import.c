@@ -44,9 +44,7 @@
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024)
 #define PAGE 4096ULL
-#define XFER 1024U
 #define MAX_MSGS 256
-#define MAX_SEGS 1024
 #define TI_DEV "/dev/p2pbuf_test_importer"
 
 static char edu0[RIG_BDF_LEN], edu1[RIG_BDF_LEN], iv0[RIG_BDF_LEN];
@@ -116,41 +114,6 @@ static int mapd(int fd, int dfd, uint64_t off, uint64_t len, const char *bdf,
 		  m->map_type == P2PBUF_MAP_TYPE_DIRECT);
 	ck_assert_uint_eq(m->reserved0, 0);
 	return m->sgl_fd;
-}
-
-/*
- * count pieces of XFER bytes, each inside one page at a pseudo-random
- * place of [0, len): edu copies src to dst through the dma-sgl, the CPU
- * checks through cpu (the exporter's memory) and fills the source.
- */
-static void edu_roundtrips(const char *bdf, int sfd, volatile uint8_t *cpu,
-			   uint64_t len, unsigned int count, uint64_t seed)
-{
-	static struct p2pbuf_segment segs[MAX_SEGS];
-	struct p2pbuf_segments s;
-	uint32_t n = tu_segments(sfd, segs, MAX_SEGS, &s);
-	uint64_t src, dst, total = 0;
-	struct edu e;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		total += segs[i].length;
-	ck_assert_uint_eq(total, len);
-	ck_assert_int_eq(edu_open(&e, bdf), 0);
-	srandom((unsigned int)seed);
-	for (i = 0; i < count; i++) {
-		src = (random() % (len / PAGE)) * PAGE +
-		      random() % (PAGE - XFER);
-		do
-			dst = (random() % (len / PAGE)) * PAGE +
-			      random() % (PAGE - XFER);
-		while (dst + XFER > src && src + XFER > dst);
-		tu_fill(cpu + src, XFER, seed + i);
-		tu_edu_copy(&e, sfd, segs, n, src, dst, XFER);
-		tu_check_bytes(cpu + dst, XFER, seed + i, 0,
-			       "edu through import");
-	}
-	edu_close(&e);
 }
 
 static int sgl_dump_one(uint32_t id, struct tu_nl_msg *out)
@@ -320,7 +283,7 @@ START_TEST(test_udmabuf)
 	/* The dma-sgl holds the dma-buf, which holds the memfd's pages. */
 	close(dfd);
 	close(memfd);
-	edu_roundtrips(edu0, sfd, cpu + off, mlen, 8, 300);
+	tu_edu_roundtrips(edu0, sfd, cpu + off, mlen, 8, 300, NULL);
 	close(sfd);
 	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
 	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_DEL_NTF, id),
@@ -356,7 +319,7 @@ START_TEST(test_heap)
 	ck_assert((void *)cpu != MAP_FAILED);
 	fd = tu_dev_open();
 	sfd = mapd(fd, (int)h.fd, 0, h.len, edu1, &m);
-	edu_roundtrips(edu1, sfd, cpu, h.len, 6, 400);
+	tu_edu_roundtrips(edu1, sfd, cpu, h.len, 6, 400, NULL);
 	close(sfd);
 	munmap((void *)cpu, h.len);
 	close((int)h.fd);
@@ -386,7 +349,7 @@ START_TEST(test_p2pbuf_host)
 	sfd = mapd(fd, dfd, 1 * MIB, 1 * MIB, edu0, &m);
 	id = tu_sgl_id(sfd);
 	close(dfd);
-	edu_roundtrips(edu0, sfd, p + 1 * MIB, 1 * MIB, 6, 500);
+	tu_edu_roundtrips(edu0, sfd, p + 1 * MIB, 1 * MIB, 6, 500, NULL);
 
 	tu_nl_events(&nl, ev, MAX_MSGS, 100);
 	ck_assert_int_eq(tu_nl_buffer_revoke(&nl, a.handle), 0);
@@ -444,7 +407,7 @@ START_TEST(test_p2pbuf_bar)
 		 */
 		close(dfd);
 		dfd = -1;
-		edu_roundtrips(edu0, sfd, p, 1 * MIB, 4, 600);
+		tu_edu_roundtrips(edu0, sfd, p, 1 * MIB, 4, 600, NULL);
 		ck_assert_uint_eq(export_dump_one(eid, &d), 1);
 		close(sfd);
 		ck_assert_uint_eq(export_dump_one(eid, &d), 0);
@@ -617,7 +580,7 @@ START_TEST(test_e2big)
 		tu_set_param("max_sgl_segments", val);
 		sfd = mapd(fd, dfd, 0, len, edu0, &m);
 		ck_assert_uint_eq(m.nr_segments, nseg);
-		edu_roundtrips(edu0, sfd, cpu, len, 2, 700 + kind);
+		tu_edu_roundtrips(edu0, sfd, cpu, len, 2, 700 + kind, NULL);
 		close(sfd);
 		tu_set_param("max_sgl_segments", "65536");
 		tu_set_param("max_sgls_per_fd", "1024");
@@ -683,7 +646,7 @@ START_TEST(test_target_removed)
 		tu_segments(sfd0, NULL, 0, &s);
 		ck_assert_uint_eq(s.state, P2PBUF_SGL_STATE_MAPPED);
 		ck_assert_uint_eq(s.generation, 1);
-		edu_roundtrips(edu0, sfd0, cpu, len, 2, 800 + kind);
+		tu_edu_roundtrips(edu0, sfd0, cpu, len, 2, 800 + kind, NULL);
 		if (eid) {
 			ck_assert_uint_eq(export_dump_one(eid, &d), 1);
 			ck_assert_uint_eq(d.state, P2PBUF_NL_STATE_LIVE);
@@ -698,7 +661,7 @@ START_TEST(test_target_removed)
 		/* The target back: the same dma-buf fd imports for it. */
 		tu_pci_rescan(edu1);
 		sfd1 = mapd(fd, dfd, 0, len, edu1, &m);
-		edu_roundtrips(edu1, sfd1, cpu, len, 2, 810 + kind);
+		tu_edu_roundtrips(edu1, sfd1, cpu, len, 2, 810 + kind, NULL);
 		close(sfd1);
 		close(sfd0);
 		if (eid) {

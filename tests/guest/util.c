@@ -372,6 +372,43 @@ void tu_edu_copy(const struct edu *e, int sfd,
 	tu_sync(sfd, P2PBUF_SYNC_F_FOR_CPU);
 }
 
+void tu_edu_roundtrips(const char *bdf, int sfd, volatile uint8_t *cpu,
+		       uint64_t len, unsigned int count, uint64_t seed,
+		       void (*check)(const volatile uint8_t *cpu, uint64_t src,
+				     uint64_t dst, uint32_t n))
+{
+	static struct p2pbuf_segment segs[TU_EDU_MAX_SEGS];
+	const uint64_t page = 4096, xfer = TU_EDU_XFER;
+	struct p2pbuf_segments s;
+	uint32_t n = tu_segments(sfd, segs, TU_EDU_MAX_SEGS, &s);
+	uint64_t src, dst, total = 0;
+	struct edu e;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		total += segs[i].length;
+	ck_assert_uint_eq(total, len);
+	ck_assert_int_eq(edu_open(&e, bdf), 0);
+	srandom((unsigned int)seed);
+	for (i = 0; i < count; i++) {
+		src = (random() % (len / page)) * page +
+		      random() % (page - xfer);
+		do
+			dst = (random() % (len / page)) * page +
+			      random() % (page - xfer);
+		while (dst + xfer > src && src + xfer > dst);
+		if (!check)
+			tu_fill(cpu + src, xfer, seed + i);
+		tu_edu_copy(&e, sfd, segs, n, src, dst, xfer);
+		if (check)
+			check(cpu, src, dst, xfer);
+		else
+			tu_check_bytes(cpu + dst, xfer, seed + i, 0,
+				       "edu through the dma-sgl");
+	}
+	edu_close(&e);
+}
+
 void tu_assert_sgl_revoked(int sfd)
 {
 	struct pollfd p = { .fd = sfd, .events = POLLIN | POLLPRI };

@@ -165,6 +165,21 @@ void tu_edu_copy(const struct edu *e, int sfd,
 		 const struct p2pbuf_segment *segs, uint32_t n, uint64_t src,
 		 uint64_t dst, uint32_t len);
 /*
+ * The oracle over a whole dma-sgl: count copies of TU_EDU_XFER bytes by the
+ * edu at bdf through the dma-sgl sfd, whose segments (at most
+ * TU_EDU_MAX_SEGS) cover exactly cpu[0..len), the same memory as the CPU
+ * sees it; each from a pseudo-random place inside one page (seeded by
+ * seed) to another that does not overlap it.  check NULL: the CPU fills the
+ * source with the pattern of seed + i and checks the destination for it;
+ * otherwise the source is left as it is and check(cpu, src, dst, n) judges.
+ */
+#define TU_EDU_XFER 1024U
+#define TU_EDU_MAX_SEGS 4096
+void tu_edu_roundtrips(const char *bdf, int sfd, volatile uint8_t *cpu,
+		       uint64_t len, unsigned int count, uint64_t seed,
+		       void (*check)(const volatile uint8_t *cpu, uint64_t src,
+				     uint64_t dst, uint32_t n));
+/*
  * A revoked dma-sgl: polls EPOLLERR | EPOLLPRI, SEGMENTS says revoked, no
  * segments, generation 2, and SYNC is refused (ENODEV).
  */
