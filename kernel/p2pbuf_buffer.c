@@ -830,22 +830,17 @@ static unsigned long p2pbuf_huge_blocks(struct p2pbuf_mapping *m,
  * Map one page of a buffer at @addr: its pfn (special VMA), or for memory
  * with struct pages (p2pdma) the page itself, which the mapping then
  * references and get_user_pages() callers asking for P2PDMA pages may pin.
- * vm_insert_page() needs VM_MIXEDMAP set at mmap() time (it sets it itself
- * only under the mmap lock held for writing) and leaves an entry already
- * there alone (-EBUSY), as vmf_insert_pfn() does.
+ * vmf_insert_page() (vm_insert_page()) needs VM_MIXEDMAP set at mmap()
+ * time (it sets it itself only under the mmap lock held for writing) and
+ * leaves an entry already there alone, as vmf_insert_pfn() does.
  */
 static vm_fault_t p2pbuf_vma_insert_one(struct p2pbuf_buffer *buf,
 					struct vm_area_struct *vma,
 					unsigned long addr, unsigned long pfn)
 {
-	int err;
-
-	if (!buf->prov->pages)
-		return vmf_insert_pfn(vma, addr, pfn);
-	err = vm_insert_page(vma, addr, pfn_to_page(pfn));
-	if (!err || err == -EBUSY)
-		return VM_FAULT_NOPAGE;
-	return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	if (buf->prov->pages)
+		return vmf_insert_page(vma, addr, pfn_to_page(pfn));
+	return vmf_insert_pfn(vma, addr, pfn);
 }
 
 /*
@@ -879,9 +874,9 @@ static int p2pbuf_vma_insert(struct vm_area_struct *vma, unsigned long addr,
  * through the kernel's API: vmf_insert_pfn() takes the memory type the
  * architecture tracks for the memory (on x86, PAT: write-back for RAM,
  * the write-combining the pcibar provider reserved for its range, or
- * uncached-minus).  The 2 MiB blocks left to the huge fault handler are
- * skipped.  Best effort: what is not mapped faults in later.  Called with
- * revoke_lock held for reading.
+ * uncached-minus); p2pdma pages go in with vmf_insert_page().  The 2 MiB
+ * blocks left to the huge fault handler are skipped.  Best effort: what is
+ * not mapped faults in later.  Called with revoke_lock held for reading.
  */
 static void p2pbuf_vma_populate(struct p2pbuf_mapping *m,
 				struct vm_area_struct *vma)

@@ -68,6 +68,9 @@ struct p2pbuf_dmaseg {
  * @dir: the direction it was mapped for
  * @map_type: enum p2pbuf_map_type
  * @writable: counted in &p2pbuf_buffer.nr_wmaps
+ * @nosync: @sgt holds p2pdma pages: device memory, possibly at bus
+ *	addresses, which no CPU cache maintenance applies to (the DMA API
+ *	skips P2PDMA segments itself where it knows them)
  * @sgt: host memory: the mapped scatterlist (@sgt.sgl NULL otherwise)
  * @resource: device memory through the host bridge: each of @segs was
  *	mapped with p2pbuf_dma_map_mmio()
@@ -84,6 +87,7 @@ struct p2pbuf_dmamap {
 	enum dma_data_direction dir;
 	u32 map_type;
 	bool writable;
+	bool nosync;
 	struct sg_table sgt;
 	bool resource;
 	struct p2pbuf_dmaseg *segs;
@@ -91,10 +95,10 @@ struct p2pbuf_dmamap {
 };
 
 /*
- * Host memory: a scatterlist of the buffer's chunks, mapped through the
- * DMA API.  Entries are cut at the device's maximum segment size, which the
- * DMA layer expects of every entry (DMA-API debug checks it) even with no
- * driver bound.
+ * Memory with struct pages (host memory, p2pdma pages): a scatterlist of
+ * the buffer's chunks, mapped through the DMA API.  Entries are cut at the
+ * device's maximum segment size, which the DMA layer expects of every
+ * entry (DMA-API debug checks it) even with no driver bound.
  */
 static int p2pbuf_dmamap_host(struct p2pbuf_dmamap *map)
 {
@@ -135,7 +139,8 @@ static int p2pbuf_dmamap_host(struct p2pbuf_dmamap *map)
 		return ret == -ENOMEM ? -ENOMEM : -EIO;
 	}
 	/* The cache maintenance the mapping skipped. */
-	dma_sync_sgtable_for_device(map->dev, &map->sgt, map->dir);
+	if (!map->nosync)
+		dma_sync_sgtable_for_device(map->dev, &map->sgt, map->dir);
 	return 0;
 }
 
@@ -208,7 +213,7 @@ static void p2pbuf_dmamap_free(struct p2pbuf_dmamap *map)
 	unsigned int i;
 
 	if (map->sgt.sgl) {
-		if (map->dir != DMA_TO_DEVICE)
+		if (map->dir != DMA_TO_DEVICE && !map->nosync)
 			dma_sync_sgtable_for_cpu(map->dev, &map->sgt, map->dir);
 		dma_unmap_sgtable(map->dev, &map->sgt, map->dir,
 				  DMA_ATTR_SKIP_CPU_SYNC);
@@ -239,7 +244,8 @@ static void p2pbuf_dmamap_free(struct p2pbuf_dmamap *map)
  *
  * Return: 0; -EBUSY if the buffer already has P2PBUF_MAX_WRITABLE_MAPS
  * writable DMA-API mappings; -EXDEV if bus addresses lie above the
- * device's DMA mask; -EIO if the DMA layer refused; -ENOMEM.
+ * device's DMA mask or p2pdma refused the path of p2pdma pages; -EIO if
+ * the DMA layer refused; -ENOMEM.
  */
 int p2pbuf_dmamap_get(struct p2pbuf_buffer *buf, struct device *dev,
 		      enum dma_data_direction dir,
@@ -283,6 +289,7 @@ int p2pbuf_dmamap_get(struct p2pbuf_buffer *buf, struct device *dev,
 	     path->reason == P2PBUF_REACH_HOST_BRIDGE_ADMIN)) {
 		ret = p2pbuf_dmamap_devmem(map);
 	} else {
+		map->nosync = buf->prov->pages;
 		ret = p2pbuf_dmamap_host(map);
 		if (!ret)
 			ret = p2pbuf_dmamap_host_segs(map);
@@ -377,11 +384,11 @@ int p2pbuf_dmamap_ranges(struct p2pbuf_dmamap *map, u64 off, u64 len,
  * @map: a mapping
  * @for_cpu: to the CPU (device writes become visible) or to the device
  *
- * A no-op for device memory.
+ * A no-op for device memory (p2pdma pages included).
  */
 void p2pbuf_dmamap_sync(struct p2pbuf_dmamap *map, bool for_cpu)
 {
-	if (!map->sgt.sgl)
+	if (!map->sgt.sgl || map->nosync)
 		return;
 	if (for_cpu)
 		dma_sync_sgtable_for_cpu(map->dev, &map->sgt, map->dir);

@@ -22,7 +22,8 @@
  *    time, only a dynamic importer can be told); accepted for host memory,
  *    whose revocation then leaves the memory alive until the last such
  *    mapping is gone (struct p2pbuf_buffer.nr_held);
- *  - mmap: the special VMA of p2pbuf_buffer.c, revoked with the buffer;
+ *  - mmap: the buffer's mapping of p2pbuf_buffer.c (the special VMA; for
+ *    p2pdma pages a mapping of the pages), revoked with the buffer;
  *  - begin/end_cpu_access: sync host memory's DMA mappings; no vmap.
  *
  * Revocation (the buffer's: struct p2pbuf_exp.consumer; an importer's

@@ -197,9 +197,8 @@ static int p2pbuf_nl_provider_add(struct sk_buff *skb, struct genl_info *info)
 	struct p2pbuf_pcibar_params params = {};
 	struct p2pbuf_provider *prov;
 	struct nlattr **tb = info->attrs;
-	int ret;
-
 	u32 kind;
+	int ret;
 
 	if (p2pbuf_nl_missing(info, P2PBUF_NL_A_PROVIDER_KIND,
 			      "missing provider kind") ||
@@ -218,12 +217,16 @@ static int p2pbuf_nl_provider_add(struct sk_buff *skb, struct genl_info *info)
 			      "missing BAR index"))
 		return -EINVAL;
 	/* A p2pdma provider is the device's whole pool, wherever it is. */
-	if (kind == P2PBUF_NL_PROVIDER_KIND_P2PDMA &&
-	    (tb[P2PBUF_NL_A_PROVIDER_BAR] || tb[P2PBUF_NL_A_PROVIDER_OFFSET] ||
-	     tb[P2PBUF_NL_A_PROVIDER_SIZE])) {
-		NL_SET_ERR_MSG(info->extack,
-			       "a p2pdma provider takes no BAR, offset or size");
-		return -EINVAL;
+	if (kind == P2PBUF_NL_PROVIDER_KIND_P2PDMA) {
+		struct nlattr *extra = tb[P2PBUF_NL_A_PROVIDER_BAR] ?:
+				       tb[P2PBUF_NL_A_PROVIDER_OFFSET] ?:
+				       tb[P2PBUF_NL_A_PROVIDER_SIZE];
+
+		if (extra) {
+			NL_SET_ERR_MSG_ATTR(info->extack, extra,
+					    "a p2pdma provider takes no BAR, offset or size");
+			return -EINVAL;
+		}
 	}
 	if (p2pbuf_nl_parse_pci_addr(nla_data(tb[P2PBUF_NL_A_PROVIDER_PCI_ADDR]),
 				     &params)) {

@@ -13,6 +13,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/device.h>
 #include <linux/genalloc.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -846,7 +847,9 @@ static void p2pbuf_p2pdma_free(struct p2pbuf_provider *prov,
 
 /*
  * Page by page from the pool; physically adjacent pages make one chunk.
- * The pages are zeroed: p2pmem may hold a previous user's data.
+ * The pages are zeroed: p2pmem may hold a previous user's data.  A page
+ * outside the registered BAR (a driver that published several) fails the
+ * allocation.
  */
 static int p2pbuf_p2pdma_alloc(struct p2pbuf_provider *prov, u64 size,
 			       struct p2pbuf_extent *ext)
@@ -867,8 +870,18 @@ static int p2pbuf_p2pdma_alloc(struct p2pbuf_provider *prov, u64 size,
 		}
 		page = virt_to_page(kaddr);
 		p2pbuf_p2pmem_page_own(page);
-		memset(kaddr, 0, PAGE_SIZE);
 		phys = page_to_phys(page);
+		/*
+		 * A driver may publish p2pmem in several BARs; the overlap
+		 * check with other providers covers the one registered.
+		 */
+		if (phys < prov->phys ||
+		    phys + PAGE_SIZE > prov->phys + prov->size) {
+			put_page(page);
+			ret = -ENOMEM;
+			goto err;
+		}
+		memset(kaddr, 0, PAGE_SIZE);
 		last = ext->nr ? &ext->chunks[ext->nr - 1] : NULL;
 		if (last && last->phys + last->len == phys) {
 			last->len += PAGE_SIZE;
@@ -888,6 +901,7 @@ err:
 	/* What was taken so far goes back; the rest was never taken. */
 	atomic64_sub(size - done, &to_p2pdma(prov)->used);
 	p2pbuf_p2pdma_free(prov, ext);
+	p2pbuf_extent_destroy(ext);
 	return ret;
 }
 
@@ -900,6 +914,22 @@ static const struct p2pbuf_provider_ops p2pbuf_p2pdma_ops = {
 	.alloc = p2pbuf_p2pdma_alloc,
 	.free = p2pbuf_p2pdma_free,
 };
+
+/*
+ * Whether @pdev's driver published its p2pmem (pci_p2pmem_publish()): a
+ * driver may register memory it keeps for itself (nvme: a CMB that holds
+ * only submission queues).  The published pools are what
+ * pci_p2pmem_find_many() looks through; for the device itself as the only
+ * client its own pool is the closest (distance 0).
+ */
+static bool p2pbuf_p2pdma_published(struct pci_dev *pdev)
+{
+	struct device *client = &pdev->dev;
+	struct pci_dev *found = pci_p2pmem_find_many(&client, 1);
+
+	pci_dev_put(found);
+	return found == pdev;
+}
 
 /*
  * The BAR of @pdev that holds its p2pmem: where a page of it is.  (The
@@ -943,9 +973,10 @@ static int p2pbuf_p2pdma_find_bar(struct pci_dev *pdev, u32 *bar)
  *
  * Return: 0; -EOPNOTSUPP if the kernel has no p2pdma user mappings
  * (CONFIG_PCI_P2PDMA and FOLL_PCI_P2PDMA, 6.2); -ENODEV if there is no such
- * device; -ENXIO if it published no p2pmem (or none is free: a page is
- * needed to find its BAR); -EEXIST if its BAR overlaps a registered provider; -ENOMEM;
- * -ENOSPC when the id space is exhausted.
+ * device; -ENXIO if it has no driver, or its driver published no p2pmem
+ * (or none is free: a page is needed to find its BAR); -EEXIST if its BAR
+ * overlaps a registered provider; -ENOMEM; -ENOSPC when the id space is
+ * exhausted.
  */
 int p2pbuf_p2pdma_add(const struct p2pbuf_pcibar_params *p,
 		      struct netlink_ext_ack *extack,
@@ -966,6 +997,24 @@ int p2pbuf_p2pdma_add(const struct p2pbuf_pcibar_params *p,
 		NL_SET_ERR_MSG(extack, "no PCI device at this address");
 		return -ENODEV;
 	}
+	/*
+	 * The driver's p2pmem lives while it is bound: with the device lock
+	 * held no unbind (whose notifier removes the device's providers,
+	 * taking the registry lock under this one) can come between the
+	 * checks and the registration.
+	 */
+	device_lock(&pdev->dev);
+	if (!pdev->dev.driver) {
+		NL_SET_ERR_MSG(extack, "device has no driver (which publishes p2pmem)");
+		ret = -ENXIO;
+		goto err_unlock;
+	}
+	ret = p2pbuf_p2pdma_published(pdev) ? 0 : -ENXIO;
+	if (ret) {
+		NL_SET_ERR_MSG(extack,
+			       "device's p2pmem is not published (its driver keeps it)");
+		goto err_unlock;
+	}
 	ret = p2pbuf_p2pdma_find_bar(pdev, &bar);
 	if (ret == -ENOMEM)
 		NL_SET_ERR_MSG(extack,
@@ -974,12 +1023,12 @@ int p2pbuf_p2pdma_add(const struct p2pbuf_pcibar_params *p,
 		NL_SET_ERR_MSG(extack, "device's p2pmem lies in none of its BARs");
 	if (ret) {
 		ret = -ENXIO;
-		goto err_put_dev;
+		goto err_unlock;
 	}
 	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
 	if (!pd) {
 		ret = -ENOMEM;
-		goto err_put_dev;
+		goto err_unlock;
 	}
 	p2pbuf_provider_init(&pd->prov, &p2pbuf_p2pdma_ops);
 	atomic64_set(&pd->used, 0);
@@ -997,6 +1046,7 @@ int p2pbuf_p2pdma_add(const struct p2pbuf_pcibar_params *p,
 	ret = p2pbuf_provider_register(&pd->prov, extack);
 	if (ret)
 		goto err_free;
+	device_unlock(&pdev->dev);
 	pci_info(pdev, "p2pbuf: provider %u: p2pmem in BAR %u\n", pd->prov.id,
 		 bar);
 	*provp = &pd->prov;
@@ -1004,7 +1054,8 @@ int p2pbuf_p2pdma_add(const struct p2pbuf_pcibar_params *p,
 
 err_free:
 	kfree(pd);
-err_put_dev:
+err_unlock:
+	device_unlock(&pdev->dev);
 	pci_dev_put(pdev);
 	return ret;
 }

@@ -836,7 +836,13 @@ static int provider_add(struct p2pbuf_ctl *ctl, uint32_t kind,
 		set_error(ctl, "PCI address too long");
 		return -EINVAL;
 	}
-	return one_provider(&rq, msg, info, info_size);
+	ret = one_provider(&rq, msg, info, info_size);
+	/* Kernels before uAPI 1.7 refuse the kind by the attribute's range. */
+	if (ret == -ERANGE && kind == P2PBUF_NL_PROVIDER_KIND_P2PDMA) {
+		set_error(ctl, "the kernel has no p2pdma providers (uAPI 1.7)");
+		ret = -EOPNOTSUPP;
+	}
+	return ret;
 }
 
 P2PBUF_EXPORT int p2pbuf_provider_add(struct p2pbuf_ctl *ctl,
