@@ -272,6 +272,15 @@ static void check_kernel(struct doctor *d)
 			    "unknown");
 	}
 
+	if (d->ctx) {
+		bool yes = d->info.features & P2PBUF_FEATURE_P2PDMA_PROVIDER;
+
+		add(d, "kernel", "P2PDMA_PROVIDER",
+		    yes ? "a device's published p2pmem can be a provider: p2pctl provider add ADDR --p2pmem" :
+			  "p2pdma providers (O_DIRECT into device memory) need CONFIG_PCI_P2PDMA and Linux 6.2",
+		    "%s (P2PBUF_IOC_INFO)", yes ? "yes" : "no");
+	}
+
 	c = kconfig(d, "DMABUF_MOVE_NOTIFY", from, sizeof(from));
 	if (c == 'y')
 		add(d, "kernel", "DMABUF_MOVE_NOTIFY",

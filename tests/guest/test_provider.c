@@ -802,7 +802,7 @@ static const struct malformed malformed[] = {
 	{ "kind 0", ERANGE, P2PBUF_NL_CMD_PROVIDER_ADD, m_kind_range,
 	  "integer out of range", 0 },
 	{ "kind sysmem", EINVAL, P2PBUF_NL_CMD_PROVIDER_ADD, m_kind_sysmem,
-	  "only pcibar providers can be added", 0 },
+	  "only pcibar and p2pdma providers can be added", 0 },
 	{ "address without domain", EINVAL, P2PBUF_NL_CMD_PROVIDER_ADD,
 	  m_addr_short, "PCI address is not DDDD:BB:DD.F", 0 },
 	{ "address 0x", EINVAL, P2PBUF_NL_CMD_PROVIDER_ADD, m_addr_0x,

@@ -440,6 +440,12 @@ static char *expected_doctor(void)
 	else
 		line(&t, "kernel", "P2PDMA", "no (P2PBUF_IOC_INFO)",
 		     "p2pbuf applies p2pdma's rules itself: nothing to do");
+	if (debug_rig())
+		line(&t, "kernel", "P2PDMA_PROVIDER", "yes (P2PBUF_IOC_INFO)",
+		     "a device's published p2pmem can be a provider: p2pctl provider add ADDR --p2pmem");
+	else
+		line(&t, "kernel", "P2PDMA_PROVIDER", "no (P2PBUF_IOC_INFO)",
+		     "p2pdma providers (O_DIRECT into device memory) need CONFIG_PCI_P2PDMA and Linux 6.2");
 	/* The initramfs has no /boot, neither kernel /proc/config.gz. */
 	line(&t, "kernel", "DMABUF_MOVE_NOTIFY", "unknown",
 	     "no /boot/config-RELEASE or /proc/config.gz to tell; p2pbuf does not depend on it");
