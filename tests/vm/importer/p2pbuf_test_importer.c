@@ -209,7 +209,9 @@ static long ti_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct p2pbuf_ti_attach a;
 	struct p2pbuf_ti_map *m;
 	struct ti_att *att;
+	struct dma_buf *dmabuf;
 	u32 slot;
+	s32 fd;
 	long ret;
 
 	mutex_lock(&tf->lock);
@@ -286,6 +288,19 @@ static long ti_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			dma_buf_unpin(att->attach);
 		}
 		dma_resv_unlock(att->dmabuf->resv);
+		break;
+	case P2PBUF_TI_NOTIFY:
+		ret = -EFAULT;
+		if (get_user(fd, (s32 __user *)uarg))
+			break;
+		dmabuf = dma_buf_get(fd);
+		ret = PTR_ERR_OR_ZERO(dmabuf);
+		if (ret)
+			break;
+		dma_resv_lock(dmabuf->resv, NULL);
+		p2pbuf_dma_buf_invalidate(dmabuf);
+		dma_resv_unlock(dmabuf->resv);
+		dma_buf_put(dmabuf);
 		break;
 	default:
 		ret = -ENOTTY;

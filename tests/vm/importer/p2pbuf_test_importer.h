@@ -75,5 +75,12 @@ struct p2pbuf_ti_status {
 #define P2PBUF_TI_STATUS	_IOWR(P2PBUF_TI_MAGIC, 4, struct p2pbuf_ti_status)
 #define P2PBUF_TI_PIN		_IOW(P2PBUF_TI_MAGIC, 5, __u32)
 #define P2PBUF_TI_UNPIN		_IOW(P2PBUF_TI_MAGIC, 6, __u32)
+/*
+ * The argument is a dma-buf fd (of any exporter): under its reservation
+ * lock, tell its dynamic importers that its memory moves, as an exporter
+ * does (dma_buf_move_notify(), dma_buf_invalidate_mappings() from 7.1).
+ * For exporters that never move their memory (udmabuf, the heaps).
+ */
+#define P2PBUF_TI_NOTIFY	_IOW(P2PBUF_TI_MAGIC, 7, __s32)
 
 #endif /* _P2PBUF_TEST_IMPORTER_H */

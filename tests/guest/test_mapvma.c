@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Guest tier: P2PBUF_IOC_MAP over mappings of dma-bufs (issue 15): an
+ * mmap() of a udmabuf or of a system heap dma-buf, alone and placed
+ * (MAP_FIXED) between p2pbuf mappings of host RAM and of a BAR, becomes
+ * one dma-sgl; edu moves random bytes at random offsets through it and the
+ * CPU checks them through other mappings of the same memory.  The dma-sgl
+ * outlives the dma-buf's fd and the range's mappings; a buffer's revocation
+ * and an exporter's invalidation (sent by the test importer, as an
+ * exporter that moves its memory does) revoke the whole of it; mappings
+ * p2pbuf cannot resolve are refused with their errnos.
+ *
+ * Debian's 6.1 has neither udmabuf nor the dma-heaps: every test says
+ * SKIPPED there.  The dma-bufs are 64 KiB (see test_import.c: udmabuf and
+ * the system heap map for the importer without splitting at edu's 64 KiB
+ * maximum segment size).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/dma-heap.h>
+#include <linux/p2pbuf.h>
+
+#include "../vm/importer/p2pbuf_test_importer.h"
+#include "util.h"
+
+#define KIB 1024ULL
+#define PAGE 4096ULL
+#define DB (64 * KIB) /* each dma-buf and buffer */
+#define XFER 1024U
+#define MAX_MSGS 256
+#define MAX_SEGS 1024
+#define MAX_VIEWS 4
+#define TI_DEV "/dev/p2pbuf_test_importer"
+
+static char edu0[RIG_BDF_LEN], iv0[RIG_BDF_LEN];
+static struct tu_nl nl;
+
+static void setup(void)
+{
+	char bdfs[4][RIG_BDF_LEN];
+
+	ck_assert_int_eq(rig_pci_find(RIG_EDU_VENDOR, RIG_EDU_DEVICE, bdfs, 4),
+			 2);
+	strcpy(edu0, bdfs[0]);
+	ck_assert_int_eq(rig_pci_find(RIG_IVSHMEM_VENDOR, RIG_IVSHMEM_DEVICE,
+				      bdfs, 4),
+			 2);
+	strcpy(iv0, bdfs[0]);
+	tu_nl_fixture_setup(&nl);
+}
+
+static void teardown(void)
+{
+	tu_nl_fixture_teardown(&nl);
+}
+
+/* --- helpers ------------------------------------------------------------ */
+
+/* Where the CPU sees bytes [off, off + len) of a MAPped range. */
+struct view {
+	uint64_t off, len;
+	volatile uint8_t *p;
+};
+
+static volatile uint8_t *view_at(const struct view *v, int nv, uint64_t off)
+{
+	int i;
+
+	for (i = 0; i < nv; i++)
+		if (off >= v[i].off && off + XFER <= v[i].off + v[i].len)
+			return v[i].p + (off - v[i].off);
+	ck_abort_msg("no view of range offset %llu", (unsigned long long)off);
+	return NULL;
+}
+
+/*
+ * count pieces of XFER bytes, each inside one page at a pseudo-random place
+ * of [0, len): the CPU fills the source through its view, edu copies it
+ * through the dma-sgl, the CPU checks the destination through its view.
+ */
+static void edu_roundtrips(int sfd, const struct view *v, int nv, uint64_t len,
+			   unsigned int count, uint64_t seed)
+{
+	static struct p2pbuf_segment segs[MAX_SEGS];
+	struct p2pbuf_segments s;
+	uint32_t n = tu_segments(sfd, segs, MAX_SEGS, &s);
+	uint64_t src, dst, total = 0;
+	struct edu e;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		total += segs[i].length;
+	ck_assert_uint_eq(total, len);
+	ck_assert_int_eq(edu_open(&e, edu0), 0);
+	srandom((unsigned int)seed);
+	for (i = 0; i < count; i++) {
+		src = (random() % (len / PAGE)) * PAGE +
+		      random() % (PAGE - XFER);
+		do
+			dst = (random() % (len / PAGE)) * PAGE +
+			      random() % (PAGE - XFER);
+		while (dst + XFER > src && src + XFER > dst);
+		tu_fill(view_at(v, nv, src), XFER, seed + i);
+		tu_edu_copy(&e, sfd, segs, n, src, dst, XFER);
+		tu_check_bytes(view_at(v, nv, dst), XFER, seed + i, 0,
+			       "edu through a MAP of dma-buf mappings");
+	}
+	edu_close(&e);
+}
+
+static void *map_shared(void *at, uint64_t len, int prot, int fd, off_t off)
+{
+	void *p =
+		mmap(at, len, prot, MAP_SHARED | (at ? MAP_FIXED : 0), fd, off);
+
+	ck_assert_msg(p != MAP_FAILED, "mmap of fd %d: %s", fd,
+		      strerror(errno));
+	ck_assert(!at || p == at);
+	return p;
+}
+
+/* An address range of len bytes reserved for MAP_FIXED mappings. */
+static uint8_t *reserve(uint64_t len)
+{
+	void *p =
+		mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert(p != MAP_FAILED);
+	return p;
+}
+
+static bool no_udmabuf(int dfd, const char *test)
+{
+	if (dfd >= 0)
+		return false;
+	printf("%s: SKIPPED: no /dev/udmabuf (CONFIG_UDMABUF not set in this "
+	       "kernel)\n",
+	       test);
+	return true;
+}
+
+static int sgl_dump_one(uint32_t id, struct tu_nl_msg *out)
+{
+	return tu_nl_dump_one(&nl, P2PBUF_NL_CMD_SGL_GET, id, out);
+}
+
+/* The fdinfo of a dma-sgl has a dmabuf-inode line per imported dma-buf. */
+static int fdinfo_dmabufs(int sfd)
+{
+	char path[64], line[256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", sfd);
+	f = fopen(path, "r");
+	ck_assert(f);
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, "dmabuf-inode:", 13);
+	fclose(f);
+	return n;
+}
+
+/* The buffer's live dma-sgl count (BUFFER_GET). */
+static uint32_t buffer_sgls(uint32_t id)
+{
+	static struct tu_nl_msg b[MAX_MSGS];
+	int n = tu_nl_dump(&nl, P2PBUF_NL_CMD_BUFFER_GET, b, MAX_MSGS), i;
+
+	for (i = 0; i < n; i++)
+		if (b[i].buffer_id == id)
+			return b[i].sgls;
+	ck_abort_msg("buffer %u not listed", id);
+	return 0;
+}
+
+/* --- tests ------------------------------------------------------------- */
+
+/*
+ * A MAP of an mmap() of a udmabuf, whole and from an offset (vm_pgoff):
+ * a normal dma-sgl with no buffer; edu's data checked through the memfd;
+ * closing the dma-buf fd and the memfd and unmapping the range keep it
+ * working until it is closed.
+ */
+START_TEST(test_udmabuf_vma)
+{
+	static struct tu_nl_msg ev[MAX_MSGS];
+	int fd = tu_dev_open(), memfd, dfd, sfd, sfd2, n;
+	volatile uint8_t *cpu;
+	struct p2pbuf_map m;
+	struct tu_nl_msg d;
+	struct view v;
+	uint8_t *r, *r2;
+	uint32_t id;
+
+	dfd = tu_udmabuf_new(DB, &memfd);
+	if (no_udmabuf(dfd, "test_udmabuf_vma")) {
+		close(fd);
+		return;
+	}
+	cpu = map_shared(NULL, DB, PROT_READ | PROT_WRITE, memfd, 0);
+	r = map_shared(NULL, DB, PROT_READ | PROT_WRITE, dfd, 0);
+	r2 = map_shared(NULL, 32 * KIB, PROT_READ | PROT_WRITE, dfd, 16 * KIB);
+	/* The dma-buf's mapping is the memfd's pages. */
+	cpu[5] = 0x5a;
+	ck_assert_uint_eq(r[5], 0x5a);
+	r2[PAGE] = 0xa5;
+	ck_assert_uint_eq(cpu[16 * KIB + PAGE], 0xa5);
+
+	tu_nl_events(&nl, ev, MAX_MSGS, 100);
+	sfd = tu_map(fd, r, DB, edu0, P2PBUF_DMA_BIDIRECTIONAL, &m);
+	ck_assert(m.map_type == P2PBUF_MAP_TYPE_IOMMU ||
+		  m.map_type == P2PBUF_MAP_TYPE_DIRECT);
+	ck_assert_int_eq(fdinfo_dmabufs(sfd), 1);
+	id = tu_sgl_id(sfd);
+	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_NEW_NTF, id),
+			 0);
+	ck_assert_uint_eq(sgl_dump_one(id, &d), 1);
+	ck_assert_uint_eq(d.state, P2PBUF_NL_STATE_LIVE);
+	ck_assert_uint_eq(d.length, DB);
+	ck_assert_uint_eq(d.nr_buffer_ids, 0);
+	sfd2 = tu_map(fd, r2 + PAGE, 16 * KIB, edu0, P2PBUF_DMA_BIDIRECTIONAL,
+		      NULL);
+
+	/* The dma-sgls hold the dma-buf, which holds the memfd's pages. */
+	close(dfd);
+	close(memfd);
+	munmap(r, DB);
+	munmap(r2, 32 * KIB);
+	v = (struct view){ 0, DB, cpu };
+	edu_roundtrips(sfd, &v, 1, DB, 8, 1500);
+	/* r2 + PAGE is the dma-buf's (and the memfd's) byte 16 KiB + PAGE. */
+	v = (struct view){ 0, 16 * KIB, cpu + 16 * KIB + PAGE };
+	edu_roundtrips(sfd2, &v, 1, 16 * KIB, 6, 1600);
+	close(sfd2);
+	close(sfd);
+	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_DEL_NTF, id),
+			 0);
+	ck_assert_uint_eq(sgl_dump_one(id, &d), 0);
+	munmap((void *)cpu, DB);
+	close(fd);
+}
+END_TEST
+
+/*
+ * One MAP of [BAR buffer][udmabuf][host buffer], the udmabuf's mapping put
+ * between the two p2pbuf mappings with MAP_FIXED: one dma-sgl listing both
+ * buffers and importing the dma-buf; edu moves bytes between random places
+ * of all three, checked through the range itself, then (range unmapped,
+ * dma-buf closed) through other mappings.  BUFFER_REVOKE of the host
+ * buffer revokes the whole; closing brings the counters back to zero.
+ */
+START_TEST(test_mixed)
+{
+	static struct tu_nl_msg ev[MAX_MSGS];
+	uint32_t prov = tu_nl_provider_add(&nl, iv0), id;
+	int fd = tu_dev_open(), memfd, dfd, sfd, n, is;
+	struct p2pbuf_alloc bar, host;
+	volatile uint8_t *cpu, *vbar, *vhost;
+	struct view v[3];
+	struct p2pbuf_map m;
+	struct tu_nl_msg d;
+	uint8_t *r;
+
+	dfd = tu_udmabuf_new(DB, &memfd);
+	if (no_udmabuf(dfd, "test_mixed")) {
+		ck_assert_int_eq(tu_nl_provider_del(&nl, prov, false), 0);
+		close(fd);
+		return;
+	}
+	cpu = map_shared(NULL, DB, PROT_READ | PROT_WRITE, memfd, 0);
+	ck_assert_int_eq(tu_alloc_try(fd, prov, DB, &bar), 0);
+	ck_assert_int_eq(tu_alloc_try(fd, 0, DB, &host), 0);
+	r = reserve(3 * DB);
+	map_shared(r, DB, PROT_READ | PROT_WRITE, fd, (off_t)bar.mmap_offset);
+	map_shared(r + DB, DB, PROT_READ | PROT_WRITE, dfd, 0);
+	map_shared(r + 2 * DB, DB, PROT_READ | PROT_WRITE, fd,
+		   (off_t)host.mmap_offset);
+
+	tu_nl_events(&nl, ev, MAX_MSGS, 100);
+	sfd = tu_map(fd, r, 3 * DB, edu0, P2PBUF_DMA_BIDIRECTIONAL, &m);
+	ck_assert_uint_ge(m.nr_segments, 1);
+	ck_assert_int_eq(fdinfo_dmabufs(sfd), 1);
+	id = tu_sgl_id(sfd);
+	ck_assert_uint_eq(sgl_dump_one(id, &d), 1);
+	ck_assert_uint_eq(d.length, 3 * DB);
+	ck_assert_uint_eq(d.nr_buffer_ids, 2);
+	ck_assert_uint_eq(buffer_sgls(bar.handle), 1);
+	ck_assert_uint_eq(buffer_sgls(host.handle), 1);
+	v[0] = (struct view){ 0, 3 * DB, r };
+	edu_roundtrips(sfd, v, 1, 3 * DB, 24, 1700);
+
+	/* Other mappings of the same memory; the range and the fd go. */
+	vbar = map_shared(NULL, DB, PROT_READ | PROT_WRITE, fd,
+			  (off_t)bar.mmap_offset);
+	vhost = map_shared(NULL, DB, PROT_READ | PROT_WRITE, fd,
+			   (off_t)host.mmap_offset);
+	munmap(r, 3 * DB);
+	close(dfd);
+	close(memfd);
+	v[0] = (struct view){ 0, DB, vbar };
+	v[1] = (struct view){ DB, DB, cpu };
+	v[2] = (struct view){ 2 * DB, DB, vhost };
+	edu_roundtrips(sfd, v, 3, 3 * DB, 24, 1800);
+
+	tu_nl_events(&nl, ev, MAX_MSGS, 100);
+	ck_assert_int_eq(tu_nl_buffer_revoke(&nl, host.handle), 0);
+	tu_assert_sgl_revoked(sfd);
+	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+	is = tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, id);
+	ck_assert_int_ge(is, 0);
+	ck_assert_uint_eq(ev[is].reason, P2PBUF_NL_REVOKE_ADMIN);
+	ck_assert_uint_eq(buffer_sgls(bar.handle), 0);
+	close(sfd);
+	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_DEL_NTF, id),
+			 0);
+	ck_assert_uint_eq(sgl_dump_one(id, &d), 0);
+	munmap((void *)vbar, DB);
+	munmap((void *)vhost, DB);
+	munmap((void *)cpu, DB);
+	tu_free(fd, bar.handle);
+	tu_free(fd, host.handle);
+	close(fd);
+	ck_assert_int_eq(tu_nl_provider_del(&nl, prov, false), 0);
+}
+END_TEST
+
+/*
+ * [host buffer][udmabuf A][udmabuf B] in one MAP; A's exporter side tells
+ * its importers that the memory moves: the whole dma-sgl is revoked
+ * (poll, state, generation, SGL_REVOKE with reason exporter), B's mapping
+ * is given back too; a new MAP of the same range works again.
+ */
+START_TEST(test_exporter_revoke)
+{
+	static struct tu_nl_msg ev[MAX_MSGS];
+	int fd = tu_dev_open(), memfd[2], dfd[2], sfd, tfd, n, is;
+	volatile uint8_t *cpu[2], *vhost;
+	struct p2pbuf_alloc host;
+	struct tu_nl_msg d;
+	struct view v[3];
+	uint8_t *r;
+	uint32_t id;
+	int i;
+
+	dfd[0] = tu_udmabuf_new(DB, &memfd[0]);
+	if (no_udmabuf(dfd[0], "test_exporter_revoke")) {
+		close(fd);
+		return;
+	}
+	dfd[1] = tu_udmabuf_new(DB, &memfd[1]);
+	ck_assert_int_ge(dfd[1], 0);
+	ck_assert_int_eq(tu_alloc_try(fd, 0, DB, &host), 0);
+	r = reserve(3 * DB);
+	map_shared(r, DB, PROT_READ | PROT_WRITE, fd, (off_t)host.mmap_offset);
+	for (i = 0; i < 2; i++) {
+		map_shared(r + (i + 1) * DB, DB, PROT_READ | PROT_WRITE, dfd[i],
+			   0);
+		cpu[i] = map_shared(NULL, DB, PROT_READ | PROT_WRITE, memfd[i],
+				    0);
+	}
+	vhost = map_shared(NULL, DB, PROT_READ | PROT_WRITE, fd,
+			   (off_t)host.mmap_offset);
+	v[0] = (struct view){ 0, DB, vhost };
+	v[1] = (struct view){ DB, DB, cpu[0] };
+	v[2] = (struct view){ 2 * DB, DB, cpu[1] };
+
+	sfd = tu_map(fd, r, 3 * DB, edu0, P2PBUF_DMA_BIDIRECTIONAL, NULL);
+	ck_assert_int_eq(fdinfo_dmabufs(sfd), 2);
+	id = tu_sgl_id(sfd);
+	edu_roundtrips(sfd, v, 3, 3 * DB, 12, 1900);
+
+	tfd = open(TI_DEV, O_RDWR | O_CLOEXEC);
+	ck_assert_msg(tfd >= 0, "%s: %s", TI_DEV, strerror(errno));
+	tu_nl_events(&nl, ev, MAX_MSGS, 100);
+	ck_assert_int_eq(ioctl(tfd, P2PBUF_TI_NOTIFY, &dfd[0]), 0);
+	tu_assert_sgl_revoked(sfd);
+	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
+	is = tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, id);
+	ck_assert_int_ge(is, 0);
+	ck_assert_uint_eq(ev[is].reason, P2PBUF_NL_REVOKE_EXPORTER);
+	ck_assert_uint_eq(ev[is].generation, 2);
+	ck_assert_uint_eq(sgl_dump_one(id, &d), 1);
+	ck_assert_uint_eq(d.state, P2PBUF_NL_STATE_REVOKED);
+	ck_assert_uint_eq(d.reason, P2PBUF_NL_REVOKE_EXPORTER);
+	ck_assert_uint_eq(buffer_sgls(host.handle), 0);
+	/* B's notification reaches a revoked dma-sgl: nothing more happens. */
+	ck_assert_int_eq(ioctl(tfd, P2PBUF_TI_NOTIFY, &dfd[1]), 0);
+	n = tu_nl_events(&nl, ev, MAX_MSGS, 300);
+	ck_assert_int_lt(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_REVOKE_NTF, id),
+			 0);
+	close(sfd);
+
+	/* A revoked dma-sgl is not mapped again; a new MAP is. */
+	sfd = tu_map(fd, r, 3 * DB, edu0, P2PBUF_DMA_BIDIRECTIONAL, NULL);
+	edu_roundtrips(sfd, v, 3, 3 * DB, 8, 2000);
+	close(sfd);
+	close(tfd);
+	munmap(r, 3 * DB);
+	for (i = 0; i < 2; i++) {
+		munmap((void *)cpu[i], DB);
+		close(dfd[i]);
+		close(memfd[i]);
+	}
+	munmap((void *)vhost, DB);
+	tu_free(fd, host.handle);
+	close(fd);
+}
+END_TEST
+
+/*
+ * The system heap's mapping is resolved; a private mapping of it is not
+ * (EOPNOTSUPP), nor a shared one of a heap p2pbuf does not know (any other
+ * heap this kernel has).
+ */
+START_TEST(test_heap_vma)
+{
+	struct dma_heap_allocation_data h = {
+		.len = DB,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	int fd, heap, sfd, tried = 0;
+	struct p2pbuf_map m;
+	struct dirent *de;
+	char path[300];
+	struct view v;
+	uint8_t *r;
+	DIR *dir;
+
+	heap = open("/dev/dma_heap/system", O_RDWR | O_CLOEXEC);
+	if (heap < 0) {
+		ck_assert_int_eq(errno, ENOENT);
+		printf("test_heap_vma: SKIPPED: no /dev/dma_heap/system "
+		       "(CONFIG_DMABUF_HEAPS_SYSTEM not set in this kernel)\n");
+		return;
+	}
+	ck_assert_int_eq(ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &h), 0);
+	close(heap);
+	fd = tu_dev_open();
+	r = map_shared(NULL, DB, PROT_READ | PROT_WRITE, (int)h.fd, 0);
+	sfd = tu_map(fd, r, DB, edu0, P2PBUF_DMA_BIDIRECTIONAL, &m);
+	v = (struct view){ 0, DB, r };
+	edu_roundtrips(sfd, &v, 1, DB, 6, 2100);
+	close(sfd);
+	munmap(r, DB);
+
+	/* One page privately: the heap accepts it, p2pbuf does not. */
+	r = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, (int)h.fd, 0);
+	ck_assert_msg(r != MAP_FAILED, "private mmap: %s", strerror(errno));
+	ck_assert_int_eq(tu_map_try(fd, r, PAGE, edu0, P2PBUF_DMA_TO_DEVICE, 0,
+				    &m),
+			 EOPNOTSUPP);
+	munmap(r, PAGE);
+	close((int)h.fd);
+
+	dir = opendir("/dev/dma_heap");
+	ck_assert(dir);
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "system"))
+			continue;
+		snprintf(path, sizeof(path), "/dev/dma_heap/%s", de->d_name);
+		heap = open(path, O_RDWR | O_CLOEXEC);
+		if (heap < 0 || ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &h)) {
+			if (heap >= 0)
+				close(heap);
+			continue;
+		}
+		close(heap);
+		r = mmap(NULL, DB, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 (int)h.fd, 0);
+		ck_assert(r != MAP_FAILED);
+		ck_assert_int_eq(tu_map_try(fd, r, DB, edu0,
+					    P2PBUF_DMA_TO_DEVICE, 0, &m),
+				 EOPNOTSUPP);
+		printf("test_heap_vma: heap %s refused: EOPNOTSUPP\n",
+		       de->d_name);
+		munmap(r, DB);
+		close((int)h.fd);
+		tried++;
+	}
+	closedir(dir);
+	if (!tried)
+		printf("test_heap_vma: no heap but \"system\" here: the "
+		       "refusal of an unknown exporter is checked with a "
+		       "private mapping only\n");
+	close(fd);
+}
+END_TEST
+
+/*
+ * The errnos of ranges with dma-buf mappings: a hole after one (EFAULT),
+ * anonymous memory after one (ENXIO), a read-only one for a device that
+ * writes (EACCES), max_sgl_segments (E2BIG); and the same dma-buf mapped
+ * twice in a range is one import.
+ */
+START_TEST(test_errnos)
+{
+	int fd = tu_dev_open(), memfd, dfd, sfd;
+	struct p2pbuf_map m;
+	uint8_t *r;
+
+	dfd = tu_udmabuf_new(DB, &memfd);
+	if (no_udmabuf(dfd, "test_errnos")) {
+		close(fd);
+		return;
+	}
+	r = reserve(3 * DB);
+	map_shared(r, DB, PROT_READ | PROT_WRITE, dfd, 0);
+	ck_assert_int_eq(munmap(r + DB, DB), 0);
+	ck_assert_int_eq(tu_map_try(fd, r, 2 * DB, edu0, P2PBUF_DMA_TO_DEVICE,
+				    0, &m),
+			 EFAULT);
+	ck_assert(mmap(r + DB, DB, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+		       0) == r + DB);
+	ck_assert_int_eq(tu_map_try(fd, r, 2 * DB, edu0, P2PBUF_DMA_TO_DEVICE,
+				    0, &m),
+			 ENXIO);
+	/* The second half mapped again, read-only, at the same offsets. */
+	map_shared(r + DB, DB, PROT_READ, dfd, 0);
+	ck_assert_int_eq(tu_map_try(fd, r, 2 * DB, edu0, P2PBUF_DMA_FROM_DEVICE,
+				    0, &m),
+			 EACCES);
+	sfd = tu_map(fd, r, 2 * DB, edu0, P2PBUF_DMA_TO_DEVICE, &m);
+	ck_assert_int_eq(fdinfo_dmabufs(sfd), 1);
+	close(sfd);
+	/* Two pieces at least (64 KiB each, edu's segment limit aside). */
+	tu_set_param("max_sgl_segments", "1");
+	ck_assert_int_eq(tu_map_try(fd, r, 2 * DB, edu0, P2PBUF_DMA_TO_DEVICE,
+				    0, &m),
+			 E2BIG);
+	tu_set_param("max_sgl_segments", "65536");
+	munmap(r, 3 * DB);
+	close(dfd);
+	close(memfd);
+	close(fd);
+}
+END_TEST
+
+static Suite *mapvma_suite(void)
+{
+	Suite *s = suite_create("mapvma");
+	TCase *tc = tu_tcase(s, "mapvma", TU_VM_TIMEOUT, setup, teardown);
+
+	tcase_add_test(tc, test_udmabuf_vma);
+	tcase_add_test(tc, test_mixed);
+	tcase_add_test(tc, test_exporter_revoke);
+	tcase_add_test(tc, test_heap_vma);
+	tcase_add_test(tc, test_errnos);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(mapvma_suite());
+}
