@@ -443,6 +443,31 @@ static struct p2pbuf_sgl *p2pbuf_consumer_sgl(struct p2pbuf_consumer *c)
 
 /* --- listings ----------------------------------------------------------- */
 
+/* A piece of a dma-buf, as a P2PBUF_NL_A_SGL_DMABUF nest. */
+static int p2pbuf_sgl_fill_dmabuf(struct sk_buff *skb, struct p2pbuf_sgl *sgl,
+				  const struct p2pbuf_sgl_piece *p)
+{
+	const struct p2pbuf_sgl_imp *imp = &sgl->imps[p->att];
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, P2PBUF_NL_A_SGL_DMABUF);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, P2PBUF_NL_DMABUF_A_EXPORTER,
+			   imp->dmabuf->exp_name ?: "") ||
+	    nla_put_u64_64bit(skb, P2PBUF_NL_DMABUF_A_INODE, imp->ino,
+			      P2PBUF_NL_DMABUF_A_PAD) ||
+	    nla_put_u64_64bit(skb, P2PBUF_NL_DMABUF_A_OFFSET, p->off,
+			      P2PBUF_NL_DMABUF_A_PAD) ||
+	    nla_put_u64_64bit(skb, P2PBUF_NL_DMABUF_A_LENGTH, p->len,
+			      P2PBUF_NL_DMABUF_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /**
  * p2pbuf_sgl_fill_nl() - the netlink attributes describing a dma-sgl
  * @skb: the message being built
@@ -480,6 +505,10 @@ int p2pbuf_sgl_fill_nl(struct sk_buff *skb, struct p2pbuf_sgl *sgl,
 	for (i = 0; i < sgl->nr_atts; i++)
 		if (nla_put_u32(skb, P2PBUF_NL_A_BUFFER_ID,
 				sgl->atts[i].buf_id))
+			return -EMSGSIZE;
+	for (i = 0; i < sgl->nr_pieces; i++)
+		if (sgl->pieces[i].imp &&
+		    p2pbuf_sgl_fill_dmabuf(skb, sgl, &sgl->pieces[i]))
 			return -EMSGSIZE;
 	return 0;
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/dma-heap.h>
@@ -200,6 +201,7 @@ START_TEST(test_udmabuf_vma)
 	static struct tu_nl_msg ev[MAX_MSGS];
 	int fd = tu_dev_open(), memfd, dfd, sfd, sfd2, n;
 	volatile uint8_t *cpu;
+	struct stat st;
 	struct p2pbuf_map m;
 	struct tu_nl_msg d;
 	struct view v;
@@ -233,8 +235,19 @@ START_TEST(test_udmabuf_vma)
 	ck_assert_uint_eq(d.state, P2PBUF_NL_STATE_LIVE);
 	ck_assert_uint_eq(d.length, DB);
 	ck_assert_uint_eq(d.nr_buffer_ids, 0);
+	ck_assert_int_eq(fstat(dfd, &st), 0);
+	ck_assert_uint_eq(d.nr_dmabufs, 1);
+	ck_assert_str_eq(d.dmabuf_exporter, "udmabuf");
+	ck_assert_uint_eq(d.dmabuf_inode, st.st_ino);
+	ck_assert_uint_eq(d.dmabuf_offset, 0);
+	ck_assert_uint_eq(d.dmabuf_length, DB);
 	sfd2 = tu_map(fd, r2 + PAGE, 16 * KIB, edu0, P2PBUF_DMA_BIDIRECTIONAL,
 		      NULL);
+	ck_assert_uint_eq(sgl_dump_one(tu_sgl_id(sfd2), &d), 1);
+	ck_assert_uint_eq(d.nr_dmabufs, 1);
+	ck_assert_uint_eq(d.dmabuf_inode, st.st_ino);
+	ck_assert_uint_eq(d.dmabuf_offset, 16 * KIB + PAGE);
+	ck_assert_uint_eq(d.dmabuf_length, 16 * KIB);
 
 	/* The dma-sgls hold the dma-buf, which holds the memfd's pages. */
 	close(dfd);
@@ -300,6 +313,9 @@ START_TEST(test_mixed)
 	ck_assert_uint_eq(sgl_dump_one(id, &d), 1);
 	ck_assert_uint_eq(d.length, 3 * DB);
 	ck_assert_uint_eq(d.nr_buffer_ids, 2);
+	ck_assert_uint_eq(d.nr_dmabufs, 1);
+	ck_assert_str_eq(d.dmabuf_exporter, "udmabuf");
+	ck_assert_uint_eq(d.dmabuf_length, DB);
 	ck_assert_uint_eq(buffer_sgls(bar.handle), 1);
 	ck_assert_uint_eq(buffer_sgls(host.handle), 1);
 	v[0] = (struct view){ 0, 3 * DB, r };
@@ -384,6 +400,8 @@ START_TEST(test_exporter_revoke)
 	sfd = tu_map(fd, r, 3 * DB, edu0, P2PBUF_DMA_BIDIRECTIONAL, NULL);
 	ck_assert_int_eq(fdinfo_dmabufs(sfd), 2);
 	id = tu_sgl_id(sfd);
+	ck_assert_uint_eq(sgl_dump_one(id, &d), 1);
+	ck_assert_uint_eq(d.nr_dmabufs, 2);
 	edu_roundtrips(sfd, v, 3, 3 * DB, 12, 1900);
 
 	tfd = open(TI_DEV, O_RDWR | O_CLOEXEC);

@@ -265,6 +265,10 @@ struct tu_nl_msg {
 	uint32_t prov_kind, prov_bar;
 	char target[32], device[32], comm[32];
 	bool has_owner;
+	/* SGL_DMABUF nests: how many, and the first one's attributes */
+	uint32_t nr_dmabufs;
+	char dmabuf_exporter[32];
+	uint64_t dmabuf_inode, dmabuf_offset, dmabuf_length;
 };
 
 /* One received message of the family, parsed into *m. */
