@@ -30,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/dma-heap.h>
@@ -571,6 +572,74 @@ START_TEST(test_errnos)
 }
 END_TEST
 
+/*
+ * "p2pctl map --dmabuf-fd N" run by a program that passes it a udmabuf:
+ * the import's segments, whole and a range of it; p2pctl's dma-sgl goes
+ * with it.
+ */
+START_TEST(test_p2pctl_dmabuf_fd)
+{
+	static struct tu_nl_msg l[MAX_MSGS];
+	char cmd[256], out[4096];
+	int memfd, dfd, pass, n;
+	struct stat st;
+	size_t len;
+	FILE *f;
+
+	dfd = tu_udmabuf_new(DB, &memfd);
+	if (no_udmabuf(dfd, "test_p2pctl_dmabuf_fd"))
+		return;
+	/* Inherited by p2pctl (the udmabuf's own fd is close-on-exec). */
+	pass = fcntl(dfd, F_DUPFD, 10);
+	ck_assert_int_ge(pass, 10);
+	ck_assert_int_eq(fstat(dfd, &st), 0);
+
+	snprintf(cmd, sizeof(cmd),
+		 "/bin/p2pctl map --dmabuf-fd %d --target %s --json", pass,
+		 edu0);
+	f = popen(cmd, "r");
+	ck_assert(f);
+	len = fread(out, 1, sizeof(out) - 1, f);
+	out[len] = 0;
+	ck_assert_int_eq(pclose(f), 0);
+	ck_assert_msg(strstr(out, "\"exporter\": \"udmabuf\""), "%s", out);
+	ck_assert_msg(strstr(out, "\"dmabuf_size\": 65536"), "%s", out);
+	ck_assert_msg(strstr(out, "\"length\": 65536"), "%s", out);
+	snprintf(cmd, sizeof(cmd), "\"inode\": %llu",
+		 (unsigned long long)st.st_ino);
+	ck_assert_msg(strstr(out, cmd), "%s", out);
+	ck_assert_msg(strstr(out, "\"dma_address\": \"0x"), "%s", out);
+
+	/* A range, lengths only, as text. */
+	snprintf(cmd, sizeof(cmd),
+		 "/bin/p2pctl map --dmabuf-fd %d --target %s --offset 16K "
+		 "--length 32K --lengths-only",
+		 pass, edu0);
+	f = popen(cmd, "r");
+	ck_assert(f);
+	len = fread(out, 1, sizeof(out) - 1, f);
+	out[len] = 0;
+	ck_assert_int_eq(pclose(f), 0);
+	ck_assert_msg(strstr(out, "exporter:"), "%s", out);
+	ck_assert_msg(strstr(out, "udmabuf"), "%s", out);
+	ck_assert_msg(strstr(out, "offset:"), "%s", out);
+	/* An fd that is not a dma-buf: exit status 1, and it says so. */
+	snprintf(cmd, sizeof(cmd),
+		 "/bin/p2pctl map --dmabuf-fd 0 --target %s </dev/null "
+		 ">/dev/null 2>&1",
+		 edu0);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 1);
+
+	/* Nothing is left of p2pctl's imports. */
+	n = tu_nl_dump(&nl, P2PBUF_NL_CMD_SGL_GET, l, MAX_MSGS);
+	while (n--)
+		ck_assert_uint_ne(l[n].dmabuf_inode, st.st_ino);
+	close(pass);
+	close(dfd);
+	close(memfd);
+}
+END_TEST
+
 static Suite *mapvma_suite(void)
 {
 	Suite *s = suite_create("mapvma");
@@ -581,6 +650,7 @@ static Suite *mapvma_suite(void)
 	tcase_add_test(tc, test_exporter_revoke);
 	tcase_add_test(tc, test_heap_vma);
 	tcase_add_test(tc, test_errnos);
+	tcase_add_test(tc, test_p2pctl_dmabuf_fd);
 	return s;
 }
 

@@ -758,6 +758,7 @@ START_TEST(test_sgl_help)
 	ck_assert_int_eq(run("map", "-h"), 0);
 	ck_assert_ptr_nonnull(strstr(res.out, "--buffer-size SIZE"));
 	ck_assert_ptr_nonnull(strstr(res.out, "--lengths-only"));
+	ck_assert_ptr_nonnull(strstr(res.out, "--dmabuf-fd FD"));
 	ck_assert_ptr_nonnull(
 		strstr(res.out, "to-device, from-device or bidirectional"));
 	ck_assert_int_eq(run("reach", "--help"), 0);
@@ -768,7 +769,9 @@ START_TEST(test_sgl_help)
 
 	/* The command list and the exit statuses know them. */
 	ck_assert_int_eq(run("--help"), 0);
-	ck_assert_ptr_nonnull(strstr(res.out, "\n  map --buffer-size SIZE "));
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "\n  map {--buffer-size SIZE [--provider ID] | "
+				"--dmabuf-fd FD} "));
 	ck_assert_ptr_nonnull(strstr(res.out, "\n  reach --provider ID "));
 	ck_assert_ptr_nonnull(strstr(res.out, "\n  demo [--edu "));
 	ck_assert_ptr_nonnull(strstr(
@@ -781,7 +784,22 @@ START_TEST(test_map_usage)
 {
 	run("map", "--target", "00:03.0");
 	expect_usage_error(
-		"p2pctl: map: missing --buffer-size (see 'p2pctl map --help')\n");
+		"p2pctl: map: missing --buffer-size (or --dmabuf-fd) (see 'p2pctl map --help')\n");
+	/* A dma-buf instead of a buffer: not both. */
+	run("map", "--dmabuf-fd", "3", "--buffer-size", "8K", "--target",
+	    "00:03.0");
+	expect_usage_error(
+		"p2pctl: map: --dmabuf-fd maps a dma-buf: no --buffer-size, no --provider (see 'p2pctl map --help')\n");
+	run("map", "--dmabuf-fd", "3", "--provider", "1", "--target",
+	    "00:03.0");
+	expect_usage_error(
+		"p2pctl: map: --dmabuf-fd maps a dma-buf: no --buffer-size, no --provider (see 'p2pctl map --help')\n");
+	run("map", "--dmabuf-fd", "x", "--target", "00:03.0");
+	expect_usage_error(
+		"p2pctl: map: invalid --dmabuf-fd 'x' (see 'p2pctl map --help')\n");
+	run("map", "--dmabuf-fd", "3");
+	expect_usage_error(
+		"p2pctl: map: missing --target (see 'p2pctl map --help')\n");
 	run("map", "--buffer-size", "8K");
 	expect_usage_error(
 		"p2pctl: map: missing --target (see 'p2pctl map --help')\n");
