@@ -8,7 +8,8 @@
  * outlives the dma-buf's fd and the range's mappings; a buffer's revocation
  * and an exporter's invalidation (sent by the test importer, as an
  * exporter that moves its memory does) revoke the whole of it; mappings
- * p2pbuf cannot resolve are refused with their errnos.
+ * p2pbuf cannot resolve (private ones, an exporter it does not know: the
+ * test importer's own dma-bufs) are refused with their errnos.
  *
  * Debian's 6.1 has neither udmabuf nor the dma-heaps: every test says
  * SKIPPED there.  The dma-bufs are 64 KiB (see test_import.c: udmabuf and
@@ -523,6 +524,58 @@ START_TEST(test_heap_vma)
 END_TEST
 
 /*
+ * A dma-buf of an exporter p2pbuf does not know (the test importer's):
+ * MAP of its mapping is refused (EOPNOTSUPP), alone or after a p2pbuf
+ * mapping, shared or private; MAP_DMABUF gets the exporter's own refusal
+ * to map (EOPNOTSUPP, passed through).
+ */
+START_TEST(test_unknown_exporter)
+{
+	int fd = tu_dev_open(), tfd, dfd;
+	struct p2pbuf_map_dmabuf md;
+	struct p2pbuf_alloc host;
+	struct p2pbuf_map m;
+	uint8_t *r, *p;
+
+	tfd = open(TI_DEV, O_RDWR | O_CLOEXEC);
+	ck_assert_msg(tfd >= 0, "%s: %s", TI_DEV, strerror(errno));
+	dfd = ioctl(tfd, P2PBUF_TI_EXPORT);
+	ck_assert_msg(dfd >= 0, "P2PBUF_TI_EXPORT: %s", strerror(errno));
+	close(tfd);
+	ck_assert_int_eq(tu_alloc_try(fd, 0, DB, &host), 0);
+	r = reserve(2 * DB);
+	map_shared(r, DB, PROT_READ | PROT_WRITE, fd, (off_t)host.mmap_offset);
+	map_shared(r + DB, DB, PROT_READ | PROT_WRITE, dfd, 0);
+	r[DB] = 1; /* its mapping works */
+	ck_assert_int_eq(tu_map_try(fd, r + DB, DB, edu0, P2PBUF_DMA_TO_DEVICE,
+				    0, &m),
+			 EOPNOTSUPP);
+	ck_assert_int_eq(tu_map_try(fd, r, 2 * DB, edu0, P2PBUF_DMA_TO_DEVICE,
+				    0, &m),
+			 EOPNOTSUPP);
+	p = mmap(NULL, DB, PROT_READ, MAP_PRIVATE, dfd, 0);
+	ck_assert(p != MAP_FAILED);
+	ck_assert_int_eq(tu_map_try(fd, p, DB, edu0, P2PBUF_DMA_TO_DEVICE, 0,
+				    &m),
+			 EOPNOTSUPP);
+	munmap(p, DB);
+
+	memset(&md, 0, sizeof(md));
+	md.size = sizeof(md);
+	md.dmabuf_fd = dfd;
+	md.length = DB;
+	md.direction = P2PBUF_DMA_TO_DEVICE;
+	tu_target_of(edu0, &md.target);
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_MAP_DMABUF, &md) ? errno : 0,
+			 EOPNOTSUPP);
+	munmap(r, 2 * DB);
+	close(dfd);
+	tu_free(fd, host.handle);
+	close(fd);
+}
+END_TEST
+
+/*
  * The errnos of ranges with dma-buf mappings: a hole after one (EFAULT),
  * anonymous memory after one (ENXIO), a read-only one for a device that
  * writes (EACCES), max_sgl_segments (E2BIG); and the same dma-buf mapped
@@ -649,6 +702,7 @@ static Suite *mapvma_suite(void)
 	tcase_add_test(tc, test_mixed);
 	tcase_add_test(tc, test_exporter_revoke);
 	tcase_add_test(tc, test_heap_vma);
+	tcase_add_test(tc, test_unknown_exporter);
 	tcase_add_test(tc, test_errnos);
 	tcase_add_test(tc, test_p2pctl_dmabuf_fd);
 	return s;
