@@ -1616,7 +1616,7 @@ int p2pbuf_ioctl_reach(struct p2pbuf_ioctl_call *call, void *arg)
  */
 int p2pbuf_sgls_init(void)
 {
-	p2pbuf_sgl_wq = alloc_workqueue("p2pbuf_sgl", 0, 0);
+	p2pbuf_sgl_wq = alloc_workqueue("p2pbuf_sgl", WQ_UNBOUND, 0);
 	return p2pbuf_sgl_wq ? 0 : -ENOMEM;
 }
 
