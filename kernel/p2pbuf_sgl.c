@@ -655,7 +655,7 @@ static int p2pbuf_sgl_imp(struct p2pbuf_sgl *sgl, struct xarray *seen,
 	imp->sgl = sgl;
 	get_dma_buf(dmabuf);
 	imp->dmabuf = dmabuf;
-	imp->ino = ino;
+	imp->ino = file_inode(dmabuf->file)->i_ino;
 	*index = sgl->nr_imps++;
 	return 0;
 }
