@@ -516,9 +516,9 @@ START_TEST(test_heap_vma)
 	}
 	closedir(dir);
 	if (!tried)
-		printf("test_heap_vma: no heap but \"system\" here: the "
-		       "refusal of an unknown exporter is checked with a "
-		       "private mapping only\n");
+		printf("test_heap_vma: no heap but \"system\" here: "
+		       "test_unknown_exporter checks the refusal of an unknown "
+		       "exporter\n");
 	close(fd);
 }
 END_TEST
