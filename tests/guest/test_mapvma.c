@@ -43,10 +43,7 @@
 #define KIB 1024ULL
 #define PAGE 4096ULL
 #define DB (64 * KIB) /* each dma-buf and buffer */
-#define XFER 1024U
 #define MAX_MSGS 256
-#define MAX_SEGS 1024
-#define MAX_VIEWS 4
 #define TI_DEV "/dev/p2pbuf_test_importer"
 
 static char edu0[RIG_BDF_LEN], iv0[RIG_BDF_LEN];
@@ -73,58 +70,6 @@ static void teardown(void)
 
 /* --- helpers ------------------------------------------------------------ */
 
-/* Where the CPU sees bytes [off, off + len) of a MAPped range. */
-struct view {
-	uint64_t off, len;
-	volatile uint8_t *p;
-};
-
-static volatile uint8_t *view_at(const struct view *v, int nv, uint64_t off)
-{
-	int i;
-
-	for (i = 0; i < nv; i++)
-		if (off >= v[i].off && off + XFER <= v[i].off + v[i].len)
-			return v[i].p + (off - v[i].off);
-	ck_abort_msg("no view of range offset %llu", (unsigned long long)off);
-	return NULL;
-}
-
-/*
- * count pieces of XFER bytes, each inside one page at a pseudo-random place
- * of [0, len): the CPU fills the source through its view, edu copies it
- * through the dma-sgl, the CPU checks the destination through its view.
- */
-static void edu_roundtrips(int sfd, const struct view *v, int nv, uint64_t len,
-			   unsigned int count, uint64_t seed)
-{
-	static struct p2pbuf_segment segs[MAX_SEGS];
-	struct p2pbuf_segments s;
-	uint32_t n = tu_segments(sfd, segs, MAX_SEGS, &s);
-	uint64_t src, dst, total = 0;
-	struct edu e;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		total += segs[i].length;
-	ck_assert_uint_eq(total, len);
-	ck_assert_int_eq(edu_open(&e, edu0), 0);
-	srandom((unsigned int)seed);
-	for (i = 0; i < count; i++) {
-		src = (random() % (len / PAGE)) * PAGE +
-		      random() % (PAGE - XFER);
-		do
-			dst = (random() % (len / PAGE)) * PAGE +
-			      random() % (PAGE - XFER);
-		while (dst + XFER > src && src + XFER > dst);
-		tu_fill(view_at(v, nv, src), XFER, seed + i);
-		tu_edu_copy(&e, sfd, segs, n, src, dst, XFER);
-		tu_check_bytes(view_at(v, nv, dst), XFER, seed + i, 0,
-			       "edu through a MAP of dma-buf mappings");
-	}
-	edu_close(&e);
-}
-
 static void *map_shared(void *at, uint64_t len, int prot, int fd, off_t off)
 {
 	void *p =
@@ -144,6 +89,21 @@ static uint8_t *reserve(uint64_t len)
 
 	ck_assert(p != MAP_FAILED);
 	return p;
+}
+
+/*
+ * The CPU's view of [p2pbuf mapping at off0 of fd0][memfd][p2pbuf mapping
+ * at off2 of fd2], DB bytes each, side by side (munmap 3 * DB).
+ */
+static uint8_t *cpu_view(int fd0, uint64_t off0, int memfd, int fd2,
+			 uint64_t off2)
+{
+	uint8_t *w = reserve(3 * DB);
+
+	map_shared(w, DB, PROT_READ | PROT_WRITE, fd0, (off_t)off0);
+	map_shared(w + DB, DB, PROT_READ | PROT_WRITE, memfd, 0);
+	map_shared(w + 2 * DB, DB, PROT_READ | PROT_WRITE, fd2, (off_t)off2);
+	return w;
 }
 
 static bool no_udmabuf(int dfd, const char *test)
@@ -206,7 +166,6 @@ START_TEST(test_udmabuf_vma)
 	struct stat st;
 	struct p2pbuf_map m;
 	struct tu_nl_msg d;
-	struct view v;
 	uint8_t *r, *r2;
 	uint32_t id;
 
@@ -256,11 +215,10 @@ START_TEST(test_udmabuf_vma)
 	close(memfd);
 	munmap(r, DB);
 	munmap(r2, 32 * KIB);
-	v = (struct view){ 0, DB, cpu };
-	edu_roundtrips(sfd, &v, 1, DB, 8, 1500);
+	tu_edu_roundtrips(edu0, sfd, cpu, DB, 8, 1500, NULL);
 	/* r2 + PAGE is the dma-buf's (and the memfd's) byte 16 KiB + PAGE. */
-	v = (struct view){ 0, 16 * KIB, cpu + 16 * KIB + PAGE };
-	edu_roundtrips(sfd2, &v, 1, 16 * KIB, 6, 1600);
+	tu_edu_roundtrips(edu0, sfd2, cpu + 16 * KIB + PAGE, 16 * KIB, 6, 1600,
+			  NULL);
 	close(sfd2);
 	close(sfd);
 	n = tu_nl_events(&nl, ev, MAX_MSGS, 1000);
@@ -286,11 +244,10 @@ START_TEST(test_mixed)
 	uint32_t prov = tu_nl_provider_add(&nl, iv0), id;
 	int fd = tu_dev_open(), memfd, dfd, sfd, n, is;
 	struct p2pbuf_alloc bar, host;
-	volatile uint8_t *cpu, *vbar, *vhost;
-	struct view v[3];
+	volatile uint8_t *cpu;
 	struct p2pbuf_map m;
 	struct tu_nl_msg d;
-	uint8_t *r;
+	uint8_t *r, *w;
 
 	dfd = tu_udmabuf_new(DB, &memfd);
 	if (no_udmabuf(dfd, "test_mixed")) {
@@ -320,21 +277,17 @@ START_TEST(test_mixed)
 	ck_assert_uint_eq(d.dmabuf_length, DB);
 	ck_assert_uint_eq(buffer_sgls(bar.handle), 1);
 	ck_assert_uint_eq(buffer_sgls(host.handle), 1);
-	v[0] = (struct view){ 0, 3 * DB, r };
-	edu_roundtrips(sfd, v, 1, 3 * DB, 24, 1700);
+	tu_edu_roundtrips(edu0, sfd, r, 3 * DB, 24, 1700, NULL);
 
-	/* Other mappings of the same memory; the range and the fd go. */
-	vbar = map_shared(NULL, DB, PROT_READ | PROT_WRITE, fd,
-			  (off_t)bar.mmap_offset);
-	vhost = map_shared(NULL, DB, PROT_READ | PROT_WRITE, fd,
-			   (off_t)host.mmap_offset);
+	/*
+	 * Other mappings of the same memory (the memfd's, not the dma-buf's),
+	 * side by side; the range and the fds go.
+	 */
+	w = cpu_view(fd, bar.mmap_offset, memfd, fd, host.mmap_offset);
 	munmap(r, 3 * DB);
 	close(dfd);
 	close(memfd);
-	v[0] = (struct view){ 0, DB, vbar };
-	v[1] = (struct view){ DB, DB, cpu };
-	v[2] = (struct view){ 2 * DB, DB, vhost };
-	edu_roundtrips(sfd, v, 3, 3 * DB, 24, 1800);
+	tu_edu_roundtrips(edu0, sfd, w, 3 * DB, 24, 1800, NULL);
 
 	tu_nl_events(&nl, ev, MAX_MSGS, 100);
 	ck_assert_int_eq(tu_nl_buffer_revoke(&nl, host.handle), 0);
@@ -349,8 +302,7 @@ START_TEST(test_mixed)
 	ck_assert_int_ge(tu_nl_find_ev(ev, n, P2PBUF_NL_CMD_SGL_DEL_NTF, id),
 			 0);
 	ck_assert_uint_eq(sgl_dump_one(id, &d), 0);
-	munmap((void *)vbar, DB);
-	munmap((void *)vhost, DB);
+	munmap(w, 3 * DB);
 	munmap((void *)cpu, DB);
 	tu_free(fd, bar.handle);
 	tu_free(fd, host.handle);
@@ -369,11 +321,9 @@ START_TEST(test_exporter_revoke)
 {
 	static struct tu_nl_msg ev[MAX_MSGS];
 	int fd = tu_dev_open(), memfd[2], dfd[2], sfd, tfd, n, is;
-	volatile uint8_t *cpu[2], *vhost;
 	struct p2pbuf_alloc host;
 	struct tu_nl_msg d;
-	struct view v[3];
-	uint8_t *r;
+	uint8_t *r, *w;
 	uint32_t id;
 	int i;
 
@@ -387,24 +337,22 @@ START_TEST(test_exporter_revoke)
 	ck_assert_int_eq(tu_alloc_try(fd, 0, DB, &host), 0);
 	r = reserve(3 * DB);
 	map_shared(r, DB, PROT_READ | PROT_WRITE, fd, (off_t)host.mmap_offset);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2; i++)
 		map_shared(r + (i + 1) * DB, DB, PROT_READ | PROT_WRITE, dfd[i],
 			   0);
-		cpu[i] = map_shared(NULL, DB, PROT_READ | PROT_WRITE, memfd[i],
-				    0);
-	}
-	vhost = map_shared(NULL, DB, PROT_READ | PROT_WRITE, fd,
-			   (off_t)host.mmap_offset);
-	v[0] = (struct view){ 0, DB, vhost };
-	v[1] = (struct view){ DB, DB, cpu[0] };
-	v[2] = (struct view){ 2 * DB, DB, cpu[1] };
+	/* The host buffer's and the memfds' own mappings, side by side. */
+	w = reserve(3 * DB);
+	map_shared(w, DB, PROT_READ | PROT_WRITE, fd, (off_t)host.mmap_offset);
+	for (i = 0; i < 2; i++)
+		map_shared(w + (i + 1) * DB, DB, PROT_READ | PROT_WRITE,
+			   memfd[i], 0);
 
 	sfd = tu_map(fd, r, 3 * DB, edu0, P2PBUF_DMA_BIDIRECTIONAL, NULL);
 	ck_assert_int_eq(fdinfo_dmabufs(sfd), 2);
 	id = tu_sgl_id(sfd);
 	ck_assert_uint_eq(sgl_dump_one(id, &d), 1);
 	ck_assert_uint_eq(d.nr_dmabufs, 2);
-	edu_roundtrips(sfd, v, 3, 3 * DB, 12, 1900);
+	tu_edu_roundtrips(edu0, sfd, w, 3 * DB, 12, 1900, NULL);
 
 	tfd = open(TI_DEV, O_RDWR | O_CLOEXEC);
 	ck_assert_msg(tfd >= 0, "%s: %s", TI_DEV, strerror(errno));
@@ -429,16 +377,15 @@ START_TEST(test_exporter_revoke)
 
 	/* A revoked dma-sgl is not mapped again; a new MAP is. */
 	sfd = tu_map(fd, r, 3 * DB, edu0, P2PBUF_DMA_BIDIRECTIONAL, NULL);
-	edu_roundtrips(sfd, v, 3, 3 * DB, 8, 2000);
+	tu_edu_roundtrips(edu0, sfd, w, 3 * DB, 8, 2000, NULL);
 	close(sfd);
 	close(tfd);
 	munmap(r, 3 * DB);
+	munmap(w, 3 * DB);
 	for (i = 0; i < 2; i++) {
-		munmap((void *)cpu[i], DB);
 		close(dfd[i]);
 		close(memfd[i]);
 	}
-	munmap((void *)vhost, DB);
 	tu_free(fd, host.handle);
 	close(fd);
 }
@@ -459,7 +406,6 @@ START_TEST(test_heap_vma)
 	struct p2pbuf_map m;
 	struct dirent *de;
 	char path[300];
-	struct view v;
 	uint8_t *r;
 	DIR *dir;
 
@@ -475,8 +421,7 @@ START_TEST(test_heap_vma)
 	fd = tu_dev_open();
 	r = map_shared(NULL, DB, PROT_READ | PROT_WRITE, (int)h.fd, 0);
 	sfd = tu_map(fd, r, DB, edu0, P2PBUF_DMA_BIDIRECTIONAL, &m);
-	v = (struct view){ 0, DB, r };
-	edu_roundtrips(sfd, &v, 1, DB, 6, 2100);
+	tu_edu_roundtrips(edu0, sfd, r, DB, 6, 2100, NULL);
 	close(sfd);
 	munmap(r, DB);
 
