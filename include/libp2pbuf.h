@@ -390,9 +390,26 @@ struct p2pbuf_buffer_entry {
 /* How many buffer ids a struct p2pbuf_sgl_entry or event carries. */
 #define P2PBUF_SGL_ENTRY_BUFFERS 8
 
+/* How many dma-buf pieces a struct p2pbuf_sgl_entry carries. */
+#define P2PBUF_SGL_ENTRY_DMABUFS 4
+/* Room for an exporter's name and its NUL. */
+#define P2PBUF_EXPORTER_STRLEN 32
+
+/**
+ * struct p2pbuf_sgl_dmabuf - a piece of a dma-buf a dma-sgl covers
+ * (P2PBUF_NL_A_SGL_DMABUF).
+ */
+struct p2pbuf_sgl_dmabuf {
+	uint64_t inode; /* the dma-buf file's inode number (fdinfo, bufinfo) */
+	uint64_t offset; /* the piece's start in the dma-buf */
+	uint64_t length; /* its bytes */
+	char exporter[P2PBUF_EXPORTER_STRLEN]; /* "udmabuf", "system", ... */
+};
+
 /**
  * struct p2pbuf_sgl_entry - one dma-sgl, as p2pbuf_sgl_list() lists it.
- * Append-only, like struct p2pbuf_buffer_entry; first layout 120 bytes.
+ * Append-only, like struct p2pbuf_buffer_entry; first layout 120 bytes,
+ * 352 with the dma-buf pieces (LIBP2PBUF_8).
  */
 struct p2pbuf_sgl_entry {
 	uint32_t id; /* global dma-sgl id, as in its fdinfo and the events */
@@ -410,6 +427,10 @@ struct p2pbuf_sgl_entry {
 	char target[P2PBUF_DEVICE_STRLEN]; /* PCI address "DDDD:BB:DD.F" */
 	char owner_comm[P2PBUF_COMM_STRLEN]; /* its command name */
 	uint32_t buffer_ids[P2PBUF_SGL_ENTRY_BUFFERS];
+	/* LIBP2PBUF_8: pieces of dma-bufs, the first P2PBUF_SGL_ENTRY_DMABUFS */
+	uint32_t nr_dmabufs;
+	uint32_t reserved2; /* 0 */
+	struct p2pbuf_sgl_dmabuf dmabufs[P2PBUF_SGL_ENTRY_DMABUFS];
 };
 
 /*

@@ -10,7 +10,7 @@
  *	p2pbuf_netlink.c   the generic netlink family (registers the event hook)
  *	p2pbuf_revoke.c    the order of revocation; device removal and unbind
  *	p2pbuf_sgl.c       dma-sgls (a consumer of buffers and of a target,
- *	                   or an importer of a dma-buf for its target)
+ *	                   and an importer of dma-bufs for its target)
  *	p2pbuf_export.c    dma-buf exports (a consumer of a buffer, and their
  *	                   importers of their targets)
  *	p2pbuf_dma.c       DMA mappings of buffers, shared per device
@@ -561,6 +561,7 @@ void p2pbuf_segs_free(struct p2pbuf_segs *s);
 int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg);
 int p2pbuf_ioctl_map_dmabuf(struct p2pbuf_ioctl_call *call, void *arg);
 int p2pbuf_ioctl_reach(struct p2pbuf_ioctl_call *call, void *arg);
+int p2pbuf_sgls_init(void);
 void p2pbuf_sgls_exit(void);
 int p2pbuf_sgl_fill_nl(struct sk_buff *skb, struct p2pbuf_sgl *sgl,
 		       bool owner);

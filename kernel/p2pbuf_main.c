@@ -285,10 +285,13 @@ static int __init p2pbuf_init(void)
 	BUILD_BUG_ON(sizeof(struct p2pbuf_info) > P2PBUF_IOCTL_ARG_MAX);
 	BUILD_BUG_ON(P2PBUF_BUFFER_MAX_LENGTH != 1ULL << P2PBUF_MMAP_ID_SHIFT);
 
+	ret = p2pbuf_sgls_init();
+	if (ret)
+		return ret;
 	ret = p2pbuf_providers_init();
 	if (ret) {
 		pr_err("cannot register the sysmem provider: %d\n", ret);
-		return ret;
+		goto err_sgls;
 	}
 	ret = p2pbuf_revoke_init();
 	if (ret) {
@@ -317,6 +320,8 @@ err_revoke:
 	p2pbuf_revoke_exit();
 err_providers:
 	p2pbuf_providers_exit();
+err_sgls:
+	p2pbuf_sgls_exit();
 	return ret;
 }
 
@@ -331,10 +336,11 @@ static void __exit p2pbuf_exit(void)
 {
 	p2pbuf_debugfs_exit();
 	misc_deregister(&p2pbuf_misc);
+	/* The last dma-sgls (work items) still need targets and buffers. */
+	p2pbuf_sgls_exit();
 	p2pbuf_nl_exit();
 	p2pbuf_revoke_exit();
 	p2pbuf_exports_exit();
-	p2pbuf_sgls_exit();
 	p2pbuf_buffers_exit();
 	p2pbuf_providers_exit();
 }

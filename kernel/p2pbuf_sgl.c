@@ -2,38 +2,45 @@
 /*
  * p2pbuf_sgl.c - dma-sgls: a peer VMA range as DMA addresses for a device.
  *
- * P2PBUF_IOC_MAP takes a range of the caller's address space that p2pbuf
- * mappings cover, resolves it to (buffer, offset) pieces through the VMAs
- * (never through page tables or foreign memory: p2pbuf_vma_buffer()
- * recognises our own VMAs by their vm_ops), decides for each buffer
- * whether the target device can reach the memory and how
- * (p2pbuf_reach()), maps it (p2pbuf_dma.c, shared per buffer and device)
- * and returns a file descriptor: the dma-sgl.
+ * P2PBUF_IOC_MAP takes a range of the caller's address space, resolves it
+ * to pieces through the VMAs (never through page tables): pieces of
+ * p2pbuf buffers (p2pbuf_vma_buffer() recognises our own VMAs by their
+ * vm_ops) and pieces of dma-bufs (a VMA whose file is a dma-buf's, of an
+ * exporter whose mmap keeps the dma-buf's page offset in vm_pgoff:
+ * p2pbuf_vma_dmabuf()).  It decides for each buffer whether the target
+ * device can reach the memory and how (p2pbuf_reach()), maps it
+ * (p2pbuf_dma.c, shared per buffer and device), imports each dma-buf for
+ * the target (below) and returns a file descriptor: the dma-sgl.
  *
  * A dma-sgl is a consumer of every buffer it covers and of its target
  * (struct p2pbuf_sgl_att, p2pbuf_sgl.tcons): revoking a buffer or a target
  * reaches it through their consumer lists and p2pbuf_sgl_revoke().  It
- * holds a reference on each buffer and on the target, so neither FREE nor
- * munmap() can take memory away from under the device; the release of its
- * file unmaps the DMA and drops them.  Its fd answers P2PBUF_IOC_SEGMENTS
- * (the addresses, CAP_SYS_RAWIO) and P2PBUF_IOC_SYNC.
+ * holds a reference on each buffer, each dma-buf and the target, so
+ * neither FREE, munmap() nor close() can take memory away from under the
+ * device; the release of its file unmaps the DMA and drops them.  Its fd
+ * answers P2PBUF_IOC_SEGMENTS (the addresses, CAP_SYS_RAWIO) and
+ * P2PBUF_IOC_SYNC.
  *
- * P2PBUF_IOC_MAP_DMABUF makes the same object of a range of any dma-buf:
- * the dma-sgl attaches to the dma-buf as a dynamic importer on its target
- * (peer2peer allowed), maps under the reservation lock and takes its
- * segments from sg_dma_address()/sg_dma_len() only (exporters of device
- * memory give no pages).  Its target is a consumer as for MAP; the
- * exporter's invalidation revokes it (p2pbuf_sgl_invalidate()), for good:
- * a new MAP_DMABUF maps again.  Such an import dma-sgl covers no buffer.
+ * P2PBUF_IOC_MAP_DMABUF makes the same object of a range of any dma-buf
+ * (one import, one piece, no buffer).  For each distinct dma-buf a
+ * dma-sgl covers it attaches as a dynamic importer on its target
+ * (peer2peer allowed; struct p2pbuf_sgl_imp), maps under the reservation
+ * lock and takes the segments from sg_dma_address()/sg_dma_len() only
+ * (exporters of device memory give no pages).  An exporter's invalidation
+ * revokes the whole dma-sgl (p2pbuf_sgl_invalidate()), for good: a new
+ * MAP or MAP_DMABUF maps again.  The mappings of the dma-sgl's other
+ * dma-bufs are then given back by a work item (their reservation locks
+ * cannot be taken under the invalidating one's).
  *
- * Lock order of an import dma-sgl: the dma-buf's reservation lock, then
+ * Lock order: mmap_lock (MAP's collection, which only takes references),
+ * then, with mmap_lock dropped, a dma-buf's reservation lock, then
  * &p2pbuf_sgl.lock (the exporter calls the invalidation with the former
- * held).  The reservation lock ranks below mmap_lock and the IOMMU group's
- * mutex ranks above it, so the target's attachment (which asks the IOMMU
- * group, p2pbuf_target_attach()) and dma_buf_dynamic_attach() happen
- * before either lock is taken, dma_buf_detach() after both are dropped.
- * Import dma-sgls have a lock class of their own (MAP's dma-sgls take the
- * IOMMU group's mutex under theirs).
+ * held); never two reservation locks.  The IOMMU group's mutex ranks above
+ * the reservation lock, so the target's attachment and the reachability
+ * decisions (p2pbuf_target_attach(), p2pbuf_reach()) and
+ * dma_buf_dynamic_attach() happen before either lock is taken,
+ * dma_buf_detach() after both are dropped.  Dma-sgls covering a dma-buf
+ * have a lock class of their own.
  *
  * Events of one dma-sgl are sent under its lock: SGL_NEW when MAP
  * succeeded (after the reply reached userspace, before the fd is
@@ -49,6 +56,7 @@
 #include <linux/dma-resv.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/poll.h>
@@ -56,6 +64,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <net/netlink.h>
 
@@ -69,12 +78,19 @@
  */
 static DEFINE_XARRAY_ALLOC1(p2pbuf_sgls);
 
+/* Gives back the other imports of a dma-sgl an exporter revoked. */
+static struct workqueue_struct *p2pbuf_sgl_wq;
+
+/* The lock classes of dma-sgls without and with imports (see above). */
+static struct lock_class_key p2pbuf_sgl_map_key, p2pbuf_sgl_import_key;
+
 /**
  * struct p2pbuf_sgl_att - a dma-sgl's use of one buffer
  * @consumer: entry in the buffer's consumer list
  * @sgl: the dma-sgl
  * @buf: the buffer, referenced until the dma-sgl is revoked or freed
  * @buf_id: its id (kept after revocation, for the listings)
+ * @path: how the target reaches it, decided before the build's lock
  * @map: the buffer mapped for the target, NULL until mapped
  * @attached: @consumer was added to the buffer's list
  */
@@ -83,29 +99,54 @@ struct p2pbuf_sgl_att {
 	struct p2pbuf_sgl *sgl;
 	struct p2pbuf_buffer *buf;
 	u32 buf_id;
+	struct p2pbuf_path path;
 	struct p2pbuf_dmamap *map;
 	bool attached;
 };
 
 /**
- * struct p2pbuf_sgl_piece - a part of a dma-sgl inside one buffer
- * @att: index of the buffer's &struct p2pbuf_sgl_att
- * @off: offset of the part in the buffer
+ * struct p2pbuf_sgl_imp - a dma-sgl's import of one dma-buf
+ * @sgl: the dma-sgl (the attachment's importer_priv is this entry)
+ * @dmabuf: the dma-buf, referenced until the dma-sgl is freed
+ * @ino: inode number of the dma-buf's file (the listings, fdinfo)
+ * @attach: the dynamic attachment for the target, NULL until attached;
+ *	detached when the dma-sgl is freed
+ * @sgt: what the exporter mapped, NULL when not mapped; under the
+ *	dma-buf's reservation lock and &p2pbuf_sgl.lock
+ */
+struct p2pbuf_sgl_imp {
+	struct p2pbuf_sgl *sgl;
+	struct dma_buf *dmabuf;
+	u64 ino;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+};
+
+/**
+ * struct p2pbuf_sgl_piece - a part of a dma-sgl inside one buffer or
+ *	dma-buf
+ * @att: index of the buffer's &struct p2pbuf_sgl_att, or with @imp of the
+ *	dma-buf's &struct p2pbuf_sgl_imp
+ * @imp: the part is in a dma-buf
+ * @off: offset of the part in the buffer or dma-buf
  * @len: bytes
  */
 struct p2pbuf_sgl_piece {
 	unsigned int att;
+	bool imp;
 	u64 off;
 	u64 len;
 };
 
 /**
  * struct p2pbuf_sgl - a dma-sgl, the object behind a dma-sgl fd
- * @ref: references: the file's, the one MAP holds while it builds, and a
- *	temporary one of each revocation or listing working on it
- * @lock: protects @state, @announced, @dead, @reason, @generation, the
- *	mappings of @atts and @segs; held by MAP for the whole build, so a
- *	revocation that found the dma-sgl in a consumer list waits for it
+ * @ref: references: the file's, the one MAP holds while it builds, a
+ *	temporary one of each revocation or listing working on it, and the
+ *	one of a queued @unmap_work
+ * @lock: protects @state, @announced, @dead, @reason, @generation,
+ *	@aborted, the mappings of @atts and @imps and @segs.  MAP holds it
+ *	while it attaches to and maps the buffers and while it assembles the
+ *	segments; a revocation in between marks the build @aborted.
  * @wq: pollers of the file, woken when the sgl is revoked
  * @state: enum p2pbuf_sgl_state once built (0 before); read without @lock
  *	by poll()
@@ -114,6 +155,7 @@ struct p2pbuf_sgl_piece {
  *	their nr_sgls (from a successful build until it is unmapped, whether
  *	by revocation, which sets @state to revoked first, or by the last put)
  * @dead: the last fd was closed; nothing is sent any more
+ * @aborted: revoked before its build finished: MAP fails with -ENODEV
  * @reason: enum p2pbuf_nl_revoke_reason once revoked
  * @owner: thread group that made it, referenced
  * @uid: its effective uid
@@ -132,19 +174,15 @@ struct p2pbuf_sgl_piece {
  * @max_segs: the max_sgl_segments parameter when MAP started
  * @atts: @nr_atts distinct buffers covered, in order of first appearance
  * @nr_atts: see @atts
+ * @imps: @nr_imps distinct dma-bufs covered, in order of first
+ *	appearance; set before the sgl joins any list, never moves then
+ * @nr_imps: see @imps
  * @pieces: @nr_pieces parts, in address order
  * @nr_pieces: see @pieces
  * @segs: the coalesced DMA segments, in address order (limit @max_segs,
  *	each at most the segment size the target's driver declared)
- * @dmabuf: an import's dma-buf (P2PBUF_IOC_MAP_DMABUF), referenced until
- *	the sgl is freed; NULL for MAP's dma-sgls.  Set before the sgl joins
- *	any list, never changes.
- * @attach: an import's dynamic attachment for @target, or NULL
- * @sgt: what the exporter mapped, NULL when not mapped; under the
- *	reservation lock and @lock
- * @offset: an import's start in @dmabuf
- * @aborted: an import was revoked before its mapping was made: MAP_DMABUF
- *	fails with -ENODEV (under the reservation lock and @lock)
+ * @unmap_work: gives back the mappings of @imps after an exporter's
+ *	revocation (p2pbuf_sgl_invalidate())
  */
 struct p2pbuf_sgl {
 	struct kref ref;
@@ -154,6 +192,7 @@ struct p2pbuf_sgl {
 	bool announced;
 	bool counted;
 	bool dead;
+	bool aborted;
 	u32 reason;
 	struct pid *owner;
 	kuid_t uid;
@@ -171,34 +210,27 @@ struct p2pbuf_sgl {
 	unsigned int max_segs;
 	struct p2pbuf_sgl_att *atts;
 	unsigned int nr_atts;
+	struct p2pbuf_sgl_imp *imps;
+	unsigned int nr_imps;
 	struct p2pbuf_sgl_piece *pieces;
 	unsigned int nr_pieces;
 	struct p2pbuf_segs segs;
-	struct dma_buf *dmabuf;
-	struct dma_buf_attachment *attach;
-	struct sg_table *sgt;
-	u64 offset;
-	bool aborted;
+	struct work_struct unmap_work;
 };
 
 /* --- lifetime ----------------------------------------------------------- */
 
 /*
- * Unmap the DMA, leave the consumer lists and let go of the buffers; the
- * sgl covers nothing afterwards.  With @sgl->lock held, or the last
- * reference; for an import with the reservation lock held too.
+ * Unmap the DMA of the buffers, leave the consumer lists and let go of the
+ * buffers; the mappings of the imports are p2pbuf_sgl_unmap_imports()'s.
+ * With @sgl->lock held.
  */
 static void p2pbuf_sgl_unmap(struct p2pbuf_sgl *sgl)
 {
 	struct p2pbuf_sgl_att *att;
 	unsigned int i;
 
-	if (sgl->sgt) {
-		dma_resv_assert_held(sgl->dmabuf->resv);
-		dma_buf_unmap_attachment(sgl->attach, sgl->sgt, sgl->dir);
-		sgl->sgt = NULL;
-	}
-
+	lockdep_assert_held(&sgl->lock);
 	for (i = 0; i < sgl->nr_atts; i++) {
 		att = &sgl->atts[i];
 		if (att->map) {
@@ -232,28 +264,60 @@ static void p2pbuf_sgl_unmap(struct p2pbuf_sgl *sgl)
 	p2pbuf_segs_free(&sgl->segs);
 }
 
+/* Give the exporter's mapping of @imp back; both locks held. */
+static void p2pbuf_sgl_unmap_imp(struct p2pbuf_sgl_imp *imp)
+{
+	dma_resv_assert_held(imp->dmabuf->resv);
+	lockdep_assert_held(&imp->sgl->lock);
+	if (imp->sgt) {
+		dma_buf_unmap_attachment(imp->attach, imp->sgt, imp->sgl->dir);
+		imp->sgt = NULL;
+	}
+}
+
+/*
+ * Give back every import's mapping, one reservation lock at a time.  Only
+ * after the sgl was revoked, or its build failed, or with the last
+ * reference: nothing maps an import again then.
+ */
+static void p2pbuf_sgl_unmap_imports(struct p2pbuf_sgl *sgl)
+{
+	struct p2pbuf_sgl_imp *imp;
+	unsigned int i;
+
+	for (i = 0; i < sgl->nr_imps; i++) {
+		imp = &sgl->imps[i];
+		dma_resv_lock(imp->dmabuf->resv, NULL);
+		mutex_lock(&sgl->lock);
+		p2pbuf_sgl_unmap_imp(imp);
+		mutex_unlock(&sgl->lock);
+		dma_resv_unlock(imp->dmabuf->resv);
+	}
+}
+
 static void p2pbuf_sgl_free(struct kref *ref)
 {
 	struct p2pbuf_sgl *sgl = container_of(ref, struct p2pbuf_sgl, ref);
+	struct p2pbuf_sgl_imp *imp;
+	unsigned int i;
 
 	if (sgl->id)
 		xa_erase(&p2pbuf_sgls, sgl->id);
-	if (sgl->dmabuf) {
-		/* The invalidation may still run until the detach. */
-		dma_resv_lock(sgl->dmabuf->resv, NULL);
-		mutex_lock(&sgl->lock);
-		p2pbuf_sgl_unmap(sgl);
-		mutex_unlock(&sgl->lock);
-		dma_resv_unlock(sgl->dmabuf->resv);
-		if (sgl->attach)
-			dma_buf_detach(sgl->dmabuf, sgl->attach);
-		dma_buf_put(sgl->dmabuf);
-	} else {
-		p2pbuf_sgl_unmap(sgl);
+	/* The invalidations may still run until the detaches. */
+	p2pbuf_sgl_unmap_imports(sgl);
+	mutex_lock(&sgl->lock);
+	p2pbuf_sgl_unmap(sgl);
+	mutex_unlock(&sgl->lock);
+	for (i = 0; i < sgl->nr_imps; i++) {
+		imp = &sgl->imps[i];
+		if (imp->attach)
+			dma_buf_detach(imp->dmabuf, imp->attach);
+		dma_buf_put(imp->dmabuf);
 	}
 	p2pbuf_target_put(sgl->target);
 	put_pid(sgl->owner);
 	kvfree(sgl->atts);
+	kvfree(sgl->imps);
 	kvfree(sgl->pieces);
 	mutex_destroy(&sgl->lock);
 	kfree(sgl);
@@ -267,16 +331,17 @@ static void p2pbuf_sgl_put(struct p2pbuf_sgl *sgl)
 
 /*
  * Revoke @sgl: mark it, wake its pollers and tell listeners, then tear the
- * DMA mapping down and let go of its buffers.  A dma-sgl whose MAP has not
- * returned yet is unmapped silently (that MAP then fails); an import not
- * mapped yet is marked, and its MAP_DMABUF fails.  With @sgl->lock held
- * (and, for an import, the reservation lock first).
+ * DMA mappings of its buffers down and let go of them (the caller gives
+ * the imports' mappings back).  A dma-sgl whose build has not finished is
+ * marked @aborted and unmapped silently (its MAP then fails).  With
+ * @sgl->lock held.
  */
 static void p2pbuf_sgl_revoke_locked(struct p2pbuf_sgl *sgl, u32 reason)
 {
 	lockdep_assert_held(&sgl->lock);
 	if (!sgl->state) {
 		sgl->aborted = true;
+		p2pbuf_sgl_unmap(sgl);
 	} else if (sgl->state == P2PBUF_SGL_STATE_MAPPED) {
 		WRITE_ONCE(sgl->state, P2PBUF_SGL_STATE_REVOKED);
 		sgl->reason = reason;
@@ -292,31 +357,46 @@ static void p2pbuf_sgl_revoke_locked(struct p2pbuf_sgl *sgl, u32 reason)
 
 static void p2pbuf_sgl_revoke(struct p2pbuf_sgl *sgl, u32 reason)
 {
-	struct dma_resv *resv = sgl->dmabuf ? sgl->dmabuf->resv : NULL;
-
-	if (resv)
-		dma_resv_lock(resv, NULL);
 	mutex_lock(&sgl->lock);
 	p2pbuf_sgl_revoke_locked(sgl, reason);
 	mutex_unlock(&sgl->lock);
-	if (resv)
-		dma_resv_unlock(resv);
+	p2pbuf_sgl_unmap_imports(sgl);
+}
+
+static void p2pbuf_sgl_unmap_work(struct work_struct *work)
+{
+	struct p2pbuf_sgl *sgl = container_of(work, struct p2pbuf_sgl,
+					      unmap_work);
+
+	p2pbuf_sgl_unmap_imports(sgl);
+	p2pbuf_sgl_put(sgl);
 }
 
 /*
- * The exporter of an import's dma-buf invalidates its mappings (it holds
- * the reservation lock): revoke, which unmaps last.  Runs until
- * dma_buf_detach() returned, so also on a dma-sgl being freed (closed:
- * nothing is sent then).
+ * The exporter of one of a dma-sgl's dma-bufs invalidates its mappings
+ * (it holds that dma-buf's reservation lock): revoke the dma-sgl, which
+ * unmaps last, give this import's mapping back now and the others' from
+ * the work item.  Runs until dma_buf_detach() returned, so also on a
+ * dma-sgl being freed (closed: nothing is sent then, and the free gives
+ * every mapping back itself).
  */
 static void p2pbuf_sgl_invalidate(struct dma_buf_attachment *attach)
 {
-	struct p2pbuf_sgl *sgl = attach->importer_priv;
+	struct p2pbuf_sgl_imp *imp = attach->importer_priv;
+	struct p2pbuf_sgl *sgl = imp->sgl;
+	bool others = false;
+	unsigned int i;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 	mutex_lock(&sgl->lock);
 	p2pbuf_sgl_revoke_locked(sgl, P2PBUF_NL_REVOKE_EXPORTER);
+	p2pbuf_sgl_unmap_imp(imp);
+	for (i = 0; i < sgl->nr_imps; i++)
+		others = others || sgl->imps[i].sgt;
 	mutex_unlock(&sgl->lock);
+	if (others && kref_get_unless_zero(&sgl->ref) &&
+	    !queue_work(p2pbuf_sgl_wq, &sgl->unmap_work))
+		kref_put(&sgl->ref, p2pbuf_sgl_free); /* not the last one */
 }
 
 static const struct dma_buf_attach_ops p2pbuf_sgl_import_ops = {
@@ -363,6 +443,31 @@ static struct p2pbuf_sgl *p2pbuf_consumer_sgl(struct p2pbuf_consumer *c)
 
 /* --- listings ----------------------------------------------------------- */
 
+/* A piece of a dma-buf, as a P2PBUF_NL_A_SGL_DMABUF nest. */
+static int p2pbuf_sgl_fill_dmabuf(struct sk_buff *skb, struct p2pbuf_sgl *sgl,
+				  const struct p2pbuf_sgl_piece *p)
+{
+	const struct p2pbuf_sgl_imp *imp = &sgl->imps[p->att];
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, P2PBUF_NL_A_SGL_DMABUF);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, P2PBUF_NL_DMABUF_A_EXPORTER,
+			   imp->dmabuf->exp_name ?: "") ||
+	    nla_put_u64_64bit(skb, P2PBUF_NL_DMABUF_A_INODE, imp->ino,
+			      P2PBUF_NL_DMABUF_A_PAD) ||
+	    nla_put_u64_64bit(skb, P2PBUF_NL_DMABUF_A_OFFSET, p->off,
+			      P2PBUF_NL_DMABUF_A_PAD) ||
+	    nla_put_u64_64bit(skb, P2PBUF_NL_DMABUF_A_LENGTH, p->len,
+			      P2PBUF_NL_DMABUF_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /**
  * p2pbuf_sgl_fill_nl() - the netlink attributes describing a dma-sgl
  * @skb: the message being built
@@ -400,6 +505,10 @@ int p2pbuf_sgl_fill_nl(struct sk_buff *skb, struct p2pbuf_sgl *sgl,
 	for (i = 0; i < sgl->nr_atts; i++)
 		if (nla_put_u32(skb, P2PBUF_NL_A_BUFFER_ID,
 				sgl->atts[i].buf_id))
+			return -EMSGSIZE;
+	for (i = 0; i < sgl->nr_pieces; i++)
+		if (sgl->pieces[i].imp &&
+		    p2pbuf_sgl_fill_dmabuf(skb, sgl, &sgl->pieces[i]))
 			return -EMSGSIZE;
 	return 0;
 }
@@ -517,26 +626,162 @@ static int p2pbuf_sgl_att(struct p2pbuf_sgl *sgl, struct xarray *seen,
 }
 
 /*
+ * The import of @dmabuf: found through @seen (inode number -> index + 1),
+ * or added, with a reference on the dma-buf.
+ */
+static int p2pbuf_sgl_imp(struct p2pbuf_sgl *sgl, struct xarray *seen,
+			  unsigned int *cap, struct dma_buf *dmabuf,
+			  unsigned int *index)
+{
+	unsigned long ino = file_inode(dmabuf->file)->i_ino;
+	struct p2pbuf_sgl_imp *imp;
+	void *entry;
+	int ret;
+
+	entry = xa_load(seen, ino);
+	if (entry) {
+		*index = xa_to_value(entry) - 1;
+		return 0;
+	}
+	ret = p2pbuf_grow((void **)&sgl->imps, sgl->nr_imps, cap,
+			  sgl->max_segs, sizeof(*sgl->imps));
+	if (ret)
+		return ret;
+	ret = xa_err(xa_store(seen, ino, xa_mk_value(sgl->nr_imps + 1),
+			      GFP_KERNEL));
+	if (ret)
+		return ret;
+	imp = &sgl->imps[sgl->nr_imps];
+	imp->sgl = sgl;
+	get_dma_buf(dmabuf);
+	imp->dmabuf = dmabuf;
+	imp->ino = file_inode(dmabuf->file)->i_ino;
+	*index = sgl->nr_imps++;
+	return 0;
+}
+
+/*
+ * Whether the mmap of @dmabuf's exporter keeps the dma-buf's page offset
+ * in vm_pgoff, as the dma-buf core set it (dma_buf_mmap_internal()), for
+ * shared mappings: udmabuf (its fault handler indexes its pages by
+ * vmf->pgoff) and the dma-heaps system heap (remap_pfn_range() from page
+ * vm_pgoff of its table).  Others may rewrite it (DRM's prime mmap
+ * replaces the file and the offset by its GEM object's fake offset), so
+ * they are refused.  p2pbuf's own exports are p2pbuf VMAs, resolved
+ * before this.  Exporters are told apart by the name they export with,
+ * the only identity an exporter exposes to other modules.
+ */
+static bool p2pbuf_dmabuf_keeps_pgoff(const struct dma_buf *dmabuf)
+{
+	static const char *const names[] = { "udmabuf", "system" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (dmabuf->exp_name && !strcmp(dmabuf->exp_name, names[i]))
+			return true;
+	return false;
+}
+
+/**
+ * p2pbuf_vma_dmabuf() - the dma-buf a VMA maps, if it is an mmap of one
+ * @vma: any VMA of the caller's mm, with the mmap lock held
+ * @offset: on success, the offset in the dma-buf of @vma->vm_start
+ *
+ * A dma-buf's file lives on the dma-buf filesystem, whose superblock's
+ * magic is DMA_BUF_MAGIC, and its private data is the dma-buf; the VMA's
+ * file reference keeps it while the mmap lock is held.  Take a reference
+ * with get_dma_buf() to keep it.
+ *
+ * Return: the dma-buf; NULL if @vma is not a mapping of a dma-buf's file;
+ * ERR_PTR(-EOPNOTSUPP) if it is a private mapping, or one of an exporter
+ * whose mapping offsets p2pbuf cannot trust (p2pbuf_dmabuf_keeps_pgoff()).
+ */
+static struct dma_buf *p2pbuf_vma_dmabuf(struct vm_area_struct *vma,
+					 u64 *offset)
+{
+	struct file *file = vma->vm_file;
+	struct dma_buf *dmabuf;
+
+	if (!file || file_inode(file)->i_sb->s_magic != DMA_BUF_MAGIC)
+		return NULL;
+	dmabuf = file->private_data;
+	if (!(vma->vm_flags & VM_SHARED) || !p2pbuf_dmabuf_keeps_pgoff(dmabuf))
+		return ERR_PTR(-EOPNOTSUPP);
+	*offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	return dmabuf;
+}
+
+/* The collection's state: what was seen, and the arrays' capacities. */
+struct p2pbuf_collect {
+	struct xarray bufs;
+	struct xarray dmabufs;
+	unsigned int acap;
+	unsigned int icap;
+	unsigned int pcap;
+};
+
+/*
+ * Append [@off, @off + @n) of buffer @buf or dma-buf @dmabuf (the other
+ * NULL) to the pieces: it extends the last piece when it continues it in
+ * the same buffer or dma-buf (the halves of a split VMA, or adjacent
+ * mappings at contiguous offsets).
+ */
+static int p2pbuf_sgl_add_piece(struct p2pbuf_sgl *sgl,
+				struct p2pbuf_collect *c,
+				struct p2pbuf_buffer *buf,
+				struct dma_buf *dmabuf, u64 off, u64 n)
+{
+	struct p2pbuf_sgl_piece *p;
+	bool imp = dmabuf;
+	unsigned int idx;
+	int ret;
+
+	p = sgl->nr_pieces ? &sgl->pieces[sgl->nr_pieces - 1] : NULL;
+	if (p && p->imp == imp && p->off + p->len == off &&
+	    (imp ? sgl->imps[p->att].dmabuf == dmabuf :
+		   sgl->atts[p->att].buf == buf)) {
+		p->len += n;
+		return 0;
+	}
+	if (imp)
+		ret = p2pbuf_sgl_imp(sgl, &c->dmabufs, &c->icap, dmabuf, &idx);
+	else
+		ret = p2pbuf_sgl_att(sgl, &c->bufs, &c->acap, buf, &idx);
+	if (!ret)
+		ret = p2pbuf_grow((void **)&sgl->pieces, sgl->nr_pieces,
+				  &c->pcap, sgl->max_segs,
+				  sizeof(*sgl->pieces));
+	if (ret)
+		return ret;
+	p = &sgl->pieces[sgl->nr_pieces++];
+	p->att = idx;
+	p->imp = imp;
+	p->off = off;
+	p->len = n;
+	return 0;
+}
+
+/*
  * Resolve [@addr, @addr + @len) of the caller's address space to pieces
- * of buffers.  Adjacent VMAs of the same buffer at contiguous offsets (the
- * halves of a split) become one piece; each distinct buffer gets one
- * attachment, found in O(log n).
+ * of buffers and of dma-bufs.  Each distinct buffer gets one attachment
+ * and each distinct dma-buf one import, found in O(log n).  Only
+ * references are taken under the mmap lock.
  */
 static int p2pbuf_sgl_collect(struct p2pbuf_sgl *sgl, u64 addr, u64 len,
 			      unsigned long need)
 {
 	struct mm_struct *mm = current->mm;
-	unsigned int pcap = 0, acap = 0, att;
-	struct p2pbuf_sgl_piece *p;
+	struct p2pbuf_collect c = { };
 	struct p2pbuf_buffer *buf;
 	struct vm_area_struct *vma;
+	struct dma_buf *dmabuf;
 	u64 end = addr + len, voff, off, n;
-	struct xarray seen;
 	int ret = 0;
 
 	if (!mm)
 		return -EFAULT;
-	xa_init(&seen);
+	xa_init(&c.bufs);
+	xa_init(&c.dmabufs);
 	mmap_read_lock(mm);
 	while (addr < end) {
 		vma = find_vma(mm, addr);
@@ -544,10 +789,18 @@ static int p2pbuf_sgl_collect(struct p2pbuf_sgl *sgl, u64 addr, u64 len,
 			ret = -EFAULT;
 			break;
 		}
+		dmabuf = NULL;
 		buf = p2pbuf_vma_buffer(vma, &voff);
 		if (!buf) {
-			ret = -ENXIO;
-			break;
+			dmabuf = p2pbuf_vma_dmabuf(vma, &voff);
+			if (IS_ERR(dmabuf)) {
+				ret = PTR_ERR(dmabuf);
+				break;
+			}
+			if (!dmabuf) {
+				ret = -ENXIO;
+				break;
+			}
 		}
 		if ((vma->vm_flags & need) != need) {
 			ret = -EACCES;
@@ -555,24 +808,14 @@ static int p2pbuf_sgl_collect(struct p2pbuf_sgl *sgl, u64 addr, u64 len,
 		}
 		n = min_t(u64, end, vma->vm_end) - addr;
 		off = voff + (addr - vma->vm_start);
-		p = sgl->nr_pieces ? &sgl->pieces[sgl->nr_pieces - 1] : NULL;
-		if (p && sgl->atts[p->att].buf == buf &&
-		    p->off + p->len == off) {
-			p->len += n;
-			addr += n;
-			continue;
+		/* The dma-buf core checked the VMA against the size at mmap. */
+		if (dmabuf && (off > dmabuf->size || n > dmabuf->size - off)) {
+			ret = -EFAULT;
+			break;
 		}
-		ret = p2pbuf_sgl_att(sgl, &seen, &acap, buf, &att);
-		if (!ret)
-			ret = p2pbuf_grow((void **)&sgl->pieces, sgl->nr_pieces,
-					  &pcap, sgl->max_segs,
-					  sizeof(*sgl->pieces));
+		ret = p2pbuf_sgl_add_piece(sgl, &c, buf, dmabuf, off, n);
 		if (ret)
 			break;
-		p = &sgl->pieces[sgl->nr_pieces++];
-		p->att = att;
-		p->off = off;
-		p->len = n;
 		addr += n;
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
@@ -580,7 +823,8 @@ static int p2pbuf_sgl_collect(struct p2pbuf_sgl *sgl, u64 addr, u64 len,
 		}
 	}
 	mmap_read_unlock(mm);
-	xa_destroy(&seen);
+	xa_destroy(&c.bufs);
+	xa_destroy(&c.dmabufs);
 	return ret;
 }
 
@@ -596,64 +840,189 @@ static u64 p2pbuf_target_max_seg(struct pci_dev *target)
 	return U64_MAX;
 }
 
+static void p2pbuf_sgl_add_type(struct p2pbuf_sgl *sgl, u32 map_type)
+{
+	if (!sgl->map_type)
+		sgl->map_type = map_type;
+	else if (sgl->map_type != map_type)
+		sgl->map_type = P2PBUF_MAP_TYPE_MIXED;
+}
+
 /*
- * Attach to the target and to every buffer, map each buffer for the
- * target and build the segments.  With @sgl->lock held: a revocation that
- * finds the sgl in a consumer list waits until this is done.
+ * Attach to every buffer and map it for the target, as decided before.
+ * With @sgl->lock held: a revocation that finds the sgl in a consumer list
+ * waits until this is done, and then finds something to unmap.
  */
-static int p2pbuf_sgl_build(struct p2pbuf_sgl *sgl, bool host_bridge_p2p)
+static int p2pbuf_sgl_map_buffers(struct p2pbuf_sgl *sgl)
 {
 	struct pci_dev *pdev = sgl->target->pdev;
-	struct p2pbuf_sgl_piece *p;
 	struct p2pbuf_sgl_att *att;
-	struct p2pbuf_path path;
 	unsigned int i;
 	int ret;
 
 	lockdep_assert_held(&sgl->lock);
-	ret = p2pbuf_target_attach(sgl->target, &sgl->tcons);
-	if (ret)
-		return ret;
-	sgl->tattached = true;
+	if (sgl->aborted)
+		return -ENODEV;
 	for (i = 0; i < sgl->nr_atts; i++) {
 		att = &sgl->atts[i];
-		INIT_LIST_HEAD(&att->consumer.node);
-		att->consumer.ops = &p2pbuf_sgl_buffer_ops;
 		ret = p2pbuf_buffer_attach(att->buf, &att->consumer);
 		if (ret)
 			return ret;
 		att->attached = true;
-		p2pbuf_reach(att->buf->prov, pdev, host_bridge_p2p, &path);
-		if (!path.map_type)
-			return path.reason == P2PBUF_UNREACH_USER_DRIVER ?
+		if (!att->path.map_type)
+			return att->path.reason == P2PBUF_UNREACH_USER_DRIVER ?
 			       -EBUSY : -EXDEV;
-		ret = p2pbuf_dmamap_get(att->buf, &pdev->dev, sgl->dir, &path,
-					&att->map);
+		ret = p2pbuf_dmamap_get(att->buf, &pdev->dev, sgl->dir,
+					&att->path, &att->map);
 		if (ret)
 			return ret;
-		if (!sgl->map_type)
-			sgl->map_type = path.map_type;
-		else if (sgl->map_type != path.map_type)
-			sgl->map_type = P2PBUF_MAP_TYPE_MIXED;
-	}
-	sgl->segs.max_seg = p2pbuf_target_max_seg(pdev);
-	for (i = 0; i < sgl->nr_pieces; i++) {
-		p = &sgl->pieces[i];
-		ret = p2pbuf_dmamap_ranges(sgl->atts[p->att].map, p->off,
-					   p->len, p2pbuf_segs_add,
-					   &sgl->segs);
-		if (ret)
-			return ret;
-		cond_resched();
-	}
-	/* Counted from here on; p2pbuf_sgl_unmap() uncounts. */
-	sgl->state = P2PBUF_SGL_STATE_MAPPED;
-	sgl->counted = true;
-	for (i = 0; i < sgl->nr_atts; i++) {
-		atomic_inc(&sgl->atts[i].buf->nr_sgls);
-		atomic_inc(&sgl->atts[i].buf->prov->nr_sgls);
+		p2pbuf_sgl_add_type(sgl, att->path.map_type);
 	}
 	return 0;
+}
+
+/* Map one import for the target, under its reservation lock. */
+static int p2pbuf_sgl_map_imp(struct p2pbuf_sgl_imp *imp)
+{
+	struct p2pbuf_sgl *sgl = imp->sgl;
+	struct sg_table *sgt;
+	int ret;
+
+	ret = dma_resv_lock_interruptible(imp->dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+	mutex_lock(&sgl->lock);
+	if (sgl->aborted) {
+		ret = -ENODEV;
+	} else {
+		sgt = dma_buf_map_attachment(imp->attach, sgl->dir);
+		if (IS_ERR(sgt))
+			ret = PTR_ERR(sgt);
+		else
+			imp->sgt = sgt;
+	}
+	mutex_unlock(&sgl->lock);
+	dma_resv_unlock(imp->dmabuf->resv);
+	return ret;
+}
+
+/*
+ * Add the DMA segments of [@p->off, @p->off + @p->len) of an import, from
+ * the DMA side of the exporter's sg_table.
+ */
+static int p2pbuf_sgl_imp_segs(struct p2pbuf_sgl *sgl,
+			       const struct p2pbuf_sgl_piece *p)
+{
+	struct sg_table *sgt = sgl->imps[p->att].sgt;
+	u64 skip = p->off, left = p->len, dma, len;
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		dma = sg_dma_address(sg);
+		len = sg_dma_len(sg);
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		dma += skip;
+		len = min(len - skip, left);
+		skip = 0;
+		ret = p2pbuf_segs_add(&sgl->segs, dma, len);
+		if (ret)
+			return ret;
+		left -= len;
+		if (!left)
+			return 0;
+	}
+	/* The exporter mapped less than its dma-buf's size. */
+	return -EIO;
+}
+
+/*
+ * Build the dma-sgl: attach to the target, decide how it reaches each
+ * buffer and attach to each dma-buf (no lock held: these ask the IOMMU
+ * group, or the exporter), then under @sgl->lock attach to and map the
+ * buffers, map each import under its reservation lock, and assemble the
+ * segments in address order under @sgl->lock.  A revocation in between
+ * aborts the build (-ENODEV).  On success the sgl is mapped and
+ * registered; on failure the caller unmaps.
+ */
+static int p2pbuf_sgl_build(struct p2pbuf_sgl *sgl, bool host_bridge_p2p)
+{
+	struct pci_dev *pdev = sgl->target->pdev;
+	struct dma_buf_attachment *attach;
+	struct p2pbuf_sgl_piece *p;
+	struct p2pbuf_sgl_att *att;
+	struct p2pbuf_sgl_imp *imp;
+	unsigned int i;
+	int ret;
+
+	ret = p2pbuf_target_attach(sgl->target, &sgl->tcons);
+	if (ret)
+		return ret;
+	mutex_lock(&sgl->lock);
+	sgl->tattached = true;
+	mutex_unlock(&sgl->lock);
+	for (i = 0; i < sgl->nr_atts; i++) {
+		att = &sgl->atts[i];
+		INIT_LIST_HEAD(&att->consumer.node);
+		att->consumer.ops = &p2pbuf_sgl_buffer_ops;
+		p2pbuf_reach(att->buf->prov, pdev, host_bridge_p2p,
+			     &att->path);
+	}
+	for (i = 0; i < sgl->nr_imps; i++) {
+		imp = &sgl->imps[i];
+		attach = dma_buf_dynamic_attach(imp->dmabuf, &pdev->dev,
+						&p2pbuf_sgl_import_ops, imp);
+		if (IS_ERR(attach))
+			return PTR_ERR(attach);
+		imp->attach = attach;
+	}
+
+	mutex_lock(&sgl->lock);
+	ret = p2pbuf_sgl_map_buffers(sgl);
+	mutex_unlock(&sgl->lock);
+	if (ret)
+		return ret;
+	for (i = 0; i < sgl->nr_imps; i++) {
+		ret = p2pbuf_sgl_map_imp(&sgl->imps[i]);
+		if (ret)
+			return ret;
+		p2pbuf_sgl_add_type(sgl, p2pbuf_dev_translated(&pdev->dev) ?
+					 P2PBUF_MAP_TYPE_IOMMU :
+					 P2PBUF_MAP_TYPE_DIRECT);
+	}
+
+	mutex_lock(&sgl->lock);
+	ret = sgl->aborted ? -ENODEV : 0;
+	sgl->segs.max_seg = p2pbuf_target_max_seg(pdev);
+	for (i = 0; !ret && i < sgl->nr_pieces; i++) {
+		p = &sgl->pieces[i];
+		if (p->imp)
+			ret = p2pbuf_sgl_imp_segs(sgl, p);
+		else
+			ret = p2pbuf_dmamap_ranges(sgl->atts[p->att].map,
+						   p->off, p->len,
+						   p2pbuf_segs_add,
+						   &sgl->segs);
+		cond_resched();
+	}
+	if (!ret)
+		ret = xa_alloc(&p2pbuf_sgls, &sgl->id, sgl, xa_limit_31b,
+			       GFP_KERNEL);
+	if (!ret) {
+		/* Counted from here on; p2pbuf_sgl_unmap() uncounts. */
+		sgl->state = P2PBUF_SGL_STATE_MAPPED;
+		sgl->counted = true;
+		for (i = 0; i < sgl->nr_atts; i++) {
+			atomic_inc(&sgl->atts[i].buf->nr_sgls);
+			atomic_inc(&sgl->atts[i].buf->prov->nr_sgls);
+		}
+	}
+	mutex_unlock(&sgl->lock);
+	return ret;
 }
 
 static const char *const p2pbuf_map_type_names[] = {
@@ -821,6 +1190,7 @@ static __poll_t p2pbuf_sgl_poll(struct file *file, poll_table *wait)
 static void p2pbuf_sgl_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct p2pbuf_sgl *sgl = file->private_data;
+	unsigned int i;
 
 	mutex_lock(&sgl->lock);
 	seq_printf(m, "p2pbuf-sgl:\t%u\n", sgl->id);
@@ -833,9 +1203,8 @@ static void p2pbuf_sgl_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "state:\t%s\n",
 		   sgl->state == P2PBUF_SGL_STATE_MAPPED ? "mapped" : "revoked");
 	seq_printf(m, "generation:\t%u\n", sgl->generation);
-	if (sgl->dmabuf)
-		seq_printf(m, "dmabuf-inode:\t%llu\n",
-			   (unsigned long long)file_inode(sgl->dmabuf->file)->i_ino);
+	for (i = 0; i < sgl->nr_imps; i++)
+		seq_printf(m, "dmabuf-inode:\t%llu\n", sgl->imps[i].ino);
 	mutex_unlock(&sgl->lock);
 }
 
@@ -893,23 +1262,22 @@ static int p2pbuf_map_check(const struct p2pbuf_map *m, unsigned long *need,
 }
 
 /*
- * A new dma-sgl, not built.  An import's lock is of its own class: it
- * ranks below the reservation lock, MAP's above the IOMMU group's mutex.
+ * A new dma-sgl, not built, of the lock class of dma-sgls without imports
+ * (one that gets some is given the other class before its lock is used).
  */
 static struct p2pbuf_sgl *p2pbuf_sgl_alloc(u32 udir,
 					   enum dma_data_direction dir,
-					   u64 length, bool import)
+					   u64 length)
 {
 	struct p2pbuf_sgl *sgl = kzalloc(sizeof(*sgl), GFP_KERNEL);
 
 	if (!sgl)
 		return NULL;
 	kref_init(&sgl->ref);
-	if (import)
-		mutex_init(&sgl->lock);
-	else
-		mutex_init(&sgl->lock);
+	mutex_init(&sgl->lock);
+	lockdep_set_class(&sgl->lock, &p2pbuf_sgl_map_key);
 	init_waitqueue_head(&sgl->wq);
+	INIT_WORK(&sgl->unmap_work, p2pbuf_sgl_unmap_work);
 	INIT_LIST_HEAD(&sgl->tcons.node);
 	sgl->tcons.ops = &p2pbuf_sgl_target_ops;
 	sgl->owner = get_task_pid(current, PIDTYPE_TGID);
@@ -971,6 +1339,42 @@ static int p2pbuf_sgl_file(struct p2pbuf_sgl *sgl, struct p2pbuf_file *pf,
 	return fd;
 }
 
+/*
+ * Build @sgl (collected, with its target) and hand its file and fd to the
+ * dispatcher in @call, or undo everything (the sgl and its count in @pf
+ * are then put).  Return: the fd, or a negative errno.
+ */
+static int p2pbuf_sgl_make(struct p2pbuf_ioctl_call *call,
+			   struct p2pbuf_sgl *sgl, struct p2pbuf_file *pf,
+			   bool cloexec, bool host_bridge_p2p)
+{
+	struct file *file;
+	int ret, fd;
+
+	fd = p2pbuf_sgl_file(sgl, pf, cloexec, &file);
+	if (fd < 0) {
+		atomic_dec(&pf->nr_sgls);
+		p2pbuf_sgl_put(sgl);
+		return fd;
+	}
+	ret = p2pbuf_sgl_build(sgl, host_bridge_p2p);
+	if (ret) {
+		/* Nothing was announced; a revocation waiting finds no map. */
+		mutex_lock(&sgl->lock);
+		p2pbuf_sgl_unmap(sgl);
+		sgl->state = 0;
+		mutex_unlock(&sgl->lock);
+		p2pbuf_sgl_unmap_imports(sgl);
+		put_unused_fd(fd);
+		fput(file);
+		return ret;
+	}
+	call->install_file = file;
+	call->install_fd = fd;
+	call->commit = p2pbuf_sgl_commit;
+	return fd;
+}
+
 /**
  * p2pbuf_ioctl_map() - handle %P2PBUF_IOC_MAP: make a dma-sgl
  * @call: the call; its context is the caller's struct p2pbuf_file.  The
@@ -978,20 +1382,26 @@ static int p2pbuf_sgl_file(struct p2pbuf_sgl *sgl, struct p2pbuf_file *pf,
  *	dispatcher to install after the reply reached userspace.
  * @arg: kernel copy of struct p2pbuf_map
  *
- * The max_sgls_per_fd, max_sgl_segments and host_bridge_p2p parameters are
+ * The range may cover p2pbuf mappings and shared mappings of dma-bufs
+ * (p2pbuf_vma_dmabuf()), imported as MAP_DMABUF does.  The
+ * max_sgls_per_fd, max_sgl_segments and host_bridge_p2p parameters are
  * read once, here.
  *
  * Return: 0; -EINVAL for unknown flags, non-zero reserved fields, an
  * unknown direction, a zero, unaligned or wrapping range; -ENODEV if the
  * target does not exist; -ENOSPC if the file already made max_sgls_per_fd
  * dma-sgls; -EFAULT if part of the range is not mapped; -ENXIO if part of
- * it is not a p2pbuf mapping; -EACCES if a mapping lacks the protection
- * the direction needs; -EBUSY if the target's DMA is managed by a user
- * driver (VFIO), or a buffer has too many writable DMA mappings; -EXDEV if
- * the target cannot reach a provider's memory (%P2PBUF_IOC_REACH says
- * why); -E2BIG for more than max_sgl_segments segments; -EIO if the DMA
- * layer refused; -ENODEV if a buffer or the target was revoked or removed
- * meanwhile; -ENOMEM; -EMFILE; -EINTR if killed.
+ * it is neither a p2pbuf mapping nor a mapping of a dma-buf;
+ * -EOPNOTSUPP if part of it is a private mapping of a dma-buf, or a
+ * mapping of a dma-buf whose exporter p2pbuf cannot resolve; -EACCES if a
+ * mapping lacks the protection the direction needs; -EBUSY if the
+ * target's DMA is managed by a user driver (VFIO), or a buffer has too
+ * many writable DMA mappings; -EXDEV if the target cannot reach a
+ * provider's memory (%P2PBUF_IOC_REACH says why); -E2BIG for more than
+ * max_sgl_segments segments; -EIO if the DMA layer refused, or an
+ * exporter mapped less than its dma-buf; what an exporter's attach or map
+ * returned; -ENODEV if a buffer, an import or the target was revoked or
+ * removed meanwhile; -ENOMEM; -EMFILE; -EINTR if killed.
  */
 int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 {
@@ -1001,13 +1411,12 @@ int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 	struct p2pbuf_sgl *sgl;
 	unsigned long need;
 	bool host_bridge_p2p;
-	struct file *file;
 	int ret, fd;
 
 	ret = p2pbuf_map_check(m, &need, &dir);
 	if (ret)
 		return ret;
-	sgl = p2pbuf_sgl_alloc(m->direction, dir, m->length, false);
+	sgl = p2pbuf_sgl_alloc(m->direction, dir, m->length);
 	if (!sgl)
 		return -ENOMEM;
 	host_bridge_p2p = p2pbuf_host_bridge_p2p();
@@ -1021,34 +1430,14 @@ int p2pbuf_ioctl_map(struct p2pbuf_ioctl_call *call, void *arg)
 	ret = p2pbuf_sgl_collect(sgl, m->addr, m->length, need);
 	if (ret)
 		goto err_count;
+	if (sgl->nr_imps)
+		lockdep_set_class(&sgl->lock, &p2pbuf_sgl_import_key);
 
-	fd = p2pbuf_sgl_file(sgl, pf, !(m->flags & P2PBUF_MAP_F_NO_CLOEXEC),
-			     &file);
-	if (fd < 0) {
-		ret = fd;
-		goto err_count;
-	}
-
-	mutex_lock(&sgl->lock);
-	ret = p2pbuf_sgl_build(sgl, host_bridge_p2p);
-	if (!ret)
-		ret = xa_alloc(&p2pbuf_sgls, &sgl->id, sgl, xa_limit_31b,
-			       GFP_KERNEL);
-	if (ret) {
-		/* Nothing was announced; a revocation waiting finds no map. */
-		p2pbuf_sgl_unmap(sgl);
-		sgl->state = 0;
-	}
-	mutex_unlock(&sgl->lock);
-	if (ret) {
-		put_unused_fd(fd);
-		fput(file);
-		return ret;
-	}
-	call->install_file = file;
-	call->install_fd = fd;
-	call->commit = p2pbuf_sgl_commit;
-
+	fd = p2pbuf_sgl_make(call, sgl, pf,
+			     !(m->flags & P2PBUF_MAP_F_NO_CLOEXEC),
+			     host_bridge_p2p);
+	if (fd < 0)
+		return fd;
 	m->sgl_fd = fd;
 	m->nr_segments = sgl->segs.nr;
 	m->map_type = sgl->map_type;
@@ -1062,55 +1451,6 @@ err_put:
 }
 
 /* --- importing a dma-buf ------------------------------------------------- */
-
-/*
- * Map the import for its target and build the segments of
- * [@sgl->offset, @sgl->offset + @sgl->length) from the DMA side of the
- * exporter's sg_table.  With the reservation lock and @sgl->lock held.
- */
-static int p2pbuf_sgl_import_build(struct p2pbuf_sgl *sgl)
-{
-	struct pci_dev *pdev = sgl->target->pdev;
-	u64 skip = sgl->offset, left = sgl->length, dma, len;
-	struct scatterlist *sg;
-	struct sg_table *sgt;
-	unsigned int i;
-	int ret;
-
-	dma_resv_assert_held(sgl->dmabuf->resv);
-	lockdep_assert_held(&sgl->lock);
-	if (sgl->aborted)
-		return -ENODEV;
-	sgt = dma_buf_map_attachment(sgl->attach, sgl->dir);
-	if (IS_ERR(sgt))
-		return PTR_ERR(sgt);
-	sgl->sgt = sgt;
-	sgl->segs.max_seg = p2pbuf_target_max_seg(pdev);
-	for_each_sgtable_dma_sg(sgt, sg, i) {
-		dma = sg_dma_address(sg);
-		len = sg_dma_len(sg);
-		if (skip >= len) {
-			skip -= len;
-			continue;
-		}
-		dma += skip;
-		len = min(len - skip, left);
-		skip = 0;
-		ret = p2pbuf_segs_add(&sgl->segs, dma, len);
-		if (ret)
-			return ret;
-		left -= len;
-		if (!left)
-			break;
-	}
-	/* The exporter mapped less than its dma-buf's size. */
-	if (left)
-		return -EIO;
-	sgl->map_type = p2pbuf_dev_translated(&pdev->dev) ?
-			P2PBUF_MAP_TYPE_IOMMU : P2PBUF_MAP_TYPE_DIRECT;
-	sgl->state = P2PBUF_SGL_STATE_MAPPED;
-	return 0;
-}
 
 static int p2pbuf_map_dmabuf_check(const struct p2pbuf_map_dmabuf *m,
 				   enum dma_data_direction *dir)
@@ -1152,11 +1492,10 @@ int p2pbuf_ioctl_map_dmabuf(struct p2pbuf_ioctl_call *call, void *arg)
 {
 	struct p2pbuf_file *pf = call->ctx;
 	struct p2pbuf_map_dmabuf *m = arg;
-	struct dma_buf_attachment *attach;
+	struct p2pbuf_collect c = { };
 	enum dma_data_direction dir;
 	struct dma_buf *dmabuf;
 	struct p2pbuf_sgl *sgl;
-	struct file *file;
 	int ret, fd;
 
 	ret = p2pbuf_map_dmabuf_check(m, &dir);
@@ -1170,14 +1509,21 @@ int p2pbuf_ioctl_map_dmabuf(struct p2pbuf_ioctl_call *call, void *arg)
 		dma_buf_put(dmabuf);
 		return -ERANGE;
 	}
-	sgl = p2pbuf_sgl_alloc(m->direction, dir, m->length, true);
+	sgl = p2pbuf_sgl_alloc(m->direction, dir, m->length);
 	if (!sgl) {
 		dma_buf_put(dmabuf);
 		return -ENOMEM;
 	}
-	/* The sgl's free puts it from here on. */
-	sgl->dmabuf = dmabuf;
-	sgl->offset = m->offset;
+	lockdep_set_class(&sgl->lock, &p2pbuf_sgl_import_key);
+	/* One import (its own reference), one piece. */
+	xa_init(&c.bufs);
+	xa_init(&c.dmabufs);
+	ret = p2pbuf_sgl_add_piece(sgl, &c, NULL, dmabuf, m->offset,
+				   m->length);
+	xa_destroy(&c.dmabufs);
+	dma_buf_put(dmabuf);
+	if (ret)
+		goto err_put;
 	ret = p2pbuf_target_get(&m->target, &sgl->target);
 	if (ret)
 		goto err_put;
@@ -1185,59 +1531,17 @@ int p2pbuf_ioctl_map_dmabuf(struct p2pbuf_ioctl_call *call, void *arg)
 		ret = -ENOSPC;
 		goto err_count;
 	}
-	fd = p2pbuf_sgl_file(sgl, pf,
+	fd = p2pbuf_sgl_make(call, sgl, pf,
 			     !(m->flags & P2PBUF_MAP_DMABUF_F_NO_CLOEXEC),
-			     &file);
-	if (fd < 0) {
-		ret = fd;
-		goto err_count;
-	}
-
-	/* No lock held: this asks the IOMMU group (see the file's comment). */
-	ret = p2pbuf_target_attach(sgl->target, &sgl->tcons);
-	if (ret)
-		goto err_file;
-	mutex_lock(&sgl->lock);
-	sgl->tattached = true;
-	mutex_unlock(&sgl->lock);
-	attach = dma_buf_dynamic_attach(dmabuf, &sgl->target->pdev->dev,
-					&p2pbuf_sgl_import_ops, sgl);
-	if (IS_ERR(attach)) {
-		ret = PTR_ERR(attach);
-		goto err_file;
-	}
-	sgl->attach = attach;
-
-	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
-	if (ret)
-		goto err_file;
-	mutex_lock(&sgl->lock);
-	ret = p2pbuf_sgl_import_build(sgl);
-	if (!ret)
-		ret = xa_alloc(&p2pbuf_sgls, &sgl->id, sgl, xa_limit_31b,
-			       GFP_KERNEL);
-	if (ret) {
-		p2pbuf_sgl_unmap(sgl);
-		sgl->state = 0;
-	}
-	mutex_unlock(&sgl->lock);
-	dma_resv_unlock(dmabuf->resv);
-	if (ret)
-		goto err_file;
-	call->install_file = file;
-	call->install_fd = fd;
-	call->commit = p2pbuf_sgl_commit;
-
+			     false);
+	if (fd < 0)
+		return fd;
 	m->sgl_fd = fd;
 	m->nr_segments = sgl->segs.nr;
 	m->map_type = sgl->map_type;
 	m->reserved0 = 0;
 	return 0;
 
-err_file:
-	put_unused_fd(fd);
-	fput(file);
-	return ret;
 err_count:
 	atomic_dec(&pf->nr_sgls);
 err_put:
@@ -1306,10 +1610,24 @@ int p2pbuf_ioctl_reach(struct p2pbuf_ioctl_call *call, void *arg)
 }
 
 /**
- * p2pbuf_sgls_exit() - module unload: no dma-sgl exists any more
+ * p2pbuf_sgls_init() - module load
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int p2pbuf_sgls_init(void)
+{
+	p2pbuf_sgl_wq = alloc_workqueue("p2pbuf_sgl", WQ_UNBOUND, 0);
+	return p2pbuf_sgl_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * p2pbuf_sgls_exit() - module unload: no dma-sgl file is open any more;
+ *	the dma-sgls revoked by an exporter may still wait for their work
  */
 void p2pbuf_sgls_exit(void)
 {
+	/* Runs what is queued: the work items' references go. */
+	destroy_workqueue(p2pbuf_sgl_wq);
 	WARN_ON(!xa_empty(&p2pbuf_sgls));
 	xa_destroy(&p2pbuf_sgls);
 }

@@ -67,6 +67,8 @@ struct p2pbuf_export_entry;
 #define EVENT_SIZE_5 120
 #define EVENT_SIZE_7 128
 #define EXPORT_ENTRY_SIZE_7 72
+/* struct p2pbuf_sgl_entry with its dma-buf pieces (LIBP2PBUF_8). */
+#define SGL_ENTRY_SIZE_8 352
 
 /*
  * Parse a buffer message into *e: a BUFFER_GET dump element (listing

@@ -40,7 +40,7 @@ _Static_assert(P2PBUF_PCI_ADDR_STRLEN > P2PBUF_NL_PCI_ADDR_LEN,
 	       "pci_addr must hold the family's PCI address and a NUL");
 _Static_assert(sizeof(struct p2pbuf_buffer_entry) == BUFFER_ENTRY_SIZE_5,
 	       "struct p2pbuf_buffer_entry is append-only");
-_Static_assert(sizeof(struct p2pbuf_sgl_entry) == SGL_ENTRY_SIZE_5,
+_Static_assert(sizeof(struct p2pbuf_sgl_entry) == SGL_ENTRY_SIZE_8,
 	       "struct p2pbuf_sgl_entry is append-only");
 _Static_assert(sizeof(struct p2pbuf_export_entry) == EXPORT_ENTRY_SIZE_7,
 	       "struct p2pbuf_export_entry changed size");
@@ -333,6 +333,28 @@ int p2pbuf_nl_parse_buffer(struct nlmsghdr *nlh, struct p2pbuf_buffer_entry *e,
 	return 0;
 }
 
+/* A P2PBUF_NL_A_SGL_DMABUF nest. */
+static int parse_sgl_dmabuf(struct nlattr *nest, struct p2pbuf_sgl_dmabuf *d)
+{
+	struct nlattr *tb[P2PBUF_NL_DMABUF_A_MAX + 1];
+	const char *name;
+	int len;
+
+	if (nla_parse_nested(tb, P2PBUF_NL_DMABUF_A_MAX, nest, NULL) ||
+	    get_u64(tb, P2PBUF_NL_DMABUF_A_INODE, &d->inode) ||
+	    get_u64(tb, P2PBUF_NL_DMABUF_A_OFFSET, &d->offset) ||
+	    get_u64(tb, P2PBUF_NL_DMABUF_A_LENGTH, &d->length) ||
+	    !tb[P2PBUF_NL_DMABUF_A_EXPORTER])
+		return -EPROTO;
+	/* Any exporter's name: cut to the room there is. */
+	name = nla_data(tb[P2PBUF_NL_DMABUF_A_EXPORTER]);
+	len = nla_len(tb[P2PBUF_NL_DMABUF_A_EXPORTER]);
+	if (len < 1 || name[len - 1])
+		return -EPROTO;
+	snprintf(d->exporter, sizeof(d->exporter), "%s", name);
+	return 0;
+}
+
 int p2pbuf_nl_parse_sgl(struct nlmsghdr *nlh, struct p2pbuf_sgl_entry *e,
 			bool listing)
 {
@@ -366,6 +388,18 @@ int p2pbuf_nl_parse_sgl(struct nlmsghdr *nlh, struct p2pbuf_sgl_entry *e,
 		if (e->nr_buffers < P2PBUF_SGL_ENTRY_BUFFERS)
 			e->buffer_ids[e->nr_buffers] = nla_get_u32(a);
 		e->nr_buffers++;
+	}
+	/* The pieces of dma-bufs: SGL_DMABUF nests, in the range's order. */
+	nla_for_each_attr(a, genlmsg_attrdata(ghdr, 0),
+			  genlmsg_attrlen(ghdr, 0), rem) {
+		if (nla_type(a) != P2PBUF_NL_A_SGL_DMABUF)
+			continue;
+		if (e->nr_dmabufs == UINT32_MAX)
+			return -EPROTO;
+		if (e->nr_dmabufs < P2PBUF_SGL_ENTRY_DMABUFS &&
+		    parse_sgl_dmabuf(a, &e->dmabufs[e->nr_dmabufs]))
+			return -EPROTO;
+		e->nr_dmabufs++;
 	}
 	return 0;
 }

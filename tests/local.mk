@@ -294,6 +294,20 @@ tests_guest_bench_p2pdma_LDADD = $(guest_lib_ldadd)
 
 VM_GUEST_PROGS += tests/guest/bench_p2pdma
 
+# MAP over mappings of dma-bufs (issue 15): udmabuf and system heap mmaps
+# alone and beside p2pbuf mappings in one dma-sgl, revocation, refusals.
+check_PROGRAMS += tests/guest/test_mapvma
+tests_guest_test_mapvma_SOURCES = \
+	tests/guest/test_mapvma.c \
+	tests/vm/importer/p2pbuf_test_importer.h \
+	$(guest_util_sources) \
+	$(guest_genl_sources)
+tests_guest_test_mapvma_CFLAGS = $(guest_cflags) $(LIBNL_CFLAGS)
+tests_guest_test_mapvma_LDFLAGS = $(guest_ldflags)
+tests_guest_test_mapvma_LDADD = $(guest_genl_ldadd)
+
+VM_GUEST_PROGS += tests/guest/test_mapvma
+
 # A target whose DMA a userspace driver owns (issue 12): vfio-pci bound to
 # edu, a VFIO type1 user mapping its own memory.  Needs the IOMMU on.
 check_PROGRAMS += tests/guest/test_vfio

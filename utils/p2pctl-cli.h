@@ -167,6 +167,12 @@ struct p2pctl_map_view {
 	const struct p2pbuf_segment *segs;
 	uint32_t nr_segs;
 	bool lengths_only; /* no DMA addresses were asked for */
+	/* "map --dmabuf-fd": the dma-buf instead of provider and buffer */
+	bool dmabuf;
+	int dmabuf_fd;
+	uint64_t dmabuf_size;
+	uint64_t dmabuf_inode;
+	char exporter[32]; /* its exporter's name, "" if unknown */
 };
 
 /*

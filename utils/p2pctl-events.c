@@ -191,6 +191,7 @@ static const struct pr_column sgl_cols[] = {
 	{ .key = "command", .head = "COMMAND" },
 	{ .key = "target", .head = "TARGET" },
 	{ .key = "buffers", .head = "BUFFERS" },
+	{ .key = "dmabufs", .head = "DMABUFS" },
 	{ .key = "segments", .head = "SEGMENTS" },
 	{ .key = "map_type", .head = "TYPE" },
 	{ .key = "state", .head = "STATE" },
@@ -237,6 +238,44 @@ static void buffer_row(struct pr *pr, const struct p2pbuf_buffer_entry *e)
 	pr_close(pr);
 }
 
+/*
+ * The pieces of dma-bufs of a dma-sgl: in JSON a list of objects, in text
+ * "EXPORTER:INODE@OFFSET+LENGTH" each (bytes), comma-separated, "+N" for
+ * those the entry does not carry, "-" for none.
+ */
+static void dmabufs_view(struct pr *pr, const struct p2pbuf_sgl_entry *e)
+{
+	uint32_t i, shown = e->nr_dmabufs < P2PBUF_SGL_ENTRY_DMABUFS ?
+				    e->nr_dmabufs :
+				    P2PBUF_SGL_ENTRY_DMABUFS;
+	const struct p2pbuf_sgl_dmabuf *d;
+	char text[P2PBUF_SGL_ENTRY_DMABUFS * 96 + 16];
+	size_t len = 0;
+
+	pr_open_list(pr, "dmabufs");
+	for (i = 0; i < shown; i++) {
+		d = &e->dmabufs[i];
+		pr_open_fields(pr, NULL, 0);
+		pr_string(pr, PR_JSON, "exporter", NULL, d->exporter);
+		pr_u64(pr, PR_JSON, "inode", NULL, d->inode);
+		pr_u64(pr, PR_JSON, "offset", NULL, d->offset);
+		pr_u64(pr, PR_JSON, "length", NULL, d->length);
+		pr_close(pr);
+		len += snprintf(text + len, sizeof(text) - len,
+				"%s%s:%" PRIu64 "@%" PRIu64 "+%" PRIu64,
+				i ? "," : "", d->exporter, d->inode, d->offset,
+				d->length);
+	}
+	pr_close(pr);
+	if (e->nr_dmabufs > shown)
+		snprintf(text + len, sizeof(text) - len, ",+%" PRIu32,
+			 e->nr_dmabufs - shown);
+	if (!e->nr_dmabufs)
+		strcpy(text, "-");
+	pr_string(pr, PR_TEXT, "dmabufs", NULL, text);
+	pr_u32(pr, PR_JSON, "nr_dmabufs", NULL, e->nr_dmabufs);
+}
+
 static void sgl_row(struct pr *pr, const struct p2pbuf_sgl_entry *e)
 {
 	char b[P2PCTL_NAME_STRLEN];
@@ -247,6 +286,7 @@ static void sgl_row(struct pr *pr, const struct p2pbuf_sgl_entry *e)
 	pr_string(pr, PR_ANY, "target", NULL, e->target);
 	ids_view(pr, NULL, e->buffer_ids, e->nr_buffers);
 	pr_u32(pr, PR_JSON, "nr_buffers", NULL, e->nr_buffers);
+	dmabufs_view(pr, e);
 	pr_u32(pr, PR_ANY, "segments", NULL, e->nr_segments);
 	pr_string(pr, PR_ANY, "map_type", NULL,
 		  p2pctl_map_type_str(e->map_type, b));

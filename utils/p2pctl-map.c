@@ -5,11 +5,13 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/p2pbuf.h>
@@ -95,9 +97,20 @@ int p2pctl_print_map(FILE *out, const struct p2pctl_map_view *v, bool json)
 	target_str(&v->info.target, tgt);
 	pr_init(&pr, out, json, false);
 	pr_open_fields(&pr, NULL, 15);
-	pr_u32(&pr, PR_ANY, "provider", "provider", v->provider);
-	pr_size(&pr, PR_ANY, "buffer_size", "buffer size", v->buffer_size);
-	pr_string(&pr, PR_ANY, "caching", "caching", mode ? mode : "unknown");
+	if (v->dmabuf) {
+		pr_s32(&pr, PR_ANY, "dmabuf_fd", "dma-buf fd", v->dmabuf_fd);
+		pr_string(&pr, PR_ANY, "exporter", "exporter",
+			  v->exporter[0] ? v->exporter : "unknown");
+		pr_u64(&pr, PR_ANY, "inode", "inode", v->dmabuf_inode);
+		pr_size(&pr, PR_ANY, "dmabuf_size", "dma-buf size",
+			v->dmabuf_size);
+	} else {
+		pr_u32(&pr, PR_ANY, "provider", "provider", v->provider);
+		pr_size(&pr, PR_ANY, "buffer_size", "buffer size",
+			v->buffer_size);
+		pr_string(&pr, PR_ANY, "caching", "caching",
+			  mode ? mode : "unknown");
+	}
 	pr_string(&pr, PR_ANY, "target", "target", tgt);
 	pr_string(&pr, PR_ANY, "direction", "direction",
 		  p2pctl_dir_str(v->info.direction, b));
@@ -297,12 +310,98 @@ static int hold_sgl(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		cmd->noun);
 }
 
+/*
+ * What the dma-buf fd is: its size (lseek), inode (fstat) and exporter
+ * (its fdinfo's exp_name line) into *v; an exit status, the failure
+ * reported.
+ */
+static int dmabuf_describe(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+			   int fd, struct p2pctl_map_view *v)
+{
+	char path[64], line[128];
+	struct stat st;
+	off_t end;
+	FILE *f;
+
+	end = lseek(fd, 0, SEEK_END);
+	if (end < 0 || fstat(fd, &st))
+		return p2pctl_fail(p, P2PCTL_EXIT_FAILED,
+				   "%s: --dmabuf-fd %d: %s", cmd->noun, fd,
+				   strerror(errno));
+	lseek(fd, 0, SEEK_SET);
+	v->dmabuf = true;
+	v->dmabuf_fd = fd;
+	v->dmabuf_size = (uint64_t)end;
+	v->dmabuf_inode = (uint64_t)st.st_ino;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "exp_name: %31s", v->exporter) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return P2PCTL_EXIT_OK;
+}
+
+/*
+ * "map --dmabuf-fd FD": import [offset, offset + length) of the dma-buf
+ * the caller passed for the target, print the segments, hold if asked.
+ */
+static int map_dmabuf(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
+		      struct p2pbuf_ctx *ctx, struct p2pctl_map_view *v,
+		      const struct p2pbuf_pci_target *target, const char *tgt,
+		      enum p2pbuf_dma_dir dir, bool has_len, uint64_t length,
+		      bool json, bool hold)
+{
+	struct p2pbuf_segment *segs = NULL;
+	struct p2pbuf_sgl *sgl = NULL;
+	int ret;
+
+	ret = dmabuf_describe(p, cmd, v->dmabuf_fd, v);
+	if (ret)
+		return ret;
+	if (!has_len)
+		length = v->offset < v->dmabuf_size ?
+				 v->dmabuf_size - v->offset :
+				 0;
+	ret = p2pbuf_map_dmabuf(ctx, v->dmabuf_fd, v->offset, length, target,
+				dir, 0, &sgl);
+	if (ret == -EBADF || ret == -EINVAL || ret == -ERANGE)
+		return p2pctl_fail(
+			p, P2PCTL_EXIT_FAILED,
+			"%s: --dmabuf-fd %d, --offset, --length: %s (an open dma-buf, a range of it, page-aligned)",
+			cmd->noun, v->dmabuf_fd, p2pbuf_strerror(ret));
+	if (ret)
+		return sgl_failed(p, cmd, ret, tgt, 0);
+	ret = p2pbuf_sgl_info(sgl, &v->info, sizeof(v->info));
+	if (ret) {
+		ret = p2pctl_fail(p, P2PCTL_EXIT_FAILED, "%s: %s", cmd->noun,
+				  p2pbuf_strerror(ret));
+		goto out;
+	}
+	ret = get_segments(p, cmd, sgl, v->lengths_only, &segs, &v->nr_segs);
+	if (ret)
+		goto out;
+	v->segs = segs;
+	if (p2pctl_print_map(p->out, v, json)) {
+		ret = p2pctl_fail(p, P2PCTL_EXIT_FAILED, "out of memory");
+		goto out;
+	}
+	ret = hold ? hold_sgl(p, cmd, sgl) : P2PCTL_EXIT_OK;
+out:
+	free(segs);
+	p2pbuf_sgl_close(sgl);
+	return ret;
+}
+
 static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 		   int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "buffer-size", required_argument, NULL, 's' },
 		{ "provider", required_argument, NULL, 'P' },
+		{ "dmabuf-fd", required_argument, NULL, 'F' },
 		{ "target", required_argument, NULL, 't' },
 		{ "direction", required_argument, NULL, 'D' },
 		{ "offset", required_argument, NULL, 'o' },
@@ -316,6 +415,9 @@ static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 	};
 	const char *device = P2PBUF_DEFAULT_DEVICE;
 	bool has_size = false, has_target = false, has_len = false;
+	bool has_prov = false, has_fd = false;
+	unsigned long fd_arg = 0;
+	char *end;
 	bool lengths_only = false, json = p->json, hold = false;
 	enum p2pbuf_dma_dir dir = P2PBUF_DMA_BIDIRECTIONAL;
 	struct p2pctl_map_view v = { .provider = 0 };
@@ -344,6 +446,18 @@ static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 			ret = p2pctl_id_arg(p, cmd, optarg, &v.provider);
 			if (ret)
 				return ret;
+			has_prov = true;
+			break;
+		case 'F':
+			errno = 0;
+			fd_arg = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end ||
+			    !isdigit((unsigned char)optarg[0]) ||
+			    fd_arg > INT32_MAX)
+				return p2pctl_usage_error(
+					p, cmd, "invalid --dmabuf-fd '%s'",
+					optarg);
+			has_fd = true;
 			break;
 		case 't':
 			ret = p2pctl_target_arg(p, cmd, optarg, &target);
@@ -390,10 +504,44 @@ static int cmd_map(const struct p2pctl *p, const struct p2pctl_cmd *cmd,
 	ret = p2pctl_no_more_args(p, cmd, argc, argv);
 	if (ret)
 		return ret;
-	if (!has_size)
-		return p2pctl_usage_error(p, cmd, "missing --buffer-size");
+	if (has_fd && (has_size || has_prov))
+		return p2pctl_usage_error(
+			p, cmd,
+			"--dmabuf-fd maps a dma-buf: no --buffer-size, no --provider");
+	if (!has_size && !has_fd)
+		return p2pctl_usage_error(
+			p, cmd, "missing --buffer-size (or --dmabuf-fd)");
 	if (!has_target)
 		return p2pctl_usage_error(p, cmd, "missing --target");
+	if (has_fd) {
+		target_str(&target, tgt);
+		ret = p2pctl_open(p, device, &ctx);
+		if (ret)
+			return ret;
+		ret = need_sgls(p, cmd, device, ctx, &info);
+		if (!ret && !(info.features & P2PBUF_FEATURE_DMABUF_IMPORT))
+			ret = p2pctl_fail(p, P2PCTL_EXIT_FAILED,
+					  "%s: %s: the driver (uAPI %" PRIu32
+					  ".%" PRIu32
+					  ") does not import dma-bufs",
+					  cmd->noun, device, info.version_major,
+					  info.version_minor);
+		if (!ret &&
+		    (offset % info.page_size || length % info.page_size))
+			ret = p2pctl_usage_error(
+				p, cmd,
+				"--offset and --length must be multiples of the page size (%" PRIu32
+				")",
+				info.page_size);
+		v.dmabuf_fd = (int)fd_arg;
+		v.offset = offset;
+		v.lengths_only = lengths_only;
+		if (!ret)
+			ret = map_dmabuf(p, cmd, ctx, &v, &target, tgt, dir,
+					 has_len, length, json, hold);
+		p2pbuf_ctx_unref(ctx);
+		return ret;
+	}
 	if (!size || size > P2PBUF_BUFFER_MAX_LENGTH)
 		return p2pctl_usage_error(
 			p, cmd, "the buffer size must be 1 byte to 1T");
@@ -563,17 +711,20 @@ static const struct p2pctl_cmd map_cmds[] = {
 	{
 		.noun = "map",
 		.run = cmd_map,
-		.args = "--buffer-size SIZE [--provider ID] --target PCI-ADDRESS [--direction DIR] [--offset SIZE] [--length SIZE] [--lengths-only] [--json] [--hold] [--device PATH]",
+		.args = "{--buffer-size SIZE [--provider ID] | --dmabuf-fd FD} --target PCI-ADDRESS [--direction DIR] [--offset SIZE] [--length SIZE] [--lengths-only] [--json] [--hold] [--device PATH]",
 		.summary =
 			"Allocate a buffer, map it for DMA by a PCI device, show the DMA segments",
 		.options =
 			"  --buffer-size SIZE    bytes to allocate, rounded up to the page size\n"
 			"  --provider ID         provider to allocate from (default 0: host RAM)\n"
+			"  --dmabuf-fd FD        instead: import the dma-buf open as FD (passed by\n"
+			"                        the program that runs p2pctl) and show its segments\n"
 			"  --target PCI-ADDRESS  the device that will do the DMA\n"
 			"  --direction DIR       to-device, from-device or bidirectional (default)\n"
-			"  --offset SIZE         start of the mapped range in the buffer (default 0)\n"
+			"  --offset SIZE         start of the mapped range in the buffer or dma-buf\n"
+			"                        (default 0)\n"
 			"  --length SIZE         length of the range (default: to the end of the\n"
-			"                        buffer); both multiples of the page size\n"
+			"                        buffer or dma-buf); both multiples of the page size\n"
 			"  --lengths-only        print segment lengths only (DMA addresses need\n"
 			"                        CAP_SYS_RAWIO)\n"
 			"  --json                print a JSON object, not a table\n"

@@ -23,6 +23,26 @@
 
 #include "util.h"
 
+/* A P2PBUF_NL_A_SGL_DMABUF nest: counted, the first one kept. */
+static void tu_nl_parse_dmabuf(struct nlattr *nest, struct tu_nl_msg *m)
+{
+	struct nlattr *tb[P2PBUF_NL_DMABUF_A_MAX + 1];
+
+	ck_assert_int_eq(
+		nla_parse_nested(tb, P2PBUF_NL_DMABUF_A_MAX, nest, NULL), 0);
+	ck_assert(tb[P2PBUF_NL_DMABUF_A_EXPORTER] &&
+		  tb[P2PBUF_NL_DMABUF_A_INODE] &&
+		  tb[P2PBUF_NL_DMABUF_A_OFFSET] &&
+		  tb[P2PBUF_NL_DMABUF_A_LENGTH]);
+	if (!m->nr_dmabufs++) {
+		snprintf(m->dmabuf_exporter, sizeof(m->dmabuf_exporter), "%s",
+			 nla_get_string(tb[P2PBUF_NL_DMABUF_A_EXPORTER]));
+		m->dmabuf_inode = nla_get_u64(tb[P2PBUF_NL_DMABUF_A_INODE]);
+		m->dmabuf_offset = nla_get_u64(tb[P2PBUF_NL_DMABUF_A_OFFSET]);
+		m->dmabuf_length = nla_get_u64(tb[P2PBUF_NL_DMABUF_A_LENGTH]);
+	}
+}
+
 void tu_nl_parse(struct nlmsghdr *nlh, struct tu_nl_msg *m)
 {
 	struct genlmsghdr *g = nlmsg_data(nlh);
@@ -48,7 +68,11 @@ void tu_nl_parse(struct nlmsghdr *nlh, struct tu_nl_msg *m)
 			m->attachments = nla_get_u32(a);
 			break;
 		case P2PBUF_NL_A_EXPORT_LENGTH:
+		case P2PBUF_NL_A_SGL_LENGTH:
 			m->length = nla_get_u64(a);
+			break;
+		case P2PBUF_NL_A_SGL_DMABUF:
+			tu_nl_parse_dmabuf(a, m);
 			break;
 		case P2PBUF_NL_A_EXPORT_INODE:
 			m->inode = nla_get_u64(a);

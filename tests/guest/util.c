@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/udmabuf.h>
+
 #include "util.h"
 
 /* --- files and module parameters ----------------------------------------- */
@@ -424,6 +426,30 @@ void tu_assert_sgl_revoked(int sfd)
 	ck_assert_uint_eq(s.nr_segments, 0);
 	ck_assert_uint_eq(s.generation, 2);
 	ck_assert_int_eq(ioctl(sfd, P2PBUF_IOC_SYNC, &sy) ? errno : 0, ENODEV);
+}
+
+/* --- dma-bufs of other exporters ----------------------------------------- */
+
+int tu_udmabuf_new(uint64_t len, int *memfd)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC };
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC), dfd;
+
+	if (dev < 0) {
+		ck_assert_int_eq(errno, ENOENT);
+		return -1;
+	}
+	*memfd =
+		memfd_create("p2pbuf-udmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	ck_assert_int_ge(*memfd, 0);
+	ck_assert_int_eq(ftruncate(*memfd, (off_t)len), 0);
+	ck_assert_int_eq(fcntl(*memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	c.memfd = (uint32_t)*memfd;
+	c.size = len;
+	dfd = ioctl(dev, UDMABUF_CREATE, &c);
+	ck_assert_msg(dfd >= 0, "UDMABUF_CREATE: %s", strerror(errno));
+	close(dev);
+	return dfd;
 }
 
 /* --- byte patterns -------------------------------------------------------- */

@@ -185,6 +185,16 @@ void tu_edu_roundtrips(const char *bdf, int sfd, volatile uint8_t *cpu,
  */
 void tu_assert_sgl_revoked(int sfd);
 
+/* --- dma-bufs of other exporters ----------------------------------------- */
+
+/*
+ * A memfd of len bytes (sealed against shrinking) into *memfd and its
+ * udmabuf (close-on-exec): the dma-buf's fd, or -1 when the kernel has no
+ * /dev/udmabuf (CONFIG_UDMABUF unset: Debian's 6.1), for the caller to
+ * say so loudly.
+ */
+int tu_udmabuf_new(uint64_t len, int *memfd);
+
 /* --- byte patterns -------------------------------------------------------- */
 
 /* Byte i of the pattern of seed. */
@@ -255,6 +265,10 @@ struct tu_nl_msg {
 	uint32_t prov_kind, prov_bar;
 	char target[32], device[32], comm[32];
 	bool has_owner;
+	/* SGL_DMABUF nests: how many, and the first one's attributes */
+	uint32_t nr_dmabufs;
+	char dmabuf_exporter[32];
+	uint64_t dmabuf_inode, dmabuf_offset, dmabuf_length;
 };
 
 /* One received message of the family, parsed into *m. */

@@ -758,6 +758,7 @@ START_TEST(test_sgl_help)
 	ck_assert_int_eq(run("map", "-h"), 0);
 	ck_assert_ptr_nonnull(strstr(res.out, "--buffer-size SIZE"));
 	ck_assert_ptr_nonnull(strstr(res.out, "--lengths-only"));
+	ck_assert_ptr_nonnull(strstr(res.out, "--dmabuf-fd FD"));
 	ck_assert_ptr_nonnull(
 		strstr(res.out, "to-device, from-device or bidirectional"));
 	ck_assert_int_eq(run("reach", "--help"), 0);
@@ -768,7 +769,9 @@ START_TEST(test_sgl_help)
 
 	/* The command list and the exit statuses know them. */
 	ck_assert_int_eq(run("--help"), 0);
-	ck_assert_ptr_nonnull(strstr(res.out, "\n  map --buffer-size SIZE "));
+	ck_assert_ptr_nonnull(
+		strstr(res.out, "\n  map {--buffer-size SIZE [--provider ID] | "
+				"--dmabuf-fd FD} "));
 	ck_assert_ptr_nonnull(strstr(res.out, "\n  reach --provider ID "));
 	ck_assert_ptr_nonnull(strstr(res.out, "\n  demo [--edu "));
 	ck_assert_ptr_nonnull(strstr(
@@ -781,7 +784,22 @@ START_TEST(test_map_usage)
 {
 	run("map", "--target", "00:03.0");
 	expect_usage_error(
-		"p2pctl: map: missing --buffer-size (see 'p2pctl map --help')\n");
+		"p2pctl: map: missing --buffer-size (or --dmabuf-fd) (see 'p2pctl map --help')\n");
+	/* A dma-buf instead of a buffer: not both. */
+	run("map", "--dmabuf-fd", "3", "--buffer-size", "8K", "--target",
+	    "00:03.0");
+	expect_usage_error(
+		"p2pctl: map: --dmabuf-fd maps a dma-buf: no --buffer-size, no --provider (see 'p2pctl map --help')\n");
+	run("map", "--dmabuf-fd", "3", "--provider", "1", "--target",
+	    "00:03.0");
+	expect_usage_error(
+		"p2pctl: map: --dmabuf-fd maps a dma-buf: no --buffer-size, no --provider (see 'p2pctl map --help')\n");
+	run("map", "--dmabuf-fd", "x", "--target", "00:03.0");
+	expect_usage_error(
+		"p2pctl: map: invalid --dmabuf-fd 'x' (see 'p2pctl map --help')\n");
+	run("map", "--dmabuf-fd", "3");
+	expect_usage_error(
+		"p2pctl: map: missing --target (see 'p2pctl map --help')\n");
 	run("map", "--buffer-size", "8K");
 	expect_usage_error(
 		"p2pctl: map: missing --target (see 'p2pctl map --help')\n");
@@ -1484,7 +1502,12 @@ static const struct p2pbuf_sgl_entry sample_sgls[] = {
 	  .owner_comm = "p2pctl",
 	  .nr_buffers = 1,
 	  .target = "0000:00:03.0",
-	  .buffer_ids = { 3 } },
+	  .buffer_ids = { 3 },
+	  .nr_dmabufs = 1,
+	  .dmabufs = { { .inode = 4242,
+			 .offset = 16384,
+			 .length = 65536,
+			 .exporter = "udmabuf" } } },
 	{ .id = 5,
 	  .state = P2PBUF_NL_STATE_REVOKED,
 	  .reason = P2PBUF_NL_REVOKE_TARGET_REMOVED,
@@ -1581,9 +1604,9 @@ START_TEST(test_list_table)
 		/* Control characters of a command name do not break the table. */
 		"12      99   a \"b\"?   0         4.0 KiB  0 B      0     revoked:provider-removed\n"
 		"\n"
-		"SGL  PID  COMMAND  TARGET         BUFFERS                     SEGMENTS  TYPE    STATE                   LENGTH\n"
-		"2    812  p2pctl   0000:00:03.0   3                           1         iommu   live                    1.0 MiB\n"
-		"5    77   bench    10000:e0:00.0  20,21,22,23,24,25,26,27,+2  0         type-9  revoked:target-removed  40.0 KiB\n");
+		"SGL  PID  COMMAND  TARGET         BUFFERS                     DMABUFS                   SEGMENTS  TYPE    STATE                   LENGTH\n"
+		"2    812  p2pctl   0000:00:03.0   3                           udmabuf:4242@16384+65536  1         iommu   live                    1.0 MiB\n"
+		"5    77   bench    10000:e0:00.0  20,21,22,23,24,25,26,27,+2  -                         0         type-9  revoked:target-removed  40.0 KiB\n");
 	free(out);
 	out = capture_list(2, 2, false, true);
 	ck_assert_ptr_nonnull(strstr(out, "1048576  2097152  1     live\n"));
@@ -1595,7 +1618,7 @@ START_TEST(test_list_table)
 		out,
 		"BUFFER  PID  COMMAND  PROVIDER  SIZE  MAPPED  SGLS  STATE\n"
 		"\n"
-		"SGL  PID  COMMAND  TARGET  BUFFERS  SEGMENTS  TYPE  STATE  LENGTH\n");
+		"SGL  PID  COMMAND  TARGET  BUFFERS  DMABUFS  SEGMENTS  TYPE  STATE  LENGTH\n");
 	free(out);
 }
 END_TEST
@@ -1617,12 +1640,19 @@ START_TEST(test_list_json)
 		"\"size\": 4096, \"mapped\": 0, \"sgls\": 0, "
 		"\"state\": \"revoked\", \"reason\": \"provider-removed\"}\n"
 		"  ],\n  \"sgls\": [\n"));
+	/* A dma-sgl's pieces of dma-bufs, as objects. */
+	ck_assert_ptr_nonnull(strstr(
+		out,
+		"\"nr_buffers\": 1, \"dmabufs\": [{\"exporter\": \"udmabuf\", "
+		"\"inode\": 4242, \"offset\": 16384, \"length\": 65536}], "
+		"\"nr_dmabufs\": 1, \"segments\": 1, "));
 	ck_assert_ptr_nonnull(strstr(
 		out,
 		"{\"id\": 5, \"pid\": 77, \"uid\": 1000, \"command\": \"bench\", "
 		"\"target\": \"10000:e0:00.0\", "
 		"\"buffers\": [20, 21, 22, 23, 24, 25, 26, 27], "
-		"\"nr_buffers\": 10, \"segments\": 0, \"map_type\": \"type-9\", "
+		"\"nr_buffers\": 10, \"dmabufs\": [], \"nr_dmabufs\": 0, "
+		"\"segments\": 0, \"map_type\": \"type-9\", "
 		"\"direction\": \"to-device\", \"length\": 40960, "
 		"\"generation\": 2, \"state\": \"revoked\", "
 		"\"reason\": \"target-removed\"}\n  ]\n}\n"));

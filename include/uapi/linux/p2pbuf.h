@@ -669,6 +669,10 @@ enum p2pbuf_nl_revoke_reason {
  * @P2PBUF_NL_A_EXPORT_ATTACHMENTS: u32, importers attached
  * @P2PBUF_NL_A_EXPORT_INODE: u64, inode number of the dma-buf file (as in
  *	/proc/PID/fdinfo and /sys/kernel/debug/dma_buf/bufinfo)
+ * @P2PBUF_NL_A_SGL_DMABUF: nested (enum p2pbuf_nl_dmabuf_attrs), repeated:
+ *	one per piece of a dma-buf the dma-sgl covers, in address order
+ *	(P2PBUF_IOC_MAP_DMABUF: one; P2PBUF_IOC_MAP over mappings of
+ *	dma-bufs: one per piece), uAPI 1.6
  */
 enum p2pbuf_nl_attrs {
 	P2PBUF_NL_A_UNSPEC,
@@ -710,10 +714,35 @@ enum p2pbuf_nl_attrs {
 	P2PBUF_NL_A_EXPORT_STATE,
 	P2PBUF_NL_A_EXPORT_ATTACHMENTS,
 	P2PBUF_NL_A_EXPORT_INODE,
+	P2PBUF_NL_A_SGL_DMABUF,
 
 	/* private: */
 	__P2PBUF_NL_A_MAX,
 	P2PBUF_NL_A_MAX = __P2PBUF_NL_A_MAX - 1
+};
+
+/**
+ * enum p2pbuf_nl_dmabuf_attrs - inside P2PBUF_NL_A_SGL_DMABUF
+ * @P2PBUF_NL_DMABUF_A_PAD: padding of the u64 attributes
+ * @P2PBUF_NL_DMABUF_A_EXPORTER: string, the exporter's name (as in
+ *	/sys/kernel/debug/dma_buf/bufinfo: "udmabuf", a heap's name, a
+ *	driver's module name; "p2pbuf" for p2pbuf's own exports)
+ * @P2PBUF_NL_DMABUF_A_INODE: u64, inode number of the dma-buf's file (as
+ *	in /proc/PID/fdinfo and bufinfo)
+ * @P2PBUF_NL_DMABUF_A_OFFSET: u64, start of the piece in the dma-buf
+ * @P2PBUF_NL_DMABUF_A_LENGTH: u64, bytes of the piece
+ */
+enum p2pbuf_nl_dmabuf_attrs {
+	P2PBUF_NL_DMABUF_A_UNSPEC,
+	P2PBUF_NL_DMABUF_A_PAD,
+	P2PBUF_NL_DMABUF_A_EXPORTER,
+	P2PBUF_NL_DMABUF_A_INODE,
+	P2PBUF_NL_DMABUF_A_OFFSET,
+	P2PBUF_NL_DMABUF_A_LENGTH,
+
+	/* private: */
+	__P2PBUF_NL_DMABUF_A_MAX,
+	P2PBUF_NL_DMABUF_A_MAX = __P2PBUF_NL_DMABUF_A_MAX - 1
 };
 
 /**

@@ -17,6 +17,7 @@
 #include <linux/dma-resv.h>
 #include <linux/iommu.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -201,6 +202,87 @@ static struct ti_att *ti_slot(struct ti_file *tf, u32 slot)
 	return slot < P2PBUF_TI_MAX ? tf->atts[slot] : NULL;
 }
 
+/* --- a minimal exporter, unknown to p2pbuf ------------------------------ */
+
+#define TI_EXP_PAGES (P2PBUF_TI_EXPORT_SIZE >> PAGE_SHIFT)
+
+struct ti_exp {
+	struct page *pages[TI_EXP_PAGES];
+};
+
+static struct sg_table *ti_exp_map(struct dma_buf_attachment *attach,
+				   enum dma_data_direction dir)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static void ti_exp_unmap(struct dma_buf_attachment *attach,
+			 struct sg_table *sgt, enum dma_data_direction dir)
+{
+}
+
+static void ti_exp_release_pages(struct ti_exp *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < TI_EXP_PAGES; i++)
+		if (e->pages[i])
+			__free_page(e->pages[i]);
+	kfree(e);
+}
+
+static void ti_exp_release(struct dma_buf *dmabuf)
+{
+	ti_exp_release_pages(dmabuf->priv);
+}
+
+static int ti_exp_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct ti_exp *e = dmabuf->priv;
+
+	return vm_map_pages(vma, e->pages, TI_EXP_PAGES);
+}
+
+static const struct dma_buf_ops ti_exp_ops = {
+	.map_dma_buf = ti_exp_map,
+	.unmap_dma_buf = ti_exp_unmap,
+	.release = ti_exp_release,
+	.mmap = ti_exp_mmap,
+};
+
+static long ti_export(void)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct dma_buf *dmabuf;
+	struct ti_exp *e;
+	unsigned int i;
+	int fd;
+
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	for (i = 0; i < TI_EXP_PAGES; i++) {
+		e->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!e->pages[i]) {
+			ti_exp_release_pages(e);
+			return -ENOMEM;
+		}
+	}
+	exp_info.ops = &ti_exp_ops;
+	exp_info.size = P2PBUF_TI_EXPORT_SIZE;
+	exp_info.flags = O_RDWR;
+	exp_info.priv = e;
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf)) {
+		ti_exp_release_pages(e);
+		return PTR_ERR(dmabuf);
+	}
+	fd = dma_buf_fd(dmabuf, O_CLOEXEC);
+	if (fd < 0)
+		dma_buf_put(dmabuf);
+	return fd;
+}
+
 static long ti_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct ti_file *tf = file->private_data;
@@ -209,7 +291,9 @@ static long ti_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct p2pbuf_ti_attach a;
 	struct p2pbuf_ti_map *m;
 	struct ti_att *att;
+	struct dma_buf *dmabuf;
 	u32 slot;
+	s32 fd;
 	long ret;
 
 	mutex_lock(&tf->lock);
@@ -286,6 +370,22 @@ static long ti_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			dma_buf_unpin(att->attach);
 		}
 		dma_resv_unlock(att->dmabuf->resv);
+		break;
+	case P2PBUF_TI_EXPORT:
+		ret = ti_export();
+		break;
+	case P2PBUF_TI_NOTIFY:
+		ret = -EFAULT;
+		if (get_user(fd, (s32 __user *)uarg))
+			break;
+		dmabuf = dma_buf_get(fd);
+		ret = PTR_ERR_OR_ZERO(dmabuf);
+		if (ret)
+			break;
+		dma_resv_lock(dmabuf->resv, NULL);
+		p2pbuf_dma_buf_invalidate(dmabuf);
+		dma_resv_unlock(dmabuf->resv);
+		dma_buf_put(dmabuf);
 		break;
 	default:
 		ret = -ENOTTY;

@@ -75,5 +75,21 @@ struct p2pbuf_ti_status {
 #define P2PBUF_TI_STATUS	_IOWR(P2PBUF_TI_MAGIC, 4, struct p2pbuf_ti_status)
 #define P2PBUF_TI_PIN		_IOW(P2PBUF_TI_MAGIC, 5, __u32)
 #define P2PBUF_TI_UNPIN		_IOW(P2PBUF_TI_MAGIC, 6, __u32)
+/*
+ * The argument is a dma-buf fd (of any exporter): under its reservation
+ * lock, tell its dynamic importers that its memory moves, as an exporter
+ * does (dma_buf_move_notify(), dma_buf_invalidate_mappings() from 7.1).
+ * For exporters that never move their memory (udmabuf, the heaps).
+ */
+#define P2PBUF_TI_NOTIFY	_IOW(P2PBUF_TI_MAGIC, 7, __s32)
+/*
+ * Returns the fd (close-on-exec) of a new dma-buf of P2PBUF_TI_EXPORT_SIZE
+ * zeroed bytes exported by this module (exporter name
+ * "p2pbuf_test_importer"): an exporter p2pbuf does not know, whose mmap
+ * works (shared or private) and whose map for a device is refused
+ * (EOPNOTSUPP).
+ */
+#define P2PBUF_TI_EXPORT	_IO(P2PBUF_TI_MAGIC, 8)
+#define P2PBUF_TI_EXPORT_SIZE	65536
 
 #endif /* _P2PBUF_TEST_IMPORTER_H */
