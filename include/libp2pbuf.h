@@ -409,7 +409,7 @@ struct p2pbuf_sgl_dmabuf {
 /**
  * struct p2pbuf_sgl_entry - one dma-sgl, as p2pbuf_sgl_list() lists it.
  * Append-only, like struct p2pbuf_buffer_entry; first layout 120 bytes,
- * 352 with the dma-buf pieces (LIBP2PBUF_8).
+ * 352 with the dma-buf pieces (LIBP2PBUF_9).
  */
 struct p2pbuf_sgl_entry {
 	uint32_t id; /* global dma-sgl id, as in its fdinfo and the events */
@@ -427,7 +427,7 @@ struct p2pbuf_sgl_entry {
 	char target[P2PBUF_DEVICE_STRLEN]; /* PCI address "DDDD:BB:DD.F" */
 	char owner_comm[P2PBUF_COMM_STRLEN]; /* its command name */
 	uint32_t buffer_ids[P2PBUF_SGL_ENTRY_BUFFERS];
-	/* LIBP2PBUF_8: pieces of dma-bufs, the first P2PBUF_SGL_ENTRY_DMABUFS */
+	/* LIBP2PBUF_9: pieces of dma-bufs, the first P2PBUF_SGL_ENTRY_DMABUFS */
 	uint32_t nr_dmabufs;
 	uint32_t reserved2; /* 0 */
 	struct p2pbuf_sgl_dmabuf dmabufs[P2PBUF_SGL_ENTRY_DMABUFS];

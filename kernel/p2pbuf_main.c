@@ -101,7 +101,8 @@ static int p2pbuf_ioctl_info(struct p2pbuf_ioctl_call *call, void *arg)
 		info->features |= P2PBUF_FEATURE_IOMMU;
 	info->features |= P2PBUF_FEATURE_BUFFERS | P2PBUF_FEATURE_DMA_SGL |
 			  P2PBUF_FEATURE_REVOCATION | P2PBUF_FEATURE_DMABUF_EXPORT |
-			  P2PBUF_FEATURE_DMABUF_IMPORT;
+			  P2PBUF_FEATURE_DMABUF_IMPORT |
+			  P2PBUF_FEATURE_MAP_DMABUF_MMAP;
 	info->page_size = PAGE_SIZE;
 	info->max_buffers_per_fd = p2pbuf_max_buffers_per_fd();
 	info->max_sgls_per_fd = p2pbuf_max_sgls_per_fd();

@@ -67,7 +67,7 @@ struct p2pbuf_export_entry;
 #define EVENT_SIZE_5 120
 #define EVENT_SIZE_7 128
 #define EXPORT_ENTRY_SIZE_7 72
-/* struct p2pbuf_sgl_entry with its dma-buf pieces (LIBP2PBUF_8). */
+/* struct p2pbuf_sgl_entry with its dma-buf pieces (LIBP2PBUF_9). */
 #define SGL_ENTRY_SIZE_8 352
 
 /*

@@ -218,6 +218,8 @@ P2PBUF_EXPORT const char *p2pbuf_feature_name(uint64_t bit)
 		return "dmabuf_import";
 	case P2PBUF_FEATURE_P2PDMA_PROVIDER:
 		return "p2pdma_provider";
+	case P2PBUF_FEATURE_MAP_DMABUF_MMAP:
+		return "map_dmabuf_mmap";
 	default:
 		return NULL;
 	}

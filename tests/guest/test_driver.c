@@ -31,11 +31,12 @@
 /* Where the VM puts utils/p2pctl-static; $P2PCTL overrides it. */
 #define P2PCTL_DEFAULT "/bin/p2pctl"
 
-#define KNOWN_FEATURES                                              \
-	(P2PBUF_FEATURE_PCI_P2PDMA | P2PBUF_FEATURE_IOMMU |         \
-	 P2PBUF_FEATURE_BUFFERS | P2PBUF_FEATURE_DMA_SGL |          \
-	 P2PBUF_FEATURE_REVOCATION | P2PBUF_FEATURE_DMABUF_EXPORT | \
-	 P2PBUF_FEATURE_DMABUF_IMPORT | P2PBUF_FEATURE_P2PDMA_PROVIDER)
+#define KNOWN_FEATURES                                                   \
+	(P2PBUF_FEATURE_PCI_P2PDMA | P2PBUF_FEATURE_IOMMU |              \
+	 P2PBUF_FEATURE_BUFFERS | P2PBUF_FEATURE_DMA_SGL |               \
+	 P2PBUF_FEATURE_REVOCATION | P2PBUF_FEATURE_DMABUF_EXPORT |      \
+	 P2PBUF_FEATURE_DMABUF_IMPORT | P2PBUF_FEATURE_P2PDMA_PROVIDER | \
+	 P2PBUF_FEATURE_MAP_DMABUF_MMAP)
 #define NR_RESERVED \
 	(sizeof(((struct p2pbuf_info *)0)->reserved) / sizeof(__u64))
 

@@ -476,12 +476,16 @@ END_TEST
  */
 START_TEST(test_unknown_exporter)
 {
+	struct p2pbuf_info info = { .size = sizeof(info) };
 	int fd = tu_dev_open(), tfd, dfd;
 	struct p2pbuf_map_dmabuf md;
 	struct p2pbuf_alloc host;
 	struct p2pbuf_map m;
 	uint8_t *r, *p;
 
+	/* Every kernel: the feature is the driver's, not the kernel's. */
+	ck_assert_int_eq(ioctl(fd, P2PBUF_IOC_INFO, &info), 0);
+	ck_assert(info.features & P2PBUF_FEATURE_MAP_DMABUF_MMAP);
 	tfd = open(TI_DEV, O_RDWR | O_CLOEXEC);
 	ck_assert_msg(tfd >= 0, "%s: %s", TI_DEV, strerror(errno));
 	dfd = ioctl(tfd, P2PBUF_TI_EXPORT);

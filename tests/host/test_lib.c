@@ -331,10 +331,12 @@ START_TEST(test_feature_names)
 			 "dmabuf_import");
 	ck_assert_str_eq(p2pbuf_feature_name(P2PBUF_FEATURE_P2PDMA_PROVIDER),
 			 "p2pdma_provider");
+	ck_assert_str_eq(p2pbuf_feature_name(P2PBUF_FEATURE_MAP_DMABUF_MMAP),
+			 "map_dmabuf_mmap");
 	ck_assert_ptr_null(p2pbuf_feature_name(0));
 	ck_assert_ptr_null(p2pbuf_feature_name(P2PBUF_FEATURE_PCI_P2PDMA |
 					       P2PBUF_FEATURE_IOMMU));
-	for (i = 8; i < 64; i++)
+	for (i = 9; i < 64; i++)
 		ck_assert_ptr_null(p2pbuf_feature_name(1ULL << i));
 }
 END_TEST

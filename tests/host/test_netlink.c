@@ -891,7 +891,7 @@ START_TEST(test_null_args_5)
 	/* The first layouts, which callers may pass forever. */
 	ck_assert_uint_eq(sizeof(struct p2pbuf_buffer_entry),
 			  BUFFER_ENTRY_SIZE_5);
-	/* LIBP2PBUF_8 appended the dma-buf pieces (callers may pass 120). */
+	/* LIBP2PBUF_9 appended the dma-buf pieces (callers may pass 120). */
 	ck_assert_uint_eq(sizeof(struct p2pbuf_sgl_entry), SGL_ENTRY_SIZE_8);
 	/* LIBP2PBUF_7 appended the export fields (callers may pass 120). */
 	ck_assert_uint_eq(sizeof(struct p2pbuf_event), EVENT_SIZE_7);

@@ -59,6 +59,13 @@
  * kernels with CONFIG_PCI_P2PDMA and FOLL_PCI_P2PDMA (6.2).
  */
 #define P2PBUF_FEATURE_P2PDMA_PROVIDER	_BITULL(7)
+/*
+ * P2PBUF_IOC_MAP also takes shared mmaps of dma-bufs of the exporters
+ * p2pbuf(4) lists (udmabuf, the system heap), beside p2pbuf mappings in one
+ * range, and dma-sgl listings name those pieces (P2PBUF_NL_A_SGL_DMABUF)
+ * (uAPI 1.7).
+ */
+#define P2PBUF_FEATURE_MAP_DMABUF_MMAP	_BITULL(8)
 
 #define P2PBUF_DRIVER_VERSION_LEN	32
 
@@ -672,7 +679,7 @@ enum p2pbuf_nl_revoke_reason {
  * @P2PBUF_NL_A_SGL_DMABUF: nested (enum p2pbuf_nl_dmabuf_attrs), repeated:
  *	one per piece of a dma-buf the dma-sgl covers, in address order
  *	(P2PBUF_IOC_MAP_DMABUF: one; P2PBUF_IOC_MAP over mappings of
- *	dma-bufs: one per piece), uAPI 1.6
+ *	dma-bufs: one per piece), uAPI 1.7
  */
 enum p2pbuf_nl_attrs {
 	P2PBUF_NL_A_UNSPEC,
