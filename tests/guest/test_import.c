@@ -36,7 +36,6 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/p2pbuf.h>
-#include <linux/udmabuf.h>
 
 #include "../vm/importer/p2pbuf_test_importer.h"
 #include "util.h"
@@ -121,28 +120,6 @@ static int sgl_dump_one(uint32_t id, struct tu_nl_msg *out)
 	return tu_nl_dump_one(&nl, P2PBUF_NL_CMD_SGL_GET, id, out);
 }
 
-/* A memfd of len bytes (sealed against shrinking) and its udmabuf, or -1. */
-static int udmabuf_new(uint64_t len, int *memfd)
-{
-	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC };
-	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC), dfd;
-
-	if (dev < 0) {
-		ck_assert_int_eq(errno, ENOENT);
-		return -1;
-	}
-	*memfd = memfd_create("p2pbuf-import", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	ck_assert_int_ge(*memfd, 0);
-	ck_assert_int_eq(ftruncate(*memfd, (off_t)len), 0);
-	ck_assert_int_eq(fcntl(*memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
-	c.memfd = (uint32_t)*memfd;
-	c.size = len;
-	dfd = ioctl(dev, UDMABUF_CREATE, &c);
-	ck_assert_msg(dfd >= 0, "UDMABUF_CREATE: %s", strerror(errno));
-	close(dev);
-	return dfd;
-}
-
 static int export_ok(int fd, uint32_t handle, uint64_t off, uint64_t len,
 		     uint32_t *id)
 {
@@ -202,7 +179,7 @@ static int dmabuf_of_kind(int kind, int fd, uint64_t len,
 		*handle = a.handle;
 		return export_ok(fd, a.handle, 0, len, eid);
 	}
-	dfd = udmabuf_new(len, &memfd);
+	dfd = tu_udmabuf_new(len, &memfd);
 	if (dfd < 0) {
 		printf("%s: udmabuf part SKIPPED: no /dev/udmabuf "
 		       "(CONFIG_UDMABUF not set in this kernel)\n",
@@ -254,7 +231,7 @@ START_TEST(test_udmabuf)
 	struct tu_nl_msg d;
 	uint32_t id;
 
-	dfd = udmabuf_new(len, &memfd);
+	dfd = tu_udmabuf_new(len, &memfd);
 	if (dfd < 0) {
 		printf("test_udmabuf: SKIPPED: no /dev/udmabuf (CONFIG_UDMABUF "
 		       "not set in this kernel)\n");
