@@ -1561,18 +1561,12 @@ START_TEST(test_p2pctl_buffer_alloc)
 	volatile uint32_t *res = (volatile uint32_t *)map_resource2();
 	char cmd[256], out[4096];
 	uint32_t id = add_bar2();
-	size_t n;
-	FILE *f;
 
 	snprintf(cmd, sizeof(cmd),
 		 "/bin/p2pctl buffer alloc --provider %u --size 3M "
 		 "--fill 0xa5c3e1f0 2>&1",
 		 id);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = 0;
-	ck_assert_int_eq(pclose(f), 0);
+	ck_assert_int_eq(tu_cmd_output(cmd, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "size:          3.0 MiB\n") &&
 			      strstr(out, "caching:       write-combining\n") &&
 			      strstr(out, "\nfill:") &&

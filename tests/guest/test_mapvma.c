@@ -585,8 +585,6 @@ START_TEST(test_p2pctl_dmabuf_fd)
 	char cmd[256], out[4096];
 	int memfd, dfd, pass, n;
 	struct stat st;
-	size_t len;
-	FILE *f;
 
 	dfd = tu_udmabuf_new(DB, &memfd);
 	if (no_udmabuf(dfd, "test_p2pctl_dmabuf_fd"))
@@ -599,11 +597,7 @@ START_TEST(test_p2pctl_dmabuf_fd)
 	snprintf(cmd, sizeof(cmd),
 		 "/bin/p2pctl map --dmabuf-fd %d --target %s --json", pass,
 		 edu0);
-	f = popen(cmd, "r");
-	ck_assert(f);
-	len = fread(out, 1, sizeof(out) - 1, f);
-	out[len] = 0;
-	ck_assert_int_eq(pclose(f), 0);
+	ck_assert_int_eq(tu_cmd_output(cmd, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "\"exporter\": \"udmabuf\""), "%s", out);
 	ck_assert_msg(strstr(out, "\"dmabuf_size\": 65536"), "%s", out);
 	ck_assert_msg(strstr(out, "\"length\": 65536"), "%s", out);
@@ -617,11 +611,7 @@ START_TEST(test_p2pctl_dmabuf_fd)
 		 "/bin/p2pctl map --dmabuf-fd %d --target %s --offset 16K "
 		 "--length 32K --lengths-only",
 		 pass, edu0);
-	f = popen(cmd, "r");
-	ck_assert(f);
-	len = fread(out, 1, sizeof(out) - 1, f);
-	out[len] = 0;
-	ck_assert_int_eq(pclose(f), 0);
+	ck_assert_int_eq(tu_cmd_output(cmd, out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "exporter:"), "%s", out);
 	ck_assert_msg(strstr(out, "udmabuf"), "%s", out);
 	ck_assert_msg(strstr(out, "offset:"), "%s", out);

@@ -77,16 +77,10 @@ static void unbind_vfio(const char *bdf)
 static int p2pctl_says(const char *args, const char *what)
 {
 	char cmd[256], out[4096];
-	size_t n;
-	FILE *f;
 	int st;
 
 	snprintf(cmd, sizeof(cmd), "p2pctl %s 2>&1", args);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = 0;
-	st = pclose(f);
+	st = tu_cmd_output(cmd, out, sizeof(out));
 	ck_assert_msg(strstr(out, what), "p2pctl %s: no '%s' in: %s", args,
 		      what, out);
 	ck_assert(WIFEXITED(st));

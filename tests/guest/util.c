@@ -529,6 +529,17 @@ enum tu_iommu_mode tu_iommu_mode(void)
 	return TU_IOMMU_ON;
 }
 
+int tu_cmd_output(const char *cmd, char *out, size_t size)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n;
+
+	ck_assert_msg(f, "%s: %s", cmd, strerror(errno));
+	n = fread(out, 1, size - 1, f);
+	out[n] = 0;
+	return pclose(f);
+}
+
 bool tu_rig_is(const char *rig)
 {
 	const char *booted = getenv("P2PBUF_VM_RIG");

@@ -230,6 +230,13 @@ void tu_rig_ivshmem(char bdf[RIG_BDF_LEN], uint64_t *bar2_size);
  */
 bool tu_rig_is(const char *rig);
 
+/*
+ * Run cmd with the shell, its standard output into out[size] (NUL-terminated,
+ * cut at size - 1 bytes): the status pclose() returns.  A shell that cannot
+ * be started fails the test.
+ */
+int tu_cmd_output(const char *cmd, char *out, size_t size);
+
 /* --- benchmarks (no Check) ------------------------------------------------ */
 
 /* CLOCK_MONOTONIC in milliseconds. */
